@@ -1,0 +1,1 @@
+"""Case database: sqlmodel tables and the queries over them."""

@@ -1,0 +1,1 @@
+"""Form and email parsers: pure functions from bytes to structured values."""
