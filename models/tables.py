@@ -1,0 +1,203 @@
+"""The case database's tables.
+
+Every message's fate is a :class:`Message` row; restarts and retries consult it, and the
+intake log that managers query *is* that table plus :class:`AuditEvent`. Original bytes are
+kept content-addressed in :class:`Blob`, so nothing a school sent is ever lost.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, LargeBinary, MetaData, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+MESSAGE_STATUSES = ("processing", "ingested", "threaded", "no_referral_form", "failed")
+FLAG_STATUSES = ("open", "resolved", "waived")
+ROLES = ("aio", "manager", "admin")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Blob(SQLModel, table=True):
+    """Original bytes (a raw email or one attachment), stored once per sha256."""
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    size: int
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class Message(SQLModel, table=True):
+    """One message received in one mailbox, and what became of it.
+
+    ``dedup_key`` is the Message-ID (or the raw sha256 when there is none), unique per
+    mailbox: it stops a message being ingested twice after a UIDVALIDITY change or by two
+    daemons at once. ``(account, folder, uidvalidity, uid)`` is unique for IMAP sources.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("mailbox", "dedup_key", name="uq_message_mailbox_dedup"),
+        UniqueConstraint("account", "folder", "uidvalidity", "uid", name="uq_message_imap_uid"),
+        Index("ix_message_received", "received_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    mailbox: str = Field(max_length=16, index=True)
+    source: str = Field(max_length=16)  # imap | maildir | file
+    account: str = Field(max_length=320)  # IMAP username@host or Maildir path
+    folder: str = Field(max_length=255)
+    uidvalidity: int | None = None
+    uid: int | None = None
+    source_key: str | None = Field(default=None, max_length=255)  # Maildir key
+    dedup_key: str = Field(max_length=998)
+    message_id: str | None = Field(default=None, max_length=998)
+    raw_sha256: str = Field(foreign_key="blob.sha256", max_length=64)
+    size: int = 0
+    received_at: datetime = Field(default_factory=utcnow)
+    date_header: str | None = Field(default=None, max_length=64)
+    from_addr: str | None = Field(default=None, max_length=998)
+    to_addr: str | None = Field(default=None, max_length=998)
+    subject: str | None = Field(default=None, max_length=998)
+    status: str = Field(default="processing", max_length=20, index=True)
+    error: str | None = None
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    moved: bool = False  # the mailbox action (move to processed/failed) is done
+    attempts: int = 0
+    claimed_by: str | None = Field(default=None, max_length=120)
+    claimed_at: datetime | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Document(SQLModel, table=True):
+    """One attachment (or the email body) of a message, as parsed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_pk: int = Field(foreign_key="message.id", index=True)
+    position: int
+    filename: str | None = Field(default=None, max_length=255)
+    raw_filename: str | None = None
+    sha256: str = Field(foreign_key="blob.sha256", max_length=64, index=True)
+    media_type: str | None = Field(default=None, max_length=120)
+    role: str = Field(max_length=32)
+    extraction: str = Field(max_length=32)
+    pages: int | None = None
+    problem: str | None = None
+
+
+class Case(SQLModel, table=True):
+    """A referral: the latest record plus the columns the queue and the log filter on."""
+
+    __table_args__ = (
+        Index("ix_case_queue", "status", "has_blocking", "received_at"),
+        Index("ix_case_pupil", "surname_key", "forenames_key", "date_of_birth"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=32, unique=True)
+    mailbox: str | None = Field(default=None, max_length=16, index=True)
+    area: str | None = Field(default=None, max_length=16, index=True)  # central | ENE | WNW | South
+    school_name: str | None = Field(default=None, max_length=255, index=True)
+    school_type: str | None = Field(default=None, max_length=16)
+    upn: str | None = Field(default=None, max_length=32, index=True)
+    surname_key: str | None = Field(default=None, max_length=120)
+    forenames_key: str | None = Field(default=None, max_length=120)
+    date_of_birth: str | None = Field(default=None, max_length=10)
+    status: str = Field(default="open", max_length=16)  # open | complete
+    has_blocking: bool = True
+    risk_count: int = 0
+    late: bool = False
+    misrouted: bool = False
+    received_at: datetime = Field(default_factory=utcnow)
+    completed_at: datetime | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+    aio_name: str | None = Field(default=None, max_length=120)
+    record: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class CaseVersion(SQLModel, table=True):
+    """Every record a case has had: one per message that carried a form."""
+
+    __table_args__ = (UniqueConstraint("case_id", "version", name="uq_caseversion_case_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    version: int
+    message_pk: int | None = Field(default=None, foreign_key="message.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    record: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Flag(SQLModel, table=True):
+    """One completeness/compliance flag on a case, with its review state."""
+
+    __table_args__ = (Index("ix_flag_case_status", "case_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id")
+    message_pk: int | None = Field(default=None, foreign_key="message.id")
+    code: str = Field(max_length=48, index=True)
+    section: str = Field(max_length=16)
+    field: str | None = Field(default=None, max_length=120)
+    severity: str = Field(max_length=16)
+    message: str
+    follow_up_with: str | None = Field(default=None, max_length=16)
+    status: str = Field(default="open", max_length=16, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    closed_by: str | None = Field(default=None, max_length=120)
+    closed_at: datetime | None = None
+    note: str | None = None
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only: who did what to which case or message, and when."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor: str = Field(max_length=120)  # a user name, or "system"
+    action: str = Field(max_length=64, index=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    message_pk: int | None = Field(default=None, foreign_key="message.id")
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class User(SQLModel, table=True):
+    """A login. ``areas`` is a comma-separated subset of central,ENE,WNW,South (AIOs)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    password_hash: str
+    role: str = Field(max_length=16)
+    areas: str = Field(default="", max_length=64)
+    disabled: bool = False
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class MailboxState(SQLModel, table=True):
+    """Per mailbox/folder: what the daemon last saw, for `cme-intake status`."""
+
+    __table_args__ = (UniqueConstraint("mailbox", "folder", name="uq_mailboxstate_mailbox_folder"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    mailbox: str = Field(max_length=16)
+    folder: str = Field(max_length=255)
+    uidvalidity: int | None = None
+    last_uid: int | None = None
+    last_poll_ok_at: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    waiting: int = 0
