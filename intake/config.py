@@ -1,0 +1,175 @@
+"""The one settings object: a TOML file plus ``CME_…`` environment variables.
+
+Every key in the file may be overridden from the environment as ``CME_<SECTION>_<KEY>``
+(``CME_DATABASE_URL``, ``CME_RULES_REFERRAL_DUE_SCHOOL_DAYS``), and a mailbox's keys as
+``CME_MAILBOX_<MAILBOX>_<KEY>`` (``CME_MAILBOX_ENE_HOST``). Shells read the settings once and
+pass plain values down; the pure core never looks settings up.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError, model_validator
+
+from intake.errors import ConfigError
+
+
+def default_database_url() -> str:
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return f"sqlite:///{base / 'cme-intake' / 'cases.db'}"
+
+
+class DatabaseSettings(BaseModel):
+    url: str = Field(default_factory=default_database_url, description="any SQLAlchemy URL")
+
+
+class OAuth2Settings(BaseModel):
+    """Microsoft 365 app-only (client credentials) access for IMAP XOAUTH2."""
+
+    tenant: str
+    client_id: str
+    client_secret_env: str | None = None
+    client_secret_file: str | None = None
+    certificate_file: str | None = None
+    certificate_thumbprint: str | None = None
+    authority: str | None = None  # default https://login.microsoftonline.com/<tenant>
+    scope: str = "https://outlook.office365.com/.default"
+    token_endpoint: str | None = None  # override, for tests against a local endpoint
+
+
+class MailboxSettings(BaseModel):
+    key: Literal["cme", "ene", "wnw", "south"]
+    source: Literal["imap", "maildir"] = "imap"
+    address: str | None = None
+    host: str | None = None
+    port: int = 993
+    tls: Literal["implicit", "starttls", "none"] = "implicit"
+    tls_ca_file: str | None = None
+    username: str | None = None
+    password_env: str | None = None
+    password_file: str | None = None
+    oauth2: OAuth2Settings | None = None
+    folder: str = "INBOX"
+    processed_folder: str = "Processed"
+    failed_folder: str = "Failed"
+    path: str | None = None
+    idle: bool = True
+    poll_interval: float = 60.0
+    max_message_bytes: int = 50 * 1024 * 1024
+    acknowledge: bool = False
+
+    @model_validator(mode="after")
+    def _check_source(self) -> MailboxSettings:
+        if self.source == "maildir" and not self.path:
+            raise ValueError(f"mailbox {self.key}: a maildir source needs 'path'")
+        if self.source == "imap" and not self.host:
+            raise ValueError(f"mailbox {self.key}: an imap source needs 'host'")
+        if self.tls == "none" and self.host not in (None, "localhost", "127.0.0.1", "::1"):
+            raise ValueError(f"mailbox {self.key}: tls = 'none' is allowed only for loopback")
+        return self
+
+
+class HolidaySettings(BaseModel):
+    start: date
+    end: date
+
+
+class RulesSettings(BaseModel):
+    referral_due_school_days: int = 20
+    compulsory_age_min: int = 5
+    compulsory_age_max: int = 16
+    low_confidence_below: float = 0.75
+    holidays: list[HolidaySettings] = Field(default_factory=list)
+
+
+class LimitsSettings(BaseModel):
+    document_wall_seconds: float = 30.0
+    document_memory_mb: int = 512
+    max_pdf_pages: int = 100
+    max_docx_uncompressed_mb: int = 100
+    max_attachments: int = 200
+
+
+class SmtpSettings(BaseModel):
+    host: str = "localhost"
+    port: int = 25
+    tls: Literal["implicit", "starttls", "none"] = "none"
+    username: str | None = None
+    password_env: str | None = None
+    sender: str = "cme-intake@localhost"
+
+
+class WebSettings(BaseModel):
+    secret_key_file: str | None = None
+    session_idle_minutes: int = 30
+    secure_cookies: bool = True
+    login_attempts_before_lock: int = 5
+
+
+class Settings(BaseModel):
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    mailbox: list[MailboxSettings] = Field(default_factory=list)
+    rules: RulesSettings = Field(default_factory=RulesSettings)
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
+
+    def mailbox_by_key(self, key: str) -> MailboxSettings | None:
+        return next((m for m in self.mailbox if m.key == key), None)
+
+
+_SECTIONS = ("database", "rules", "limits", "smtp", "web")
+
+
+def _overlay_environment(raw: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:
+    for section in _SECTIONS:
+        fields = Settings.model_fields[section].annotation.model_fields  # type: ignore[union-attr]
+        for name in fields:
+            value = environ.get(f"CME_{section}_{name}".upper())
+            if value is not None:
+                raw.setdefault(section, {})[name] = value
+    for entry in raw.get("mailbox", []):
+        for name in MailboxSettings.model_fields:
+            value = environ.get(f"CME_MAILBOX_{entry.get('key', '')}_{name}".upper())
+            if value is not None:
+                entry[name] = value
+    return raw
+
+
+def load_settings(path: str | Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Read the TOML file (if any) and the environment; raise ConfigError with a clear reason."""
+    environ = dict(os.environ if environ is None else environ)
+    raw: dict[str, Any] = {}
+    if path is not None:
+        file = Path(path)
+        try:
+            raw = tomllib.loads(file.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"configuration file not found: {file}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"configuration file {file} is not valid TOML: {exc}") from exc
+        _resolve_relative_paths(raw, file.parent)
+    try:
+        return Settings.model_validate(_overlay_environment(raw, environ))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"configuration is not valid: {problems}") from exc
+
+
+def _resolve_relative_paths(raw: dict[str, Any], base: Path) -> None:
+    """Maildir paths and sqlite files written relative to the config file stay next to it."""
+    for entry in raw.get("mailbox", []):
+        if isinstance(entry.get("path"), str) and not os.path.isabs(entry["path"]):
+            entry["path"] = str((base / entry["path"]).resolve())
+    url = raw.get("database", {}).get("url")
+    if isinstance(url, str) and url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        rel = url[len("sqlite:///"):]
+        if rel and not os.path.isabs(rel):
+            raw["database"]["url"] = f"sqlite:///{(base / rel).resolve()}"
