@@ -1,0 +1,470 @@
+"""Format-independent reading of a form table into label/value entries and grids.
+
+Every reader (DOCX, PDF text, PDF form fields) meets the same table shapes: label | value
+rows, label|value|label|value rows, a label row with its value in the row below, tick-box
+option cells, Yes/No tick columns, and logs with a header row (Date | Action | Outcome).
+The readers turn their own cells into :class:`Cell` values and call
+:func:`table_to_entries`, so the layout rules live once and are judged on forms nobody has
+seen yet. Text helpers for ticks, labels and headings live in :mod:`parsers.layout_text`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from parsers.entries import Entry, Grid
+from parsers.layout_text import (
+    choice_word,
+    clean_label,
+    is_placeholder_hint,
+    label_value_lines,
+    looks_like_data,
+    mark_state,
+    options_from_text,
+    section_heading,
+)
+
+__all__ = ["Cell", "section_heading", "table_to_entries", "options_from_text", "clean_label"]
+
+KnownLabel = Callable[[str], bool]
+_YES_NO_HEADING = re.compile(r"(?i)(yes|y)\s*/\s*(no|n)(\s*/\s*(n/?a|unknown))?")
+
+_HEADER_WORDS = frozenset(
+    "date time action actions taken outcome outcomes response result person contacted name "
+    "names dob d.o.b school schools notes comments who whom method type details relationship "
+    "year group address visited telephone phone number email by am pm enquiry enquiries "
+    "completed agency reason surname forename forenames gender sibling siblings age "
+    "spoke speak contact made check checks step steps".split()
+)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One table cell as a reader saw it.
+
+    ``options`` are the tick-box options in the cell, in order, as (option text, checked);
+    ``hint`` a name the format attaches to the value (content-control tag, form-field name);
+    ``bold`` marks a label-ish cell (bold text or shading); ``span`` how many grid columns
+    the cell covers, when the reader knows (a full-width row is a heading or a free-text row).
+    """
+
+    text: str
+    options: tuple[tuple[str, bool | None], ...] = ()
+    hint: str | None = None
+    bold: bool = False
+    span: int = 1
+
+
+def table_to_entries(
+    rows: list[list[Cell]],
+    *,
+    locator: str,
+    section: str | None,
+    known_label: KnownLabel,
+    merge_duplicates: bool = True,
+) -> tuple[list[Entry], list[Grid], str | None]:
+    """Read one table: entries, grids and the last section heading seen in it.
+
+    ``locator`` names the table ("table 2"); entries get ", row N" (1-based) appended.
+    ``merge_duplicates`` folds a cell repeated at each grid position of a horizontal merge
+    (python-docx, pdfplumber); a reader that already yields one cell per merge passes False.
+    """
+    reader = _TableReader(locator=locator, section=section, known_label=known_label)
+    prepared = [_prepare_row(row, merge_duplicates) for row in rows]
+    reader.read(prepared)
+    return reader.entries, reader.grids, reader.section
+
+
+def _prepare_row(row: list[Cell], merge_duplicates: bool) -> list[Cell]:
+    """Fold adjacent repeats of one merged cell; tick marks and short answers stay apart."""
+    cells = [_with_text_options(cell) for cell in row]
+    if not merge_duplicates:
+        return cells
+    merged: list[Cell] = []
+    for cell in cells:
+        if merged and cell == merged[-1] and len(cell.text.strip()) > 3 and not cell.options:
+            last = merged[-1]
+            merged[-1] = Cell(last.text, last.options, last.hint, last.bold, last.span + 1)
+            continue
+        merged.append(cell)
+    return merged
+
+
+def _with_text_options(cell: Cell) -> Cell:
+    """Give a cell whose text holds tick glyphs (☐ Yes ☒ No) its options."""
+    if cell.options:
+        return cell
+    _, options = options_from_text(cell.text)
+    if not options:
+        return cell
+    return Cell(cell.text, options, cell.hint, cell.bold, cell.span)
+
+
+class _TableReader:
+    """Walks the rows of one table, keeping the current section and the pending question."""
+
+    def __init__(self, *, locator: str, section: str | None, known_label: KnownLabel) -> None:
+        self.locator = locator
+        self.section = section
+        self.known_label = known_label
+        self.entries: list[Entry] = []
+        self.grids: list[Grid] = []
+        self.question: str | None = None
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def at(self, index: int) -> str:
+        return f"{self.locator}, row {index + 1}"
+
+    def add(self, label: str, value: str, index: int, checked: bool | None = None) -> None:
+        self.entries.append(
+            Entry(
+                label=clean_label(label),
+                value=value.strip(),
+                locator=self.at(index),
+                section=self.section,
+                checked=checked,
+            )
+        )
+
+    def labelish(self, cell: Cell) -> bool:
+        """A cell that reads as a printed label rather than something the school wrote."""
+        text = cell.text.strip()
+        if not text or len(text) > 150 or (cell.options and not _leading(cell)):
+            return False
+        if text.endswith((":", "?")) or "*" in text or cell.bold:
+            return True
+        return bool(self.known_label(clean_label(text)))
+
+    # -- walking ---------------------------------------------------------------------------
+
+    def read(self, rows: list[list[Cell]]) -> None:
+        index = 0
+        while index < len(rows):
+            consumed = self.try_tick_block(rows, index) or self.try_grid(rows, index)
+            if consumed:
+                index += consumed
+                continue
+            index += self.read_row(rows, index)
+
+    def read_row(self, rows: list[list[Cell]], index: int) -> int:
+        """Read one ordinary row; returns how many rows it used (2 when the value is below)."""
+        row = rows[index]
+        filled = [cell for cell in row if cell.text.strip() or cell.options]
+        if not filled:
+            return 1
+        if len(filled) == 1:
+            return self.read_single(rows, index, filled[0])
+        if len(filled) == 2 and _YES_NO_HEADING.fullmatch(filled[1].text.strip()):
+            return 1
+        if len(row) == 2 or (len(row) % 2 == 0 and self.positional(row)):
+            for pos in range(0, len(row) - 1, 2):
+                self.pair(row[pos], row[pos + 1], index)
+            return 1
+        self.read_loose(row, index)
+        return 1
+
+    def positional(self, row: list[Cell]) -> bool:
+        """label|value|label|value holds unless a value slot reads as a label beside data."""
+        for pos in range(1, len(row), 2):
+            if self.labelish(row[pos]) and not self.labelish(row[pos - 1]):
+                return False
+        return True
+
+    def read_loose(self, row: list[Cell], index: int) -> None:
+        """Pair each label cell with the value cell after it; keep every other cell."""
+        pos = 0
+        while pos < len(row):
+            cell = row[pos]
+            nxt = row[pos + 1] if pos + 1 < len(row) else None
+            if self.labelish(cell) and nxt is not None and not self.labelish(nxt):
+                self.pair(cell, nxt, index)
+                pos += 2
+                continue
+            if self.labelish(cell) and not cell.options:
+                self.add(cell.text, "", index)
+            elif cell.text.strip() or cell.options:
+                self.value_cell(cell, "", index)
+            pos += 1
+
+    def pair(self, label_cell: Cell, value_cell: Cell, index: int) -> None:
+        label = label_cell.text.strip()
+        if not label and not value_cell.text.strip() and not value_cell.options:
+            return
+        if label_cell.options and not value_cell.text.strip():
+            self.value_cell(label_cell, "", index)
+            return
+        if not label and label_cell.hint and not is_placeholder_hint(label_cell.hint):
+            label = label_cell.hint
+        mark = _lone_mark(value_cell)
+        if label and mark is not None:
+            self.add(self.question or "", label, index, checked=mark)
+            return
+        self.question = None
+        self.value_cell(value_cell, label, index)
+
+    def value_cell(self, cell: Cell, label: str, index: int) -> None:
+        """Emit what one value cell holds: options, "Label: value" lines, or its text."""
+        text = cell.text.strip()
+        if not label and cell.hint and not is_placeholder_hint(cell.hint):
+            label = cell.hint
+        if cell.options:
+            self.options_cell(cell, label, index)
+            return
+        lines = label_value_lines(text, self.known_label)
+        if lines and (len(lines) > 1 or not label):
+            for line_label, line_value in lines:
+                self.add(line_label, line_value, index)
+            return
+        self.add(label, text, index)
+
+    def options_cell(self, cell: Cell, label: str, index: int) -> None:
+        question = label or _leading(cell) or self.question or ""
+        for option, checked in cell.options:
+            self.add(question, option, index, checked=checked)
+        rest = _trailing(cell)
+        if rest:
+            self.add(question, rest, index)
+
+    def read_single(self, rows: list[list[Cell]], index: int, cell: Cell) -> int:
+        """A row with one filled cell: heading, label over its value, lines, or options."""
+        text = cell.text.strip()
+        below = self.value_below(rows, index)
+        heading = not cell.options and self.heading_cell(rows[index], cell, below)
+        if heading:
+            self.section = text
+        if below is not None and not cell.options and (heading or self.label_over(cell, below)):
+            self.question = None
+            self.value_cell(below, text, index + 1)
+            return 2
+        if heading:
+            self.question = None
+            return 1
+        if cell.options:
+            self.options_cell(cell, "", index)
+            return 1
+        if self.labelish(cell) and len(rows[index]) > 1:
+            self.question = clean_label(text) if _asks_for_choice(text) else None
+            self.add(text, "", index)
+            return 1
+        if self.labelish(cell) and _asks_for_choice(text):
+            self.question = clean_label(text)
+            return 1
+        self.question = None
+        self.value_cell(cell, "", index)
+        return 1
+
+    def heading_cell(self, row: list[Cell], cell: Cell, below: Cell | None) -> bool:
+        text = cell.text.strip()
+        whole_row = len(row) == 1 or cell.span > 1
+        if section_heading(text, strict=not whole_row) and (
+            whole_row or not self.known_label(clean_label(text))
+        ):
+            return True
+        return (
+            whole_row
+            and cell.bold
+            and below is None
+            and len(text) <= 60
+            and "\n" not in text
+            and not text.endswith((":", "?"))
+        )
+
+    def label_over(self, cell: Cell, below: Cell) -> bool:
+        """Whether a lone cell labels the free text in the row below it."""
+        text = cell.text.strip()
+        if cell.hint or label_value_lines(text, self.known_label) or len(text) > 150:
+            return False
+        if self.labelish(cell):
+            return True
+        long_below = len(below.text.strip()) > 60 or "\n" in below.text.strip()
+        return long_below and len(text.split()) <= 12 and not text.endswith(".")
+
+    def value_below(self, rows: list[list[Cell]], index: int) -> Cell | None:
+        """The next row's free-text value, if that row holds just one unlabelled cell."""
+        if index + 1 >= len(rows):
+            return None
+        nxt = rows[index + 1]
+        filled = [cell for cell in nxt if cell.text.strip() or cell.options]
+        if len(filled) != 1:
+            return None
+        cell = filled[0]
+        text = cell.text.strip()
+        if cell.options or self.labelish(cell) or section_heading(text, strict=True):
+            return None
+        if len(nxt) == 1 or cell.span > 1 or len(text) > 60 or "\n" in text:
+            return cell
+        return cell if text.endswith((".", "!")) else None
+
+    # -- tick columns and grids ------------------------------------------------------------
+
+    def try_tick_block(self, rows: list[list[Cell]], index: int) -> int:
+        """[Question | Yes | No] then [text | ☒ | ☐] rows: an entry per tick column."""
+        header = rows[index]
+        columns = _tick_columns(header)
+        if not columns:
+            return 0
+        body: list[int] = []
+        for pos in range(index + 1, len(rows)):
+            row = rows[pos]
+            if len(row) != len(header) or not all(_tickable(row[c]) for c in columns):
+                break
+            body.append(pos)
+        if not body:
+            return 0
+        names = [header[c].text.strip() for c in columns]
+        extra = False
+        for pos in body:
+            extra |= self.tick_row(rows[pos], columns, names, pos)
+        if extra:
+            self.add_grid(header, [rows[pos] for pos in body], index, body[-1])
+        self.question = None
+        return 1 + len(body)
+
+    def tick_row(self, row: list[Cell], columns: list[int], names: list[str], pos: int) -> bool:
+        """Emit one row of a tick block; True when other columns hold text (kept as a grid)."""
+        label = " ".join(
+            row[c].text.strip() for c in range(columns[0]) if row[c].text.strip()
+        )
+        states = [_cell_state(row[c]) for c in columns]
+        explicit = any(row[c].options for c in columns)
+        if any(states) or explicit:
+            for name, state in zip(names, states, strict=True):
+                self.add(label, name, pos, checked=bool(state))
+        elif label:
+            self.add(label, "", pos)
+        others = [c for c in range(columns[0] + 1, len(row)) if c not in columns]
+        return any(row[c].text.strip() for c in others)
+
+    def try_grid(self, rows: list[list[Cell]], index: int) -> int:
+        header = rows[index]
+        width = len(header)
+        if width < 2 or not all(self.header_cell(cell) for cell in header):
+            return 0
+        if width == 2 and not all(_has_header_word(cell.text) for cell in header):
+            return 0
+        body: list[int] = []
+        for pos in range(index + 1, len(rows)):
+            row = rows[pos]
+            if len(row) != width or self.is_section_row(row):
+                break
+            body.append(pos)
+        data = [rows[pos] for pos in body if any(c.text.strip() for c in rows[pos])]
+        if width == 2 and len(data) < 2:
+            return 0
+        if width >= 3 and not body:
+            return 0
+        if self.label_value_rows(data, width):
+            return 0
+        self.add_grid(header, data, index, body[-1] if body else index)
+        return 1 + len(body)
+
+    def header_cell(self, cell: Cell) -> bool:
+        text = cell.text.strip()
+        if not text or cell.options or len(text) > 50 or len(text.split()) > 7:
+            return False
+        if looks_like_data(text):
+            return False
+        return (
+            cell.bold
+            or text.isupper()
+            or text.endswith("?")
+            or _has_header_word(text)
+            or bool(self.known_label(clean_label(text)))
+        )
+
+    def label_value_rows(self, data: list[list[Cell]], width: int) -> bool:
+        """Whether rows below a header-like row are really label | value rows."""
+        if not data:
+            return False
+        votes = 0
+        for row in data:
+            first = row[0]
+            strong = first.text.strip().endswith(":") or "*" in first.text
+            strong |= first.bold and not any(c.bold for c in row[1:])
+            if width >= 4:
+                strong |= all(self.labelish(row[c]) for c in range(0, width, 2))
+            votes += strong
+        return votes * 2 > len(data)
+
+    def is_section_row(self, row: list[Cell]) -> bool:
+        filled = [cell for cell in row if cell.text.strip()]
+        return len(filled) == 1 and section_heading(filled[0].text.strip(), strict=True)
+
+    def add_grid(self, header: list[Cell], data: list[list[Cell]], first: int, last: int) -> None:
+        width = len(header)
+        rows = [[c.text.strip() for c in row] + [""] * (width - len(row)) for row in data]
+        rows = [row for row in rows if any(row)]
+        where = f"{self.locator}, rows {first + 1}-{last + 1}"
+        headers = [clean_label(c.text) for c in header]
+        self.grids.append(Grid(headers=headers, rows=rows, locator=where, section=self.section))
+
+
+def _leading(cell: Cell) -> str:
+    """The question written in a cell before its options ("Left the UK? ☐ Yes ☐ No")."""
+    leading, _ = options_from_text(cell.text)
+    if leading:
+        return clean_label(leading)
+    first = next((text for text, _ in cell.options if text), "")
+    text = cell.text.strip()
+    if first and first in text:
+        before = text[: text.index(first)].strip(" ☐☒☑✓✔✗✘■□|/")
+        return clean_label(before)
+    return ""
+
+
+def _trailing(cell: Cell) -> str:
+    """Text in an option cell that belongs to no option (e.g. "If other, say: Spain")."""
+    rest = cell.text
+    for option, _ in cell.options:
+        if option:
+            rest = rest.replace(option, " ", 1)
+    leading = _leading(cell)
+    if leading:
+        rest = rest.replace(leading, " ", 1)
+    rest = " ".join(rest.split()).strip(" ☐☒☑✓✔✗✘■□|/:*-")
+    return rest if len(rest) > 1 else ""
+
+
+def _tick_columns(header: list[Cell]) -> list[int]:
+    """Positions of tick-column headings (Yes, No, Y, N, Done, Not done) after a question."""
+    columns = [pos for pos, cell in enumerate(header) if pos and choice_word(cell.text)]
+    if not columns or any(cell.options for cell in header):
+        return []
+    if len(columns) == 1 and choice_word(header[columns[0]].text) != "single":
+        return []
+    return columns
+
+
+def _lone_mark(cell: Cell) -> bool | None:
+    """The state of a cell that is nothing but one tick box (the caption is beside it)."""
+    if len(cell.options) == 1 and not cell.options[0][0]:
+        return cell.options[0][1]
+    if not cell.options and len(cell.text.strip()) <= 3:
+        return mark_state(cell.text, words=False)
+    return None
+
+
+def _tickable(cell: Cell) -> bool:
+    text = cell.text.strip()
+    return bool(cell.options) or not text or mark_state(text) is not None
+
+
+def _cell_state(cell: Cell) -> bool | None:
+    if cell.options:
+        return any(checked for _, checked in cell.options)
+    return mark_state(cell.text.strip())
+
+
+def _has_header_word(text: str) -> bool:
+    words = text.lower().replace("/", " ").replace("(", " ").replace(")", " ").split()
+    return any(word.strip("?:.,'s") in _HEADER_WORDS or word in _HEADER_WORDS for word in words)
+
+
+def _asks_for_choice(text: str) -> bool:
+    lowered = text.lower()
+    return text.endswith(("?", ":")) or any(
+        phrase in lowered for phrase in ("tick", "indicate", "delete as appropriate", "select")
+    )

@@ -1,0 +1,223 @@
+"""Text rules shared by the table layout and the readers: ticks, labels, headings.
+
+These are the small decisions every format faces on a form's text: is this ☒ ticked, is
+"PART 2 – TO BE COMPLETED BY THE DSL" a heading, which part of "1. Surname*:" is the label,
+which words around "☐ Yes ☒ No" are the question and which the options.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+TICKED_GLYPHS = "☒☑✓✔✗✘■⊠☓▣"
+EMPTY_GLYPHS = "☐□❑❒▢"
+_MARK = re.compile(r"\[\s*[xX✓✔]?\s*\]|[" + TICKED_GLYPHS + EMPTY_GLYPHS + "]")
+_SINGLE_CHOICES = frozenset(
+    "yes|y|done|tick|ticked|✓|✔|completed|complete|tick if done|tick if applicable|"
+    "please tick|tick as appropriate|true|x".split("|")
+)
+_OTHER_CHOICES = frozenset(
+    "no|n|not done|n/a|na|not applicable|unknown|not known|don't know|false|partly".split("|")
+)
+_TRUE_WORDS = frozenset({"x", "yes", "y", "done", "true", "completed"})
+_FALSE_WORDS = frozenset({"no", "n", "not done", "false"})
+_NUMBERING = re.compile(
+    r"^\s*(?:\(?\d{1,2}(?:\.\d{1,2})*[.)]|\d{1,2}(?:\.\d{1,2})+|\(?[a-hA-H][.)]|"
+    r"\(?[ivxIVX]{1,4}[.)]|[Qq]\s?\d{1,2}[.:)]?)\s+"
+)
+_SECTION = re.compile(
+    r"^(?:part|section)\s*(?:\d{1,2}|[a-h]|one|two|three|four|five|[ivx]{1,4})\b"
+    r"(?!\s*(?:of|to)\b)",
+    re.IGNORECASE,
+)
+_COMPLETED_BY = re.compile(r"^\(?\s*(?:to be|for) (?:completed|use)\b", re.IGNORECASE)
+_DATE = re.compile(r"\b\d{1,4}[/.\-]\d{1,2}[/.\-]\d{2,4}\b")
+_LINE_LABEL = re.compile(r"^\s*([^:\n]{1,60}?)\s*:\s*(.*)$")
+_PLACEHOLDER_HINT = re.compile(
+    r"^(?:text|check|checkbox|check box|dropdown|combo|combobox|date|field|"
+    r"textbox|bookmark|ole_link)\s*_?\d*$",
+    re.IGNORECASE,
+)
+_COMMON_LABEL_WORDS = frozenset(
+    "name names surname surnames forename forenames first last family middle legal dob d.o.b "
+    "birth date address postcode post code school tel telephone phone mobile email e-mail upn "
+    "gender sex year group parent parents carer carers guardian signature signed role position "
+    "job title contact dfe urn ethnicity nationality language reason reasons details sibling "
+    "siblings relationship known current previous destination country attendance designated "
+    "dsl aio completed outcome".split()
+)
+
+
+def choice_word(text: str) -> str | None:
+    """"single" for a tick-column heading that can stand alone (Yes, Done, Tick), "other" for
+    one that only makes sense beside another (No, N/A, Not done), else None."""
+    word = " ".join(text.lower().split()).strip(" .:?*")
+    if word in _SINGLE_CHOICES:
+        return "single"
+    if word in _OTHER_CHOICES:
+        return "other"
+    return None
+
+
+def mark_state(text: str, *, words: bool = True) -> bool | None:
+    """Checked state of a cell holding only a mark (☒, ☐, X, ✓; with ``words`` also Yes/No)."""
+    text = " ".join(text.split())
+    if not text:
+        return None
+    if len(text) == 1 and text in TICKED_GLYPHS:
+        return True
+    if len(text) == 1 and text in EMPTY_GLYPHS:
+        return False
+    if re.fullmatch(r"\[\s*[xX✓✔]\s*\]|[xX]", text):
+        return True
+    if re.fullmatch(r"\[\s*\]", text):
+        return False
+    lowered = text.lower().strip(".")
+    if words and lowered in _TRUE_WORDS:
+        return True
+    if words and lowered in _FALSE_WORDS:
+        return False
+    return None
+
+
+def options_from_text(text: str) -> tuple[str, tuple[tuple[str, bool | None], ...]]:
+    """Split "Left the UK? ☐ Yes ☒ No" into ("Left the UK?", (("Yes", False), ("No", True))).
+
+    Handles the mark before its caption (☐ Yes) and after it (Yes ☐), and "[X]" / "[ ]".
+    Returns ("", ()) when the text has no tick marks.
+    """
+    marks = list(_MARK.finditer(text))
+    if not marks:
+        return "", ()
+    states = [mark_state(match.group()) for match in marks]
+    bounds = [0] + [pos for m in marks for pos in (m.start(), m.end())] + [len(text)]
+    pieces = [text[bounds[i] : bounds[i + 1]] for i in range(0, len(bounds), 2)]
+    pieces = [" ".join(piece.split()).strip(" |/,;") for piece in pieces]
+    first, last = pieces[0], pieces[-1]
+    after = bool(first) and (not last or (_ends_with_choice(first) and not choice_word(last)))
+    if not after:
+        captions = [_first_line(text, marks, i) for i in range(len(marks))]
+        return first, tuple(zip(captions, states, strict=True))
+    leading, first_option = _split_question(first)
+    captions = [first_option] + pieces[1:-1]
+    return leading, tuple(zip(captions, states, strict=True))
+
+
+def _first_line(text: str, marks: list[re.Match[str]], index: int) -> str:
+    end = marks[index + 1].start() if index + 1 < len(marks) else len(text)
+    caption = text[marks[index].end() : end].strip(" \t|/,;")
+    return " ".join(caption.split("\n", 1)[0].split()).strip(" |/,;")
+
+
+def _ends_with_choice(text: str) -> bool:
+    words = text.split()
+    return bool(words) and (
+        choice_word(words[-1]) is not None or choice_word(" ".join(words[-2:])) is not None
+    )
+
+
+def _split_question(text: str) -> tuple[str, str]:
+    """The question and the first option's caption in "Left the UK? Yes" (mark after)."""
+    cut = max(text.rfind("?"), text.rfind(":"))
+    if cut >= 0:
+        return text[: cut + 1].strip(), text[cut + 1 :].strip()
+    words = text.split()
+    for size in (2, 1):
+        if len(words) > size and choice_word(" ".join(words[-size:])):
+            return " ".join(words[:-size]), " ".join(words[-size:])
+    return "", text
+
+
+def clean_label(text: str) -> str:
+    """A label as printed minus mandatory marks, numbering and the trailing colon."""
+    label = " ".join(text.replace("*", " ").split())
+    label = _NUMBERING.sub("", label, count=1)
+    return label.rstrip(" :：-–").strip()
+
+
+def section_heading(text: str, *, strict: bool = False) -> bool:
+    """Whether a line reads as a form section heading ("PART 2", "CHILD'S DETAILS").
+
+    ``strict`` (used for a cell beside empty cells) wants at least two capitalised words,
+    since a lone "SURNAME" there is a label whose value is blank.
+    """
+    text = " ".join(text.split())
+    if not text or len(text) > 120 or "*" in text or _MARK.search(text):
+        return False
+    if _SECTION.match(text) or _COMPLETED_BY.match(text):
+        return True
+    if text.endswith(":") or looks_like_data(text) or choice_word(text):
+        return False
+    letters = [ch for ch in text if ch.isalpha()]
+    words = text.split()
+    if len(letters) < 4 or len(words) > 10 or not all(ch.isupper() for ch in letters):
+        return False
+    if re.fullmatch(r"[A-Z]+\s*/\s*[A-Z]+", text):
+        return False
+    return not strict or len(words) >= 2
+
+
+def looks_like_data(text: str) -> bool:
+    """A date, number, phone, email or postcode: something written, not a printed label."""
+    text = text.strip()
+    if not text:
+        return False
+    if _DATE.search(text) or "@" in text:
+        return True
+    digits = sum(ch.isdigit() for ch in text)
+    return digits >= 2 and digits * 3 >= len(text.replace(" ", ""))
+
+
+def label_value_lines(
+    text: str, known_label: Callable[[str], bool] | None = None
+) -> list[tuple[str, str]]:
+    """Split "Name: X\\nPhone: Y" into label/value pairs; [] when the text is not like that.
+
+    A line without a colon continues the previous value. Times ("10:30"), links and long
+    sentences are not labels.
+    """
+    pairs: list[tuple[str, str]] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        match = _LINE_LABEL.match(line)
+        label = match.group(1).strip() if match else ""
+        if match and _line_label_ok(label):
+            pairs.append((clean_label(label), match.group(2).strip()))
+        elif pairs:
+            last_label, last_value = pairs[-1]
+            pairs[-1] = (last_label, f"{last_value}\n{line.strip()}".strip())
+        else:
+            return []
+    return pairs
+
+
+def _line_label_ok(label: str) -> bool:
+    if not label or len(label.split()) > 6 or label.lower().startswith(("http", "www")):
+        return False
+    return not looks_like_data(label) and not re.search(r"\d$", label)
+
+
+def is_placeholder_hint(hint: str | None) -> bool:
+    """Word's default field names ("Text1", "Check3") say nothing about the value."""
+    return not hint or not hint.strip() or bool(_PLACEHOLDER_HINT.match(hint.strip()))
+
+
+def default_known_label(text: str) -> bool:
+    """A stand-in for the field map's label test: a short phrase built around a form word.
+
+    "School name" and "Date of birth" pass; "Oak Primary School" (a value: proper nouns)
+    does not.
+    """
+    text = " ".join(text.split()).strip(" :*")
+    words = [w.strip("()?,.'’").lower() for w in text.replace("/", " ").split()]
+    words = [w[:-2] if w.endswith("'s") else w for w in words if w]
+    if not words or len(words) > 7 or looks_like_data(text) or "," in text:
+        return False
+    if len(words) > 3 and text.endswith("."):
+        return False
+    if not any(word in _COMMON_LABEL_WORDS for word in words):
+        return False
+    capitalised = sum(1 for w in text.split() if w[:1].isupper() and not w.isupper())
+    return text.isupper() or capitalised <= 1 or words[0] in _COMMON_LABEL_WORDS

@@ -1,0 +1,316 @@
+"""Table layout rules: label/value shapes, ticks, grids and headings, format-free."""
+
+from __future__ import annotations
+
+import pytest
+
+from parsers.layout import Cell, section_heading, table_to_entries
+from parsers.layout_text import (
+    clean_label,
+    default_known_label,
+    label_value_lines,
+    mark_state,
+    options_from_text,
+)
+
+
+def _cells(rows):
+    return [[c if isinstance(c, Cell) else Cell(c) for c in row] for row in rows]
+
+
+def read(rows, section=None, **kwargs):
+    return table_to_entries(
+        _cells(rows), locator="table 2", section=section, known_label=default_known_label, **kwargs
+    )
+
+
+def pairs(entries):
+    return [(e.label, e.value, e.checked) for e in entries]
+
+
+def test_two_column_label_value_with_heading_row():
+    entries, grids, section = read(
+        [["PART 1 - SCHOOL"], ["Surname*", "Smith"], ["1. Forename(s):", "Jo Ann"]]
+    )
+    assert pairs(entries) == [("Surname", "Smith", None), ("Forename(s)", "Jo Ann", None)]
+    assert entries[0].section == "PART 1 - SCHOOL"
+    assert entries[1].locator == "table 2, row 3"
+    assert section == "PART 1 - SCHOOL" and grids == []
+
+
+def test_four_column_label_value():
+    entries, grids, _ = read(
+        [["SURNAME*", "Bloggs", "FIRST NAME*", "Sam"], ["DOB*", "01/02/2015", "GENDER*", "M"]]
+    )
+    assert pairs(entries) == [
+        ("SURNAME", "Bloggs", None),
+        ("FIRST NAME", "Sam", None),
+        ("DOB", "01/02/2015", None),
+        ("GENDER", "M", None),
+    ]
+    assert grids == []
+
+
+def test_odd_row_pairs_labels_with_following_values():
+    entries, _, _ = read([["Surname:", "Smith", "Moved in August 2026"]])
+    assert pairs(entries) == [("Surname", "Smith", None), ("", "Moved in August 2026", None)]
+
+
+def test_horizontal_merge_duplicates_fold():
+    entries, _, _ = read([["Current address", "1 Example Road", "1 Example Road"]])
+    assert pairs(entries) == [("Current address", "1 Example Road", None)]
+
+
+def test_duplicate_short_answers_are_not_folded():
+    entries, _, _ = read([["Question", "Yes", "No"], ["Home visit", "X", "X"]])
+    assert [e.checked for e in entries] == [True, True]
+
+
+def test_label_row_then_free_text_row():
+    entries, _, _ = read(
+        [["Information provided by the family"], ["They said they were moving to Spain."]]
+    )
+    assert pairs(entries) == [
+        ("Information provided by the family", "They said they were moving to Spain.", None)
+    ]
+    assert entries[0].locator == "table 2, row 2"
+
+
+def test_heading_over_free_text_is_both_section_and_label():
+    entries, _, section = read(
+        [
+            ["SAFEGUARDING RISK APPRAISAL (TO BE COMPLETED BY DSL)"],
+            ["Risk Assessment*", "low"],
+            ["OUTLINE CURRENT CIRCUMSTANCES"],
+            ["Family have left for Poland, neighbours confirmed."],
+        ]
+    )
+    assert entries[0].section.startswith("SAFEGUARDING")
+    assert pairs(entries)[1] == (
+        "OUTLINE CURRENT CIRCUMSTANCES",
+        "Family have left for Poland, neighbours confirmed.",
+        None,
+    )
+    assert section == "OUTLINE CURRENT CIRCUMSTANCES"
+
+
+def test_caps_label_beside_empty_value_is_not_a_heading():
+    entries, _, section = read([["YEAR GROUP", ""], ["UPN*:", ""]], section="PART 1")
+    assert pairs(entries) == [("YEAR GROUP", "", None), ("UPN", "", None)]
+    assert section == "PART 1"
+
+
+def test_label_value_lines_in_one_cell():
+    entries, _, _ = read(
+        [["Contact", "Name: Ann Example\nTel: 0113 496 0000\nEmail: ann@example.org"]]
+    )
+    assert pairs(entries) == [
+        ("Name", "Ann Example", None),
+        ("Tel", "0113 496 0000", None),
+        ("Email", "ann@example.org", None),
+    ]
+
+
+def test_combined_label_is_one_entry():
+    entries, _, _ = read([["PARENT'S NAME/PHONE NO*", "Jane Doe 07700 900123"]])
+    assert pairs(entries) == [("PARENT'S NAME/PHONE NO", "Jane Doe 07700 900123", None)]
+
+
+def test_options_cell_beside_label():
+    entries, _, _ = read(
+        [["PUPIL STATUS* (Please tick)", "☐ Looked After Child ☒ SEN ☐ Traveller"]]
+    )
+    assert pairs(entries) == [
+        ("PUPIL STATUS (Please tick)", "Looked After Child", False),
+        ("PUPIL STATUS (Please tick)", "SEN", True),
+        ("PUPIL STATUS (Please tick)", "Traveller", False),
+    ]
+
+
+def test_options_from_reader_with_leading_question():
+    cell = Cell("Has the child left? Yes No", options=(("Yes", True), ("No", False)))
+    entries, _, _ = read([[cell]])
+    assert pairs(entries) == [
+        ("Has the child left?", "Yes", True),
+        ("Has the child left?", "No", False),
+    ]
+
+
+def test_option_rows_under_a_question_row():
+    entries, _, _ = read(
+        [["Reason for referral (tick)"], ["Left the country", "☒"], ["Moved away", "☐"]]
+    )
+    assert pairs(entries) == [
+        ("Reason for referral (tick)", "Left the country", True),
+        ("Reason for referral (tick)", "Moved away", False),
+    ]
+
+
+def test_yes_no_columns():
+    entries, grids, _ = read(
+        [
+            ["Question", "Yes", "No"],
+            ["Home visit made", "☒", "☐"],
+            ["Neighbours spoken to", "", "X"],
+            ["Flights requested", "", ""],
+        ]
+    )
+    assert pairs(entries) == [
+        ("Home visit made", "Yes", True),
+        ("Home visit made", "No", False),
+        ("Neighbours spoken to", "Yes", False),
+        ("Neighbours spoken to", "No", True),
+        ("Flights requested", "", None),
+    ]
+    assert grids == []
+
+
+@pytest.mark.parametrize("header", [["", "Y", "N"], ["Enquiry", "Done", "Not done"]])
+def test_tick_column_variants(header):
+    entries, _, _ = read([header, ["Home visit", "✓", ""]])
+    assert [(e.label, e.checked) for e in entries] == [("Home visit", True), ("Home visit", False)]
+
+
+def test_tick_columns_with_date_column_also_give_a_grid():
+    entries, grids, _ = read([["Enquiry", "Yes", "No", "Date"], ["Home visit", "X", "", "3/9/26"]])
+    assert pairs(entries)[0] == ("Home visit", "Yes", True)
+    assert grids[0].headers == ["Enquiry", "Yes", "No", "Date"]
+    assert grids[0].rows == [["Home visit", "X", "", "3/9/26"]]
+
+
+def test_single_yes_no_written_column():
+    entries, _, _ = read([["Question", "Yes/No"], ["Is the child looked after?", "No"]])
+    assert pairs(entries) == [("Is the child looked after?", "No", None)]
+
+
+def test_enquiry_log_grid():
+    entries, grids, _ = read(
+        [
+            ["Date", "Action", "Person contacted", "Outcome"],
+            ["3/9/26", "Home visit", "Neighbour", "No answer"],
+            ["", "", "", ""],
+            ["4/9/26", "Phone call", "Mother", "No reply"],
+        ]
+    )
+    assert entries == []
+    assert grids[0].headers == ["Date", "Action", "Person contacted", "Outcome"]
+    assert grids[0].rows == [
+        ["3/9/26", "Home visit", "Neighbour", "No answer"],
+        ["4/9/26", "Phone call", "Mother", "No reply"],
+    ]
+    assert grids[0].locator == "table 2, rows 1-4"
+
+
+def test_grid_after_heading_inside_table():
+    entries, grids, section = read(
+        [
+            ["ACTIONS TAKEN PRIOR TO REFERRAL"],
+            ["DATE", "AM", "PM", "ADDRESS VISITED", "WHO DID YOU SPEAK TO?"],
+            ["3/9/26", "X", "", "1 Example Road", "Neighbour"],
+        ]
+    )
+    assert grids[0].section == "ACTIONS TAKEN PRIOR TO REFERRAL"
+    assert grids[0].rows == [["3/9/26", "X", "", "1 Example Road", "Neighbour"]]
+
+
+def test_two_column_log_grid():
+    _, grids, _ = read([["Date", "Action taken"], ["3/9/26", "Called"], ["4/9/26", "Visited"]])
+    assert grids[0].rows == [["3/9/26", "Called"], ["4/9/26", "Visited"]]
+
+
+def test_label_value_table_is_not_a_grid():
+    entries, grids, _ = read(
+        [
+            ["Surname:", "Smith", "Forename:", "Jo"],
+            ["Address:", "1 Example Road", "Postcode:", "LS1 1AA"],
+        ]
+    )
+    assert grids == [] and len(entries) == 4
+
+
+def test_sibling_grid():
+    _, grids, _ = read([["Name", "DOB", "School"], ["Sam Doe", "1/2/2016", "Oak Primary"]])
+    assert grids[0].rows == [["Sam Doe", "1/2/2016", "Oak Primary"]]
+
+
+def test_hint_names_an_unlabelled_value():
+    entries, _, _ = read([[Cell("Smith", hint="PupilSurname")], [Cell("x1", hint="Text4")]])
+    assert pairs(entries) == [("PupilSurname", "Smith", None), ("", "x1", None)]
+
+
+def test_nothing_is_lost():
+    entries, _, _ = read([["some stray remark nobody labelled"]])
+    assert pairs(entries) == [("", "some stray remark nobody labelled", None)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PART 1",
+        "Part 2 – to be completed by the DSL",
+        "SECTION B: FAMILY",
+        "CHILD'S DETAILS",
+        "(TO BE COMPLETED BY DSL)",
+        "Section 3",
+    ],
+)
+def test_section_headings(text):
+    assert section_heading(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["Surname:", "UPN*", "YES / NO", "01/02/2015", "Part time", "Jo Smith", "N/A"]
+)
+def test_not_section_headings(text):
+    assert not section_heading(text)
+
+
+@pytest.mark.parametrize(
+    ("raw", "label"),
+    [
+        ("SURNAME*", "SURNAME"),
+        ("UPN*:", "UPN"),
+        ("1. Date of birth:", "Date of birth"),
+        ("a) Gender", "Gender"),
+        ("Q3 Reason for referral", "Reason for referral"),
+        ("CURRENT ADDRESS* (include post code)", "CURRENT ADDRESS (include post code)"),
+    ],
+)
+def test_clean_label(raw, label):
+    assert clean_label(raw) == label
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("☐ Yes ☒ No", ("", (("Yes", False), ("No", True)))),
+        ("Yes ☐ No ☒", ("", (("Yes", False), ("No", True)))),
+        ("Left the UK? Yes ☒ No ☐", ("Left the UK?", (("Yes", True), ("No", False)))),
+        ("Gender: ☐ Male ☒ Female", ("Gender:", (("Male", False), ("Female", True)))),
+        ("[X] Yes [ ] No", ("", (("Yes", True), ("No", False)))),
+        ("no marks here", ("", ())),
+    ],
+)
+def test_options_from_text(text, expected):
+    assert options_from_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "state"),
+    [("☒", True), ("☐", False), ("X", True), ("x", True), ("✓", True), ("", None), ("Yes", True)],
+)
+def test_mark_state(text, state):
+    assert mark_state(text) is state
+
+
+def test_label_value_lines_rules():
+    assert label_value_lines("Seen at 10:30 by the gate") == []
+    assert label_value_lines("Name: A\nmore of A\nTel: 1") == [("Name", "A\nmore of A"), ("Tel", "1")]
+
+
+@pytest.mark.parametrize(
+    ("text", "known"),
+    [("School name", True), ("Date of birth", True), ("Oak Primary School", False), ("Smith", False)],
+)
+def test_default_known_label(text, known):
+    assert default_known_label(text) is known
