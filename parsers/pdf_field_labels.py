@@ -1,0 +1,172 @@
+"""The label a person sees beside a fillable PDF field, and the entries the fields give.
+
+Field names are designer's shorthand ("Text12"), so the label is, in order: the tooltip
+(``/TU``), the words printed just left of the widget on its line, the words printed just
+above it, else the field name made readable. A check box whose caption is printed right of
+it ("☐ Left the country") is an option: its label is the question printed above the stack
+of boxes. The printed words used here are marked ``consumed`` so that the page's text
+reader does not read "Surname:" again as a label with no value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from parsers.entries import Entry
+from parsers.layout import clean_label
+from parsers.pdf_fields import Widget, readable_field_name
+from parsers.pdf_geometry import Token, group_lines
+
+Box = tuple[float, float, float, float]  # x0, top, x1, bottom (pdfplumber page space)
+_CHOICE_WORDS = frozenset({"yes", "no", "y", "n", "n/a", "unknown"})
+_BUTTONS = ("checkbox", "radio")
+
+
+@dataclass
+class FieldEntry:
+    """An entry from a field, with its position so the caller can give it a section."""
+
+    entry: Entry
+    top: float
+
+
+def field_entries(widgets: list[Widget], tokens: list[Token], page_no: int,
+                  page_height: float) -> list[FieldEntry]:
+    """Entries for the fields on one page, in reading order (by widget position)."""
+    placed = [(w, _box(w, page_height)) for w in widgets]
+    placed.sort(key=lambda pair: (pair[1][1], pair[1][0]) if pair[1] else (1e9, 0.0))
+    words = [tok for tok in tokens if tok.tick is None]
+    boxes = [box for _, box in placed if box]
+    buttons = [box for w, box in placed if box and w.kind in _BUTTONS]
+    out: list[FieldEntry] = []
+    groups: dict[str, str] = {}
+    for widget, box in placed:
+        where = f"page {page_no}, field {widget.name}"
+        top = box[1] if box else 0.0
+        if widget.kind in _BUTTONS:
+            entry = _button_entry(widget, box, words, boxes, buttons, where, groups)
+        else:
+            label = widget.tooltip or _printed_label(box, words, boxes) or readable_field_name(
+                widget.name)
+            entry = Entry(clean_label(label), widget.value, where)
+        out.append(FieldEntry(entry, top))
+    return out
+
+
+def _box(widget: Widget, page_height: float) -> Box | None:
+    if widget.rect is None:
+        return None
+    x0, y0, x1, y1 = widget.rect
+    return (x0, page_height - y1, x1, page_height - y0)
+
+
+def _text(tokens: list[Token]) -> str:
+    return " ".join(tok.text for tok in tokens).strip()
+
+
+def _consume(tokens: list[Token]) -> str:
+    for tok in tokens:
+        tok.consumed = True
+    return _text(tokens)
+
+
+def _button_entry(widget: Widget, box: Box | None, words: list[Token], boxes: list[Box],
+                  buttons: list[Box], where: str, groups: dict[str, str]) -> Entry:
+    """A check box or radio option: (question, option text, checked)."""
+    caption = _caption(box, words, boxes) if box else ""
+    if widget.kind == "radio":
+        if widget.name not in groups:
+            groups[widget.name] = clean_label(
+                widget.tooltip or (box and _question(box, words, buttons))
+                or readable_field_name(widget.name)
+            )
+        return Entry(groups[widget.name], caption or widget.value, where, checked=widget.checked)
+    if caption:
+        question = (box and _question(box, words, buttons)) or ""
+        return Entry(clean_label(question), caption, where, checked=widget.checked)
+    label = widget.tooltip or _printed_label(box, words, boxes) or readable_field_name(widget.name)
+    return Entry(clean_label(label), widget.value, where, checked=widget.checked)
+
+
+def _caption(box: Box, words: list[Token], boxes: list[Box]) -> str:
+    """An option's own text: a Yes/No word just left of the box, else the words right of it."""
+    left = _run(box, words, boxes, leftwards=True, first_gap=6.0)
+    if left and left[-1].text.lower().strip(":") in _CHOICE_WORDS:
+        return _consume(left[-1:])
+    right = _run(box, words, boxes, leftwards=False, first_gap=15.0)
+    return _consume(right) if right else ""
+
+
+def _printed_label(box: Box | None, words: list[Token], boxes: list[Box]) -> str:
+    if box is None:
+        return ""
+    left = _run(box, words, boxes, leftwards=True, first_gap=200.0)
+    if left:
+        return _consume(left)
+    return _consume(_above(box, words))
+
+
+def _same_line(tok: Token, box: Box) -> bool:
+    """On the widget's first text line (a tall multi-line box is labelled at its top)."""
+    top, bottom = box[1], min(box[3], box[1] + max(2 * tok.size, 14.0))
+    return top - 2 <= tok.mid_y <= bottom + 2
+
+
+def _run(box: Box, words: list[Token], boxes: list[Box], *, leftwards: bool,
+         first_gap: float) -> list[Token]:
+    """The contiguous words beside the box on its line, up to a column gap or another box."""
+    if leftwards:
+        stop = max((b[2] for b in boxes if b[2] <= box[0] + 1 and _overlaps(b, box)), default=-1e9)
+        near = [t for t in words if not t.consumed and _same_line(t, box)
+                and t.x1 <= box[0] + 2 and t.x0 >= stop]
+        near.sort(key=lambda t: -t.x1)
+        edge = box[0]
+    else:
+        stop = min((b[0] for b in boxes if b[0] >= box[2] - 1 and _overlaps(b, box)), default=1e9)
+        near = [t for t in words if not t.consumed and _same_line(t, box)
+                and t.x0 >= box[2] - 2 and t.x1 <= stop]
+        near.sort(key=lambda t: t.x0)
+        edge = box[2]
+    run: list[Token] = []
+    for tok in near:
+        gap = (edge - tok.x1) if leftwards else (tok.x0 - edge)
+        if gap > (first_gap if not run else 0.8 * max(tok.size, 6.0)):
+            break
+        run.append(tok)
+        edge = tok.x0 if leftwards else tok.x1
+    return run[::-1] if leftwards else run
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    return min(a[3], b[3]) - max(a[1], b[1]) > 0.3 * min(a[3] - a[1], b[3] - b[1])
+
+
+def _above(box: Box, words: list[Token]) -> list[Token]:
+    """The words printed on the line just above the widget, over its width."""
+    near = [t for t in words if not t.consumed and box[1] - 3 * t.size <= t.bottom <= box[1] + 2
+            and t.x1 >= box[0] - 5 and t.x0 <= box[2] + 5]
+    if not near:
+        return []
+    lowest = max(t.bottom for t in near)
+    line = [t for t in near if t.bottom >= lowest - 0.5 * t.size]
+    return sorted(line, key=lambda t: t.x0)
+
+
+def _question(box: Box, words: list[Token], buttons: list[Box]) -> str:
+    """The line above a stack of option boxes: skip the rows that hold boxes themselves."""
+    lines = group_lines([t for t in words if t.bottom <= box[1] + 2])
+    edge = box[1]
+    for line in reversed(lines):
+        size = max(t.size for t in line)
+        if edge - line[-1].bottom > 2.5 * size:
+            return ""
+        row = (line[0].x0, min(t.top for t in line), line[-1].x1, max(t.bottom for t in line))
+        if any(_overlaps(b, row) for b in buttons):
+            edge = row[1]
+            continue
+        live = [t for t in line if not t.consumed] or line
+        text = _text(live)
+        for tok in live:
+            tok.consumed = True
+        return text
+    return ""

@@ -1,0 +1,228 @@
+"""The words of a PDF page as tokens and printed lines, and the tick options on a line.
+
+A PDF has no paragraphs or check boxes, only glyphs at positions. Tick boxes arrive as
+glyphs (☐ ☒ ✓, Wingdings codes from Word), as "[X]" / "[ ]", or as drawn squares
+(:mod:`parsers.pdf_strokes`); all become :class:`Token` values with ``tick`` set, so that
+the options on a line are read one way whatever drew them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+TICKED_GLYPHS = frozenset("☒☑✓✔✗✘⊠⮽🗹")
+EMPTY_GLYPHS = frozenset("☐□❏❑⬜")
+# Word's Wingdings boxes arrive as their Latin-1 code or a private-use code point.
+_WINGDINGS_TICKED = frozenset("þýxüû\uf0fe\uf0fd\uf078\uf0fc\uf0fb")
+_WINGDINGS_EMPTY = frozenset("¨oq\uf0a8\uf06f\uf071")
+_BRACKETS = {"[x]": True, "[X]": True, "[✓]": True, "[✔]": True, "[]": False, "[ ]": False}
+
+
+@dataclass(eq=False)
+class Token:
+    """A printed word, or a tick box (``tick`` True/False) drawn as a glyph or a square."""
+
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float = 10.0
+    bold: bool = False
+    tick: bool | None = None
+    struck: bool = False
+    consumed: bool = False
+
+    @property
+    def mid_x(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def mid_y(self) -> float:
+        return (self.top + self.bottom) / 2
+
+    def shown(self) -> str:
+        if self.tick is None:
+            return self.text
+        return "☒" if self.tick else "☐"
+
+
+def tokens_from_words(words: Iterable[dict[str, Any]]) -> list[Token]:
+    """Turn pdfplumber words into tokens, splitting tick glyphs off the words they touch."""
+    tokens: list[Token] = []
+    for word in words:
+        font = str(word.get("fontname", "")).lower()
+        size = float(word.get("size") or 10.0)
+        bold = any(mark in font for mark in ("bold", "black", "heavy"))
+        text = word["text"]
+        box = (word["x0"], word["x1"], word["top"], word["bottom"])
+        if "wingding" in font and len(text) == 1:
+            tick = True if text in _WINGDINGS_TICKED else False if text in _WINGDINGS_EMPTY else None
+            if tick is not None:
+                tokens.append(Token("", *box, size=size, bold=bold, tick=tick))
+                continue
+        tokens.extend(_split_glyphs(text, box, size, bold))
+    return tokens
+
+
+def _split_glyphs(text: str, box: tuple[float, ...], size: float, bold: bool) -> list[Token]:
+    """"☒Yes" -> [☒, Yes]; a bracket box "[X]" -> one tick token."""
+    x0, x1, top, bottom = box
+    if text in _BRACKETS:
+        return [Token("", x0, x1, top, bottom, size, bold, tick=_BRACKETS[text])]
+    if not any(ch in TICKED_GLYPHS or ch in EMPTY_GLYPHS for ch in text):
+        return [Token(text, x0, x1, top, bottom, size, bold)]
+    width = (x1 - x0) / max(len(text), 1)
+    pieces: list[Token] = []
+    start = 0
+    for pos, ch in enumerate(text + " "):
+        glyph = ch in TICKED_GLYPHS or ch in EMPTY_GLYPHS
+        if glyph or pos == len(text):
+            if pos > start:
+                pieces.append(
+                    Token(text[start:pos], x0 + start * width, x0 + pos * width, top, bottom,
+                          size, bold)
+                )
+            if glyph:
+                pieces.append(
+                    Token("", x0 + pos * width, x0 + (pos + 1) * width, top, bottom, size, bold,
+                          tick=ch in TICKED_GLYPHS)
+                )
+            start = pos + 1
+    return pieces
+
+
+def merge_brackets(line: list[Token]) -> list[Token]:
+    """"[" "]" and "[" "X" "]" printed as separate words become one tick token."""
+    out: list[Token] = []
+    pos = 0
+    while pos < len(line):
+        tok = line[pos]
+        if tok.text == "[" and pos + 1 < len(line):
+            nxt = line[pos + 1]
+            inner = nxt.text if nxt.text != "]" else ""
+            close = pos + 1 if nxt.text == "]" else pos + 2
+            if close < len(line) and line[close].text == "]" and inner in ("", "x", "X", "✓"):
+                end = line[close]
+                out.append(Token("", tok.x0, end.x1, tok.top, tok.bottom, tok.size, tok.bold,
+                                 tick=bool(inner)))
+                pos = close + 1
+                continue
+        out.append(tok)
+        pos += 1
+    return out
+
+
+def group_lines(tokens: list[Token]) -> list[list[Token]]:
+    """Tokens into printed lines, top to bottom, each left to right.
+
+    Tokens share a line when their vertical extents overlap by half the smaller height, so a
+    10pt label and a 12pt value on one baseline stay together.
+    """
+    lines: list[list[Token]] = []
+    bounds: list[tuple[float, float]] = []
+    for tok in sorted(tokens, key=lambda t: (t.top, t.x0)):
+        if lines:
+            top, bottom = bounds[-1]
+            overlap = min(bottom, tok.bottom) - max(top, tok.top)
+            if overlap >= 0.5 * min(bottom - top, tok.bottom - tok.top):
+                lines[-1].append(tok)
+                bounds[-1] = (min(top, tok.top), max(bottom, tok.bottom))
+                continue
+        lines.append([tok])
+        bounds.append((tok.top, tok.bottom))
+    return [merge_brackets(sorted(line, key=lambda t: t.x0)) for line in lines]
+
+
+@dataclass
+class LineOptions:
+    """A line's tick options, the question before them and any text after them."""
+
+    prefix: list[Token] = field(default_factory=list)
+    options: list[tuple[str, bool | None]] = field(default_factory=list)
+    rest: list[Token] = field(default_factory=list)
+
+
+_CHOICE_WORDS = frozenset({"yes", "no", "y", "n", "n/a", "unknown", "true", "false"})
+
+
+def _gap(prev: Token, tok: Token) -> bool:
+    return tok.x0 - prev.x1 > 0.8 * max(prev.size, tok.size, 6.0)
+
+
+def _words(tokens: list[Token]) -> str:
+    return " ".join(tok.text for tok in tokens if tok.tick is None).strip()
+
+
+def line_options(line: list[Token]) -> LineOptions | None:
+    """Read "☐ A ☒ B", "A ☐ B ☒" or "YES / ~~NO~~" on one line; None when it has no options.
+
+    A mark at the start of the line (or mid-line after a question) comes before its caption;
+    marks that end the line follow theirs. A caption stops at a column gap.
+    """
+    marks = [pos for pos, tok in enumerate(line) if tok.tick is not None]
+    if not marks:
+        return _struck_choice(line)
+    if marks[-1] == len(line) - 1 and marks[0] != 0:
+        return _marks_after(line, marks)
+    found = LineOptions(prefix=line[: marks[0]])
+    for num, pos in enumerate(marks):
+        end = marks[num + 1] if num + 1 < len(marks) else len(line)
+        caption = line[pos + 1 : end]
+        cut = next((i for i in range(1, len(caption)) if _gap(caption[i - 1], caption[i])), None)
+        if cut is not None and num + 1 == len(marks):
+            found.rest = caption[cut:]
+            caption = caption[:cut]
+        found.options.append((_words(caption), line[pos].tick))
+    return found
+
+
+def _marks_after(line: list[Token], marks: list[int]) -> LineOptions:
+    """ "Is the child in care?   Yes ☐  No ☒": each caption is the words just before its mark."""
+    found = LineOptions()
+    start = 0
+    for pos in marks:
+        span = line[start:pos]
+        cut = max((i for i in range(1, len(span)) if _gap(span[i - 1], span[i])), default=0)
+        caption = span[cut:] if cut else span
+        if start == 0:
+            caption, lead = _split_question(caption)
+            found.prefix = span[:cut] + lead
+        found.options.append((_words(caption), line[pos].tick))
+        start = pos + 1
+    return found
+
+
+def _split_question(caption: list[Token]) -> tuple[list[Token], list[Token]]:
+    """Keep just the answer word as caption when a question runs into it with no gap."""
+    if len(caption) < 2:
+        return caption, []
+    if caption[-1].text.lower() in _CHOICE_WORDS:
+        return caption[-1:], caption[:-1]
+    for pos in range(len(caption) - 1, 0, -1):
+        if caption[pos - 1].text.endswith(("?", ":")):
+            return caption[pos:], caption[:pos]
+    return caption, []
+
+
+def _struck_choice(line: list[Token]) -> LineOptions | None:
+    """ "YES / NO" with one option struck through: the struck one is deleted (not chosen)."""
+    if not any(tok.struck for tok in line):
+        return None
+    for pos, tok in enumerate(line):
+        if tok.text != "/" or pos == 0 or pos + 1 >= len(line):
+            continue
+        start = pos - 1
+        end = pos + 1
+        while end + 2 < len(line) and line[end + 1].text == "/":
+            end += 2
+        group = line[start : end + 1 : 2]
+        if any(t.struck for t in group) and not all(t.struck for t in group):
+            return LineOptions(
+                prefix=line[:start],
+                options=[(t.text, not t.struck) for t in group],
+                rest=line[end + 1 :],
+            )
+    return None

@@ -1,0 +1,229 @@
+"""Reading a CME referral form sent as PDF: fillable fields, printed text, or a scan.
+
+Schools send three kinds of PDF: a fillable form (AcroForm fields, sometimes half filled
+and half typed over), a Word form saved as PDF (text and ruled tables), and a printed form
+filled by hand and scanned (no text layer: OCR is a later, separate step). Every page is
+parsed once by pdfplumber and closed at once (its caches grow without bound otherwise);
+the fields come from pypdf only when the file has a form. Nothing in the file is ever run:
+JavaScript, launch actions and embedded files are only noted.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import pdfplumber
+from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfminer.pdftypes import resolve1
+from pdfminer.psparser import PSException
+from pdfplumber.utils.exceptions import PdfminerException
+
+from intake.errors import IntakeError, UnreadableDocument
+from parsers.entries import Entry, ExtractedForm
+from parsers.pdf_field_labels import FieldEntry, field_entries
+from parsers.pdf_fields import FormFields, read_form_fields
+from parsers.pdf_geometry import Token, tokens_from_words
+from parsers.pdf_strokes import page_strokes
+from parsers.pdf_text import PageText, read_page
+
+log = logging.getLogger(__name__)
+
+KnownLabel = Callable[[str], bool]
+PASSWORD_PROTECTED = "the PDF is password-protected: ask the school to send it without a password"
+_MIN_TEXT_CHARS = 30  # fewer printed characters than this on a page: a scan, or blank
+
+
+def read_pdf(
+    content: bytes, *, known_label: KnownLabel | None = None, max_pages: int = 100
+) -> ExtractedForm:
+    """Read a PDF form into entries, grids and its text in reading order.
+
+    ``known_label`` says whether a piece of printed text is a label the mapper knows; it
+    helps tell "Date of birth   03/09/2015" from a sentence. Raises only
+    :class:`UnreadableDocument`, with a reason that names no one.
+    """
+    _check_bytes(content)
+    try:
+        with _open(content) as pdf:
+            return _read(pdf, content, known_label or _no_label, max_pages)
+    except IntakeError:
+        raise
+    except RecursionError:
+        raise UnreadableDocument(
+            "the PDF is malformed: its objects refer to each other in a loop or nest too deeply"
+        ) from None
+    except MemoryError:
+        raise UnreadableDocument("the PDF is too large to read") from None
+    except Exception as exc:  # noqa: BLE001 - pdfminer/pypdf raise many unrelated types
+        log.info("pdf unreadable: %s", type(exc).__name__)
+        raise UnreadableDocument(
+            f"the PDF is damaged and could not be read ({type(exc).__name__})"
+        ) from None
+
+
+def _no_label(text: str) -> bool:
+    return False
+
+
+def _check_bytes(content: bytes) -> None:
+    head = content[:1024]
+    if b"%PDF-" not in head:
+        raise UnreadableDocument("the file is not a PDF (no %PDF header)")
+    if b"%%EOF" not in content[-4096:] and b"%%EOF" not in content:
+        raise UnreadableDocument(
+            "the PDF is truncated (it has no end-of-file marker): ask the school to send it again"
+        )
+
+
+def _open(content: bytes) -> pdfplumber.PDF:
+    """Open with the empty user password, which many "protected" PDFs use."""
+    try:
+        return pdfplumber.open(io.BytesIO(content), password="")
+    except PdfminerException as exc:
+        inner = exc.args[0] if exc.args else exc
+        if isinstance(inner, PDFPasswordIncorrect):
+            raise UnreadableDocument(PASSWORD_PROTECTED) from None
+        if isinstance(inner, PDFEncryptionError):
+            raise UnreadableDocument(
+                "the PDF is encrypted in a way that cannot be read: ask the school to send it "
+                "without a password"
+            ) from None
+        if isinstance(inner, PSException):
+            raise UnreadableDocument(
+                f"the PDF is damaged: its structure cannot be parsed ({type(inner).__name__})"
+            ) from None
+        raise UnreadableDocument(
+            f"the PDF could not be opened ({type(inner).__name__})"
+        ) from None
+
+
+def _read(pdf: pdfplumber.PDF, content: bytes, known_label: KnownLabel,
+          max_pages: int) -> ExtractedForm:
+    catalog = pdf.doc.catalog
+    _check_page_count(catalog, max_pages)
+    pages = pdf.pages
+    if len(pages) > max_pages:
+        raise UnreadableDocument(f"the PDF has {len(pages)} pages; the limit is {max_pages}")
+    if not pages:
+        raise UnreadableDocument("the PDF has no pages")
+    notes = _active_content_notes(catalog, content)
+    fields = read_form_fields(content) if _has_form(catalog) else FormFields()
+    if fields.javascript and "PDF contains JavaScript" not in notes:
+        notes.append("PDF contains JavaScript")
+    if fields.xfa and not fields.widgets:
+        notes.append("PDF is an XFA form: its field values are not read")
+    use_fields = fields.any_filled
+    form = ExtractedForm(extraction="pdf_form_fields" if use_fields else "pdf_text",
+                         pages=len(pages), notes=notes)
+    texts: list[str] = []
+    textless: list[int] = []
+    section: str | None = None
+    for number, page in enumerate(pages, start=1):
+        try:
+            page_text, chars, section = _read_one(page, number, fields if use_fields else None,
+                                                  section, known_label, form)
+        finally:
+            page.close()
+        texts.append(page_text)
+        if chars < _MIN_TEXT_CHARS:
+            textless.append(number)
+    if len(textless) == len(pages) and not use_fields:
+        return ExtractedForm(extraction="none", pages=len(pages),
+                             notes=[*notes, "no text layer: needs OCR"])
+    if textless:
+        listed = ", ".join(str(n) for n in textless)
+        form.notes.append(f"no text layer on page(s) {listed}: needs OCR")
+    form.text = "\n\n".join(text for text in texts if text)
+    return form
+
+
+def _read_one(page: Any, number: int, fields: FormFields | None, section: str | None,
+              known_label: KnownLabel, form: ExtractedForm) -> tuple[str, int, str | None]:
+    """One page: words once, fields labelled from them, then the printed layer."""
+    words = page.extract_words(keep_blank_chars=False, extra_attrs=["fontname", "size"])
+    chars = sum(len(word["text"]) for word in words)
+    tokens = tokens_from_words(words) + _typed_annotations(page)
+    found: list[FieldEntry] = []
+    if fields is not None:
+        found = field_entries(fields.on_page(number), tokens, number, float(page.height))
+    strokes = page_strokes(page.lines, page.rects, page.curves)
+    printed: PageText = read_page(number, tokens, strokes, section=section,
+                                  known_label=known_label)
+    for item in found:
+        form.entries.append(_with_section(item, printed, section))
+    form.entries.extend(printed.entries)
+    form.grids.extend(printed.grids)
+    text = printed.text
+    filled = [f"{item.entry.label}: {_shown(item.entry)}" for item in found if _shown(item.entry)]
+    if filled:
+        text = "\n".join([text, *filled]) if text else "\n".join(filled)
+    return text, chars, printed.section
+
+
+def _with_section(item: FieldEntry, printed: PageText, section: str | None) -> Entry:
+    for top, heading in printed.headings:
+        if top <= item.top:
+            section = heading
+    entry = item.entry
+    return Entry(entry.label, entry.value, entry.locator, section, entry.checked, entry.confidence)
+
+
+def _shown(entry: Entry) -> str:
+    if entry.checked is None:
+        return entry.value
+    return f"{'☒' if entry.checked else '☐'} {entry.value}" if entry.checked else ""
+
+
+def _typed_annotations(page: Any) -> list[Token]:
+    """Text typed onto the PDF with a viewer's text tool (FreeText annotations)."""
+    if not page.page_obj.annots:
+        return []
+    tokens: list[Token] = []
+    for annot in page.annots:
+        data = annot.get("data") or {}
+        subtype = getattr(resolve1(data.get("Subtype")), "name", None)
+        contents = annot.get("contents")
+        if subtype != "FreeText" or not contents:
+            continue
+        top, bottom = float(annot["top"]), float(annot["bottom"])
+        height = min(bottom - top, 14.0)
+        for offset, line in enumerate(str(contents).splitlines()):
+            if line.strip():
+                y = top + offset * height
+                tokens.append(Token(" ".join(line.split()), float(annot["x0"]),
+                                    float(annot["x1"]), y, y + height, size=height * 0.8))
+    return tokens
+
+
+def _check_page_count(catalog: dict[str, Any], max_pages: int) -> None:
+    """Refuse an over-long PDF from the page tree's own count, before building any page."""
+    tree = resolve1(catalog.get("Pages"))
+    count = resolve1(tree.get("Count")) if isinstance(tree, dict) else None
+    if isinstance(count, int) and count > max_pages:
+        raise UnreadableDocument(f"the PDF has {count} pages; the limit is {max_pages}")
+
+
+def _has_form(catalog: dict[str, Any]) -> bool:
+    form = resolve1(catalog.get("AcroForm"))
+    return isinstance(form, dict) and bool(resolve1(form.get("Fields")) or form.get("XFA"))
+
+
+def _active_content_notes(catalog: dict[str, Any], content: bytes) -> list[str]:
+    """Scripts, launch actions and attachments are noted, never run or extracted."""
+    notes: list[str] = []
+    names = resolve1(catalog.get("Names"))
+    names = names if isinstance(names, dict) else {}
+    action = resolve1(catalog.get("OpenAction"))
+    kind = getattr(resolve1(action.get("S")), "name", None) if isinstance(action, dict) else None
+    if "JavaScript" in names or kind == "JavaScript" or "AA" in catalog or (
+        b"/JavaScript" in content or b"/JS " in content or b"/JS(" in content
+    ):
+        notes.append("PDF contains JavaScript")
+    if kind == "Launch" or b"/Launch" in content:
+        notes.append("PDF contains a launch action")
+    if "EmbeddedFiles" in names or b"/EmbeddedFile" in content:
+        notes.append("PDF has embedded files")
+    return notes

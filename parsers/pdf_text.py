@@ -1,0 +1,285 @@
+"""Reading the printed text of one PDF page as a form.
+
+A Word form saved as PDF keeps its look but loses its structure: what was a table cell, a
+tick box or a "Label: value" paragraph is now words and strokes at positions. Ruled tables
+are handed, as :class:`parsers.layout.Cell` rows, to :func:`parsers.layout.table_to_entries`
+so that table shapes are read by the same rules as in Word; the lines outside tables are
+read here: "Label: value", a label with its value across a column gap or on the lines
+below, tick options, and bold or larger lines as section headings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from statistics import median
+
+from parsers.entries import Entry, Grid
+from parsers.layout import Cell, clean_label, section_heading, table_to_entries
+from parsers.pdf_geometry import LineOptions, Token, group_lines, line_options
+from parsers.pdf_strokes import (
+    RuledTable,
+    Strokes,
+    box_tokens,
+    column_span,
+    fill_tables,
+    find_ruled_tables,
+    mark_struck,
+    shaded,
+)
+
+KnownLabel = Callable[[str], bool]
+
+_COLON = re.compile(r"^(?P<label>[^:]{1,80}?)\s*[:：]\s*(?P<value>.*)$")
+_NOT_LABEL = re.compile(r"(?:\d$|https?$|\bwww\b)", re.IGNORECASE)
+
+
+@dataclass
+class PageText:
+    """What the printed layer of one page gave: entries, grids, its text and the section."""
+
+    entries: list[Entry] = field(default_factory=list)
+    grids: list[Grid] = field(default_factory=list)
+    text: str = ""
+    section: str | None = None
+    headings: list[tuple[float, str]] = field(default_factory=list)  # (top, heading)
+
+
+def read_page(
+    page_no: int,
+    tokens: list[Token],
+    strokes: Strokes,
+    *,
+    section: str | None,
+    known_label: KnownLabel,
+) -> PageText:
+    """Read one page's tokens (words, glyph ticks; ``consumed`` ones only go to the text)."""
+    tables = find_ruled_tables(strokes)
+    tokens = box_tokens(strokes, tokens)
+    mark_struck(tokens, strokes.horizontal)
+    rest = fill_tables(tables, tokens)
+    sizes = [tok.size for tok in tokens if tok.tick is None]
+    body = median(sizes) if sizes else 10.0
+    blocks: list[tuple[float, list[Token] | RuledTable]] = [(line[0].top, line) for line in
+                                                            group_lines(rest)]
+    blocks += [(table.top, table) for table in tables]
+    blocks.sort(key=lambda block: block[0])
+    reader = _LineReader(page_no, section, known_label, body)
+    texts: list[str] = []
+    table_no = line_no = 0
+    for _, block in blocks:
+        if isinstance(block, RuledTable):
+            table_no += 1
+            rows = _table_rows(block, strokes)
+            texts.extend(" | ".join(cell.text.replace("\n", " ") for cell in row) for row in rows)
+            reader.table(rows, table_no, block.top)
+        else:
+            line_no += 1
+            texts.append(" ".join(tok.shown() for tok in block))
+            reader.line(block, line_no)
+    reader.finish()
+    return PageText(reader.entries, reader.grids, "\n".join(texts), reader.section,
+                    reader.headings)
+
+
+def _table_rows(table: RuledTable, strokes: Strokes) -> list[list[Cell]]:
+    rows: list[list[Cell]] = []
+    for band in table.bands:
+        row = []
+        for cell, cell_tokens in zip(band.cells, band.tokens, strict=True):
+            bold = shaded(strokes, band.top, band.bottom, cell)
+            row.append(_cell(cell_tokens, bold, column_span(table, cell)))
+        rows.append(row)
+    return rows
+
+
+def _cell(tokens: list[Token], shaded_cell: bool, span: int) -> Cell:
+    """A table cell's text (tick glyphs shown), its tick options and whether it is bold."""
+    live = [tok for tok in tokens if not tok.consumed]
+    lines = group_lines(live)
+    options: list[tuple[str, bool | None]] = []
+    for line in lines:
+        parsed = line_options(line)
+        if parsed is not None:
+            options.extend(parsed.options)
+    words = [tok for tok in live if tok.tick is None]
+    bold = shaded_cell or (bool(words) and all(tok.bold for tok in words))
+    text = "\n".join(" ".join(tok.shown() for tok in line) for line in lines)
+    return Cell(text, tuple(options), None, bold, span)
+
+
+def segments(line: list[Token]) -> list[list[Token]]:
+    """Split a line where the gap between words is a column gap, not a space."""
+    parts: list[list[Token]] = [[line[0]]] if line else []
+    for prev, tok in zip(line, line[1:], strict=False):
+        if tok.x0 - prev.x1 > 0.8 * max(prev.size, tok.size, 6.0):
+            parts.append([tok])
+        else:
+            parts[-1].append(tok)
+    return parts
+
+
+def _text(tokens: list[Token]) -> str:
+    return " ".join(tok.shown() for tok in tokens).strip()
+
+
+@dataclass
+class _Draft:
+    label: str
+    value: str
+    locator: str
+    section: str | None
+    checked: bool | None = None
+    confidence: float = 1.0
+    value_x0: float | None = None
+    bottom: float = 0.0
+    size: float = 10.0
+    open_below: bool = False
+
+
+class _LineReader:
+    """Walks a page's lines and tables in reading order, keeping the section and question."""
+
+    def __init__(self, page_no: int, section: str | None, known_label: KnownLabel,
+                 body: float) -> None:
+        self.page_no = page_no
+        self.section = section
+        self.known_label = known_label
+        self.body = body
+        self.drafts: list[_Draft] = []
+        self.entries: list[Entry] = []
+        self.grids: list[Grid] = []
+        self.question: tuple[str, float] | None = None
+        self.last: _Draft | None = None
+        self.headings: list[tuple[float, str]] = []
+
+    def finish(self) -> None:
+        self.entries.extend(
+            Entry(d.label, d.value.strip(), d.locator, d.section, d.checked, d.confidence)
+            for d in self.drafts
+        )
+        self.drafts = []
+
+    def table(self, rows: list[list[Cell]], table_no: int, top: float) -> None:
+        self.finish()
+        before = self.section
+        entries, grids, self.section = table_to_entries(
+            rows, locator=f"page {self.page_no}, table {table_no}", section=self.section,
+            known_label=self.known_label, merge_duplicates=False,
+        )
+        self.entries.extend(entries)
+        self.grids.extend(grids)
+        self.question = self.last = None
+        if self.section and self.section != before:
+            self.headings.append((top, self.section))
+
+    def is_label(self, text: str) -> bool:
+        text = text.strip()
+        if not text or len(text) > 80:
+            return False
+        return text.endswith((":", "*", "?")) or bool(self.known_label(clean_label(text)))
+
+    def add(self, label: str, value: str, where: str, line: list[Token], **extra: object) -> _Draft:
+        draft = _Draft(clean_label(label), value, where, self.section, bottom=line[-1].bottom,
+                       size=max(tok.size for tok in line), **extra)  # type: ignore[arg-type]
+        self.drafts.append(draft)
+        self.last = draft
+        return draft
+
+    def line(self, tokens: list[Token], number: int) -> None:
+        live = [tok for tok in tokens if not tok.consumed]
+        where = f"page {self.page_no}, line {number}"
+        if not live:
+            self.question = self.last = None
+            return
+        parsed = line_options(live)
+        if parsed is not None:
+            self.options_line(live, parsed, where)
+            return
+        text = _text(live)
+        if self.heading(live, text):
+            self.section = text
+            self.headings.append((live[0].top, text))
+            self.question = (text, live[-1].bottom)
+            self.last = None
+            return
+        if not self.labelled(live, where) and not self.continues(live, text):
+            self.question = (text, live[-1].bottom) if len(text) <= 200 else None
+            self.last = None
+
+    def options_line(self, live: list[Token], parsed: LineOptions, where: str) -> None:
+        prefix = _text(parsed.prefix)
+        label = prefix
+        if not label and self.last is not None and self.last.open_below and not self.last.value:
+            label = self.last.label
+            self.drafts.remove(self.last)
+        elif not label and self.question and live[0].top - self.question[1] < 3 * self.body:
+            label = self.question[0]
+        for option, checked in parsed.options:
+            self.add(label, option, where, live, checked=checked)
+        rest = _text(parsed.rest)
+        if rest:
+            self.add(label, rest, where, live)
+        if prefix:
+            self.question = (clean_label(prefix), live[-1].bottom)
+        self.last = None
+
+    def heading(self, live: list[Token], text: str) -> bool:
+        words = [tok for tok in live if tok.tick is None]
+        if not words or len(words) > 15 or len(segments(live)) > 1 or text.endswith(":"):
+            return False
+        if _COLON.match(text) or not any(ch.isalpha() for ch in text):
+            return False
+        styled = all(tok.bold for tok in words) or min(t.size for t in words) >= self.body + 1.5
+        if styled and not (self.known_label(clean_label(text)) and not text.isupper()):
+            return True
+        return section_heading(text, strict=True) and not self.known_label(clean_label(text))
+
+    def labelled(self, live: list[Token], where: str) -> bool:
+        """Emit the label/value pairs of one line; False when the line holds none."""
+        parts = segments(live)
+        found = False
+        pos = 0
+        while pos < len(parts):
+            text = _text(parts[pos])
+            match = _COLON.match(text)
+            if match and match["value"] and not _NOT_LABEL.search(match["label"]):
+                self.add(match["label"], match["value"], where, live,
+                         value_x0=_value_x0(parts[pos], match["label"]))
+                found, pos = True, pos + 1
+                continue
+            nxt = _text(parts[pos + 1]) if pos + 1 < len(parts) else None
+            if self.is_label(text) and nxt is not None and not self.is_label(nxt):
+                if not _COLON.match(nxt):
+                    self.add(text, nxt, where, live, value_x0=parts[pos + 1][0].x0)
+                    found, pos = True, pos + 2
+                    continue
+            if len(parts) == 1 and (text.endswith(":") or (self.is_label(text) and
+                                                           len(text.split()) <= 8)):
+                self.add(text, "", where, live, open_below=True)
+                return True
+            pos += 1
+        return found
+
+    def continues(self, live: list[Token], text: str) -> bool:
+        """A plain line that carries on the value of the entry above (an address, a paragraph)."""
+        last = self.last
+        if last is None or live[0].top - last.bottom > (1.6 if last.open_below else 0.9) * last.size:
+            return False
+        aligned = last.value_x0 is None or abs(live[0].x0 - last.value_x0) <= 1.5 * last.size
+        if not (last.open_below or aligned) or len(segments(live)) > 1:
+            return False
+        last.value = f"{last.value}\n{text}" if last.value else text
+        last.bottom = live[-1].bottom
+        return True
+
+
+def _value_x0(tokens: list[Token], label: str) -> float:
+    """Where the value after "Label:" starts on the line (for aligning its next lines)."""
+    seen = ""
+    for tok in tokens:
+        if len(seen.strip()) >= len(label.strip()) and ":" in seen:
+            return tok.x0
+        seen += tok.text + " "
+    return tokens[-1].x1
