@@ -28,7 +28,8 @@ ROLES = ("aio", "manager", "admin")
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    """Now, timezone-aware in UTC: sqlmodel's UTCDateTime columns refuse naive values."""
+    return datetime.now(UTC)
 
 
 class Blob(SQLModel, table=True):
@@ -51,6 +52,9 @@ class Message(SQLModel, table=True):
         UniqueConstraint("mailbox", "dedup_key", name="uq_message_mailbox_dedup"),
         UniqueConstraint("account", "folder", "uidvalidity", "uid", name="uq_message_imap_uid"),
         Index("ix_message_received", "received_at"),
+        Index("ix_message_mailbox_received", "mailbox", "received_at"),
+        Index("ix_message_area_received", "area", "received_at"),
+        Index("ix_message_message_id", "message_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -73,6 +77,10 @@ class Message(SQLModel, table=True):
     status: str = Field(default="processing", max_length=20, index=True)
     error: str | None = None
     case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    area: str | None = Field(default=None, max_length=16)  # the case's area, else the mailbox's
+    # Flag codes of a message that made no case (no_referral_form, unreadable_document...),
+    # comma-delimited with a leading and trailing comma so ",code," LIKE-filters exactly.
+    flag_codes: str | None = Field(default=None, max_length=400)
     moved: bool = False  # the mailbox action (move to processed/failed) is done
     attempts: int = 0
     claimed_by: str | None = Field(default=None, max_length=120)
@@ -102,6 +110,8 @@ class Case(SQLModel, table=True):
     __table_args__ = (
         Index("ix_case_queue", "status", "has_blocking", "received_at"),
         Index("ix_case_pupil", "surname_key", "forenames_key", "date_of_birth"),
+        Index("ix_case_blocking_received", "has_blocking", "received_at"),
+        Index("ix_case_area_blocking_received", "area", "has_blocking", "received_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -143,7 +153,10 @@ class CaseVersion(SQLModel, table=True):
 class Flag(SQLModel, table=True):
     """One completeness/compliance flag on a case, with its review state."""
 
-    __table_args__ = (Index("ix_flag_case_status", "case_id", "status"),)
+    __table_args__ = (
+        Index("ix_flag_case_status", "case_id", "status"),
+        Index("ix_flag_status_code_case", "status", "code", "case_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id")
@@ -169,7 +182,7 @@ class AuditEvent(SQLModel, table=True):
     actor: str = Field(max_length=120)  # a user name, or "system"
     action: str = Field(max_length=64, index=True)
     case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
-    message_pk: int | None = Field(default=None, foreign_key="message.id")
+    message_pk: int | None = Field(default=None, foreign_key="message.id", index=True)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
