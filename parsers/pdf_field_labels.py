@@ -46,8 +46,8 @@ def field_entries(widgets: list[Widget], tokens: list[Token], page_no: int,
         if widget.kind in _BUTTONS:
             entry = _button_entry(widget, box, words, boxes, buttons, where, groups)
         else:
-            label = widget.tooltip or _printed_label(box, words, boxes) or readable_field_name(
-                widget.name)
+            label = _printed_label(box, words, boxes)
+            label = widget.tooltip or label or readable_field_name(widget.name)
             entry = Entry(clean_label(label), widget.value, where)
         out.append(FieldEntry(entry, top))
     return out
@@ -73,28 +73,38 @@ def _consume(tokens: list[Token]) -> str:
 def _button_entry(widget: Widget, box: Box | None, words: list[Token], boxes: list[Box],
                   buttons: list[Box], where: str, groups: dict[str, str]) -> Entry:
     """A check box or radio option: (question, option text, checked)."""
-    caption = _caption(box, words, boxes) if box else ""
+    caption, beside = _caption(box, words, boxes) if box else ("", "")
     if widget.kind == "radio":
         if widget.name not in groups:
             groups[widget.name] = clean_label(
-                widget.tooltip or (box and _question(box, words, buttons))
+                widget.tooltip or beside or (box and _question(box, words, buttons))
                 or readable_field_name(widget.name)
             )
         return Entry(groups[widget.name], caption or widget.value, where, checked=widget.checked)
     if caption:
-        question = (box and _question(box, words, buttons)) or ""
+        question = beside or (box and _question(box, words, buttons)) or ""
         return Entry(clean_label(question), caption, where, checked=widget.checked)
-    label = widget.tooltip or _printed_label(box, words, boxes) or readable_field_name(widget.name)
+    label = _printed_label(box, words, boxes)
+    label = widget.tooltip or label or readable_field_name(widget.name)
     return Entry(clean_label(label), widget.value, where, checked=widget.checked)
 
 
-def _caption(box: Box, words: list[Token], boxes: list[Box]) -> str:
-    """An option's own text: a Yes/No word just left of the box, else the words right of it."""
-    left = _run(box, words, boxes, leftwards=True, first_gap=6.0)
+def _caption(box: Box, words: list[Token], boxes: list[Box]) -> tuple[str, str]:
+    """An option's own text, and the question printed left of it on the same line.
+
+    A Yes/No word just left of the box is its caption ("Off roll?  Yes ☐  No ☒"), else the
+    words right of it are ("☐ Left the country").
+    """
+    left = _run(box, words, boxes, leftwards=True, first_gap=12.0)
     if left and left[-1].text.lower().strip(":") in _CHOICE_WORDS:
-        return _consume(left[-1:])
+        word = left[-1]
+        caption = _consume([word])
+        edge = (word.x0, box[1], word.x0, box[3])
+        before = _run(edge, words, boxes, leftwards=True, first_gap=200.0)
+        question = before if before and before[-1].text.lower() not in _CHOICE_WORDS else []
+        return caption, _consume(question)
     right = _run(box, words, boxes, leftwards=False, first_gap=15.0)
-    return _consume(right) if right else ""
+    return (_consume(right), "") if right else ("", "")
 
 
 def _printed_label(box: Box | None, words: list[Token], boxes: list[Box]) -> str:

@@ -20,6 +20,7 @@ from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdftypes import resolve1
 from pdfminer.psparser import PSException
 from pdfplumber.utils.exceptions import PdfminerException
+from pypdf.errors import FileNotDecryptedError, PdfReadError
 
 from intake.errors import IntakeError, UnreadableDocument
 from parsers.entries import Entry, ExtractedForm
@@ -51,17 +52,28 @@ def read_pdf(
             return _read(pdf, content, known_label or _no_label, max_pages)
     except IntakeError:
         raise
-    except RecursionError:
-        raise UnreadableDocument(
-            "the PDF is malformed: its objects refer to each other in a loop or nest too deeply"
-        ) from None
-    except MemoryError:
-        raise UnreadableDocument("the PDF is too large to read") from None
     except Exception as exc:  # noqa: BLE001 - pdfminer/pypdf raise many unrelated types
+        reason = _reason(exc)
         log.info("pdf unreadable: %s", type(exc).__name__)
-        raise UnreadableDocument(
-            f"the PDF is damaged and could not be read ({type(exc).__name__})"
-        ) from None
+        raise UnreadableDocument(reason) from None
+
+
+def _reason(exc: BaseException) -> str:
+    """A specific, shareable reason for a pdfminer/pypdf failure (never the file's text)."""
+    if isinstance(exc, PdfminerException) and exc.args and isinstance(exc.args[0], BaseException):
+        exc = exc.args[0]
+    if isinstance(exc, PDFPasswordIncorrect):
+        return PASSWORD_PROTECTED
+    if isinstance(exc, (PDFEncryptionError, FileNotDecryptedError)):
+        return ("the PDF is encrypted in a way that cannot be read: ask the school to send it "
+                "without a password")
+    if isinstance(exc, RecursionError):
+        return "the PDF is malformed: its objects refer to each other in a loop or nest too deeply"
+    if isinstance(exc, MemoryError):
+        return "the PDF is too large to read"
+    if isinstance(exc, (PSException, PdfReadError)):
+        return f"the PDF is damaged: its structure cannot be parsed ({type(exc).__name__})"
+    return f"the PDF is damaged and could not be read ({type(exc).__name__})"
 
 
 def _no_label(text: str) -> bool:
@@ -72,7 +84,7 @@ def _check_bytes(content: bytes) -> None:
     head = content[:1024]
     if b"%PDF-" not in head:
         raise UnreadableDocument("the file is not a PDF (no %PDF header)")
-    if b"%%EOF" not in content[-4096:] and b"%%EOF" not in content:
+    if b"%%EOF" not in content:
         raise UnreadableDocument(
             "the PDF is truncated (it has no end-of-file marker): ask the school to send it again"
         )
@@ -80,24 +92,7 @@ def _check_bytes(content: bytes) -> None:
 
 def _open(content: bytes) -> pdfplumber.PDF:
     """Open with the empty user password, which many "protected" PDFs use."""
-    try:
-        return pdfplumber.open(io.BytesIO(content), password="")
-    except PdfminerException as exc:
-        inner = exc.args[0] if exc.args else exc
-        if isinstance(inner, PDFPasswordIncorrect):
-            raise UnreadableDocument(PASSWORD_PROTECTED) from None
-        if isinstance(inner, PDFEncryptionError):
-            raise UnreadableDocument(
-                "the PDF is encrypted in a way that cannot be read: ask the school to send it "
-                "without a password"
-            ) from None
-        if isinstance(inner, PSException):
-            raise UnreadableDocument(
-                f"the PDF is damaged: its structure cannot be parsed ({type(inner).__name__})"
-            ) from None
-        raise UnreadableDocument(
-            f"the PDF could not be opened ({type(inner).__name__})"
-        ) from None
+    return pdfplumber.open(io.BytesIO(content), password="")
 
 
 def _read(pdf: pdfplumber.PDF, content: bytes, known_label: KnownLabel,
@@ -108,7 +103,7 @@ def _read(pdf: pdfplumber.PDF, content: bytes, known_label: KnownLabel,
     if len(pages) > max_pages:
         raise UnreadableDocument(f"the PDF has {len(pages)} pages; the limit is {max_pages}")
     if not pages:
-        raise UnreadableDocument("the PDF has no pages")
+        raise UnreadableDocument("the PDF is damaged: it has no readable pages")
     notes = _active_content_notes(catalog, content)
     fields = read_form_fields(content) if _has_form(catalog) else FormFields()
     if fields.javascript and "PDF contains JavaScript" not in notes:

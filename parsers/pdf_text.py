@@ -221,20 +221,20 @@ class _LineReader:
         rest = _text(parsed.rest)
         if rest:
             self.add(label, rest, where, live)
-        if prefix:
-            self.question = (clean_label(prefix), live[-1].bottom)
+        if label:
+            self.question = (clean_label(label), live[-1].bottom)
         self.last = None
 
     def heading(self, live: list[Token], text: str) -> bool:
         words = [tok for tok in live if tok.tick is None]
         if not words or len(words) > 15 or len(segments(live)) > 1 or text.endswith(":"):
             return False
+        if section_heading(text, strict=True) and not self.known_label(clean_label(text)):
+            return True
         if _COLON.match(text) or not any(ch.isalpha() for ch in text):
             return False
         styled = all(tok.bold for tok in words) or min(t.size for t in words) >= self.body + 1.5
-        if styled and not (self.known_label(clean_label(text)) and not text.isupper()):
-            return True
-        return section_heading(text, strict=True) and not self.known_label(clean_label(text))
+        return styled and not (self.known_label(clean_label(text)) and not text.isupper())
 
     def labelled(self, live: list[Token], where: str) -> bool:
         """Emit the label/value pairs of one line; False when the line holds none."""

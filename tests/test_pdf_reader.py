@@ -1,0 +1,528 @@
+"""The PDF reader on PDFs made here with reportlab (and pypdf for encryption and scripts).
+
+Every person, school and address below is invented.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import NameObject
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+
+from intake.errors import UnreadableDocument
+from parsers.entries import Entry, ExtractedForm
+from parsers.pdf_reader import PASSWORD_PROTECTED, read_pdf
+
+WIDTH, HEIGHT = A4
+DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+HAS_DEJAVU = os.path.exists(DEJAVU)
+if HAS_DEJAVU:
+    pdfmetrics.registerFont(TTFont("DejaVu", DEJAVU))
+
+KNOWN = {
+    "surname", "forename(s)", "date of birth", "address", "upn", "gender", "school name",
+    "date last attended", "information provided by the family", "dsl name",
+}
+
+
+def known_label(text: str) -> bool:
+    return text.strip().lower() in KNOWN
+
+
+class Form:
+    """A reportlab canvas with the drawing moves a CME form needs, top to bottom."""
+
+    def __init__(self) -> None:
+        self.buffer = io.BytesIO()
+        self.canvas = canvas.Canvas(self.buffer, pagesize=A4)
+        self.y = HEIGHT - 60
+
+    def text(self, x: float, text: str, *, font: str = "Helvetica", size: float = 10) -> float:
+        self.canvas.setFont(font, size)
+        self.canvas.drawString(x, self.y, text)
+        return x + pdfmetrics.stringWidth(text, font, size)
+
+    def line(self, text: str, *, font: str = "Helvetica", size: float = 10, x: float = 50,
+             step: float = 16) -> None:
+        self.text(x, text, font=font, size=size)
+        self.y -= step
+
+    def heading(self, text: str) -> None:
+        self.y -= 6
+        self.line(text, font="Helvetica-Bold", size=13, step=22)
+
+    def columns(self, *pieces: tuple[float, str]) -> None:
+        for x, text in pieces:
+            self.text(x, text)
+        self.y -= 16
+
+    def table(self, rows: list[list[str]], widths: list[float], *, rects: bool = False,
+              bold_header: bool = False, x: float = 50) -> None:
+        """A ruled table; ``rects`` draws the rules as thin filled rectangles, as Word does."""
+        row_height = 18
+        top = self.y + 12
+        edges = [x]
+        for width in widths:
+            edges.append(edges[-1] + width)
+        for number, row in enumerate(rows):
+            base = top - (number + 1) * row_height + 5
+            for col, cell in enumerate(row):
+                font = "Helvetica-Bold" if bold_header and number == 0 else "Helvetica"
+                self.canvas.setFont(font, 10)
+                self.canvas.drawString(edges[col] + 4, base, cell)
+        bottom = top - len(rows) * row_height
+        ys = [top - n * row_height for n in range(len(rows) + 1)]
+        for y in ys:
+            self._rule(edges[0], y, edges[-1], y, rects)
+        for edge in edges:
+            self._rule(edge, top, edge, bottom, rects)
+        self.y = bottom - 20
+
+    def _rule(self, x0: float, y0: float, x1: float, y1: float, rects: bool) -> None:
+        if not rects:
+            self.canvas.line(x0, y0, x1, y1)
+        elif y0 == y1:
+            self.canvas.rect(x0, y0 - 0.25, x1 - x0, 0.5, stroke=0, fill=1)
+        else:
+            self.canvas.rect(x0 - 0.25, y1, 0.5, y0 - y1, stroke=0, fill=1)
+
+    def box(self, x: float, *, ticked: bool) -> float:
+        """A drawn square tick box, with an X typed in it when ticked."""
+        self.canvas.rect(x, self.y - 2, 10, 10, stroke=1, fill=0)
+        if ticked:
+            self.text(x + 2, "X", size=9)
+        return x + 14
+
+    def strike(self, x0: float, x1: float) -> None:
+        self.canvas.line(x0, self.y + 3.5, x1, self.y + 3.5)
+
+    def new_page(self) -> None:
+        self.canvas.showPage()
+        self.y = HEIGHT - 60
+
+    def pdf(self) -> bytes:
+        self.canvas.save()
+        return self.buffer.getvalue()
+
+
+def text_form() -> bytes:
+    form = Form()
+    form.heading("PART 1: PUPIL DETAILS")
+    form.table(
+        [["Surname", "Testperson"], ["Forename(s)", "Alexa Jane"],
+         ["Date of birth", "03/09/2015"], ["Address", "1 Example Road, Exampletown EX1 2AB"]],
+        [150, 330],
+    )
+    form.table([["UPN", "A123456789012", "Gender", "Female"]], [90, 150, 90, 150], rects=True)
+    form.line("School name: Example Primary School")
+    form.columns((50, "Date last attended"), (250, "01/07/2026"))
+    form.line("Referral ground (tick all that apply):")
+    if HAS_DEJAVU:
+        form.line("☒ Left the country", font="DejaVu")
+        form.line("☐ Moved away, whereabouts unknown", font="DejaVu")
+        form.columns((50, "Is the child looked after?"), (250, "Yes"))
+        form.y += 16
+        form.text(275, "☐", font="DejaVu")
+        form.text(300, "No")
+        form.text(318, "☒", font="DejaVu")
+        form.y -= 16
+    else:
+        form.line("[X] Left the country")
+        form.line("[ ] Moved away, whereabouts unknown")
+        form.columns((50, "Is the child looked after?"), (250, "Yes [ ]"), (300, "No [X]"))
+    form.line("Enquiries made:")
+    form.line("[X] Home visit made")
+    form.line("[ ] Neighbours spoken to")
+    end = form.box(50, ticked=True)
+    form.line("Contacts telephoned", x=end)
+    end = form.box(50, ticked=False)
+    form.line("Flight information requested", x=end)
+    label_end = form.text(50, "Does the school hold letters from the family? ")
+    yes_end = form.text(label_end + 4, "YES")
+    slash_end = form.text(yes_end + 4, "/")
+    no_start = slash_end + 4
+    no_end = form.text(no_start, "NO")
+    form.strike(no_start - 1, no_end + 1)
+    form.y -= 24
+    form.line("Information provided by the family:")
+    form.line("Mother said on the doorstep that the family would move abroad,")
+    form.line("possibly to Portugal, before the end of term.")
+    form.y -= 10
+    form.table(
+        [["Date", "Action", "Person contacted", "Outcome"],
+         ["02/07/2026", "Home visit", "Neighbour", "House empty"],
+         ["03/07/2026", "Telephone call", "Aunt", "No answer"]],
+        [80, 120, 130, 150], bold_header=True,
+    )
+    form.new_page()
+    form.heading("PART 2 - TO BE COMPLETED BY THE DSL")
+    form.line("DSL name: Sam Example")
+    form.line("Concerns: none known to the school; no concerns of neglect.")
+    return form.pdf()
+
+
+@pytest.fixture(scope="module")
+def text_result() -> ExtractedForm:
+    return read_pdf(text_form(), known_label=known_label)
+
+
+def find(form: ExtractedForm, label: str, value: str | None = None) -> Entry:
+    for entry in form.entries:
+        if entry.label == label and (value is None or entry.value == value):
+            return entry
+    raise AssertionError(f"no entry {label!r}={value!r} in {form.entries}")
+
+
+# -- printed text -------------------------------------------------------------------------
+
+
+def test_text_form_basics(text_result: ExtractedForm) -> None:
+    assert text_result.extraction == "pdf_text"
+    assert text_result.pages == 2
+    assert text_result.notes == []
+    assert "Testperson" in text_result.text and "Sam Example" in text_result.text
+    assert text_result.text.index("Testperson") < text_result.text.index("Sam Example")
+
+
+def test_two_column_ruled_table(text_result: ExtractedForm) -> None:
+    surname = find(text_result, "Surname")
+    assert surname.value == "Testperson"
+    assert surname.locator == "page 1, table 1, row 1"
+    assert surname.section == "PART 1: PUPIL DETAILS"
+    assert find(text_result, "Forename(s)").value == "Alexa Jane"
+    assert find(text_result, "Address").value == "1 Example Road, Exampletown EX1 2AB"
+
+
+def test_four_column_table_drawn_with_rectangles(text_result: ExtractedForm) -> None:
+    assert find(text_result, "UPN").value == "A123456789012"
+    gender = find(text_result, "Gender")
+    assert gender.value == "Female"
+    assert gender.locator == "page 1, table 2, row 1"
+
+
+def test_label_colon_value_line(text_result: ExtractedForm) -> None:
+    entry = find(text_result, "School name")
+    assert entry.value == "Example Primary School"
+    assert entry.locator.startswith("page 1, line ")
+
+
+def test_label_with_value_across_a_column_gap(text_result: ExtractedForm) -> None:
+    assert find(text_result, "Date last attended").value == "01/07/2026"
+
+
+def test_tick_options_under_a_question(text_result: ExtractedForm) -> None:
+    question = "Referral ground (tick all that apply)"
+    assert find(text_result, question, "Left the country").checked is True
+    assert find(text_result, question, "Moved away, whereabouts unknown").checked is False
+
+
+def test_yes_no_marks_after_their_captions(text_result: ExtractedForm) -> None:
+    question = "Is the child looked after?"
+    assert find(text_result, question, "Yes").checked is False
+    assert find(text_result, question, "No").checked is True
+
+
+def test_bracket_boxes_and_drawn_squares(text_result: ExtractedForm) -> None:
+    assert find(text_result, "Enquiries made", "Home visit made").checked is True
+    assert find(text_result, "Enquiries made", "Neighbours spoken to").checked is False
+    assert find(text_result, "Enquiries made", "Contacts telephoned").checked is True
+    assert find(text_result, "Enquiries made", "Flight information requested").checked is False
+    assert " X " not in text_result.text
+
+
+def test_struck_out_option_is_deleted(text_result: ExtractedForm) -> None:
+    question = "Does the school hold letters from the family?"
+    assert find(text_result, question, "YES").checked is True
+    assert find(text_result, question, "NO").checked is False
+
+
+def test_label_line_with_its_value_below(text_result: ExtractedForm) -> None:
+    entry = find(text_result, "Information provided by the family")
+    assert entry.value.startswith("Mother said on the doorstep")
+    assert entry.value.endswith("before the end of term.")
+
+
+def test_header_row_grid(text_result: ExtractedForm) -> None:
+    grid = next(g for g in text_result.grids if g.headers[0] == "Date")
+    assert grid.headers == ["Date", "Action", "Person contacted", "Outcome"]
+    assert grid.rows == [
+        ["02/07/2026", "Home visit", "Neighbour", "House empty"],
+        ["03/07/2026", "Telephone call", "Aunt", "No answer"],
+    ]
+    assert grid.locator.startswith("page 1, table 3")
+
+
+def test_bold_heading_starts_a_section_on_the_next_page(text_result: ExtractedForm) -> None:
+    dsl = find(text_result, "DSL name")
+    assert dsl.value == "Sam Example"
+    assert dsl.section == "PART 2 - TO BE COMPLETED BY THE DSL"
+    assert dsl.locator == "page 2, line 2"
+
+
+# -- fillable forms -----------------------------------------------------------------------
+
+
+def fillable_form(*, filled: bool = True, typed_note: bool = True) -> bytes:
+    """A fillable form: fields by a printed label, a tooltip, a bare name, boxes, a radio."""
+    form = Form()
+    acro = form.canvas.acroForm
+    form.heading("CME REFERRAL FORM - PART 1")
+    top = form.y
+    form.text(50, "Surname:")
+    acro.textfield(name="Child_Surname", value="Testperson" if filled else "", x=150,
+                   y=top - 5, width=200, height=16)
+    form.y -= 28
+    form.text(50, "Forename(s):")
+    acro.textfield(name="Text2", tooltip="Forename(s)", value="Alexa" if filled else "", x=150,
+                   y=form.y - 5, width=200, height=16)
+    form.y -= 28
+    acro.textfield(name="pupil.dob", value="03/09/2015" if filled else "", x=150, y=form.y - 5,
+                   width=200, height=16)
+    form.y -= 28
+    form.text(50, "Date last attended")
+    form.y -= 18
+    acro.textfield(name="Text4", value="01/07/2026" if filled else "", x=50, y=form.y - 5,
+                   width=200, height=16)
+    form.y -= 32
+    form.line("Referral ground (tick all that apply):", step=20)
+    acro.checkbox(name="ground_left", checked=filled, x=50, y=form.y - 2, size=12)
+    form.line("Left the country", x=68, step=20)
+    acro.checkbox(name="ground_moved", checked=False, x=50, y=form.y - 2, size=12)
+    form.line("Moved away, whereabouts unknown", x=68, step=24)
+    form.text(50, "Home visit made")
+    acro.checkbox(name="home_visit", checked=filled, x=250, y=form.y - 2, size=12)
+    form.y -= 26
+    form.text(50, "Pupil taken off roll?")
+    form.text(250, "Yes")
+    acro.radio(name="off_roll", value="Yes", selected=False, x=272, y=form.y - 2, size=12)
+    form.text(300, "No")
+    acro.radio(name="off_roll", value="No", selected=filled, x=318, y=form.y - 2, size=12)
+    form.y -= 30
+    if typed_note:
+        form.line("Information provided by the family: going to live with an aunt in Spain")
+    return form.pdf()
+
+
+def with_export_name(content: bytes, field: str, export: str) -> bytes:
+    """Rename a check box's "on" state from /Yes to e.g. /Oui, as French-made forms do."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(content)))
+    for annot in writer.pages[0]["/Annots"]:
+        widget = annot.get_object()
+        if widget.get("/T") != field:
+            continue
+        for key in ("/N", "/D"):
+            states = widget["/AP"][key]
+            states[NameObject(export)] = states.pop("/Yes")
+        if widget.get("/V") == "/Yes":
+            widget[NameObject("/V")] = NameObject(export)
+            widget[NameObject("/AS")] = NameObject(export)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def field_result() -> ExtractedForm:
+    return read_pdf(with_export_name(fillable_form(), "home_visit", "/Oui"),
+                    known_label=known_label)
+
+
+def test_fillable_form_uses_fields(field_result: ExtractedForm) -> None:
+    assert field_result.extraction == "pdf_form_fields"
+    assert field_result.pages == 1
+    surname = find(field_result, "Surname")
+    assert surname.value == "Testperson"
+    assert surname.locator == "page 1, field Child_Surname"
+    assert surname.confidence == 1.0
+    assert surname.section == "CME REFERRAL FORM - PART 1"
+
+
+def test_field_label_from_tooltip_above_or_name(field_result: ExtractedForm) -> None:
+    assert find(field_result, "Forename(s)").value == "Alexa"
+    assert find(field_result, "pupil dob").value == "03/09/2015"
+    assert find(field_result, "Date last attended").value == "01/07/2026"
+
+
+def test_checkbox_options_with_the_question_above(field_result: ExtractedForm) -> None:
+    question = "Referral ground (tick all that apply)"
+    left = find(field_result, question, "Left the country")
+    assert left.checked is True
+    assert left.locator == "page 1, field ground_left"
+    assert find(field_result, question, "Moved away, whereabouts unknown").checked is False
+
+
+def test_checkbox_with_a_non_yes_export_name(field_result: ExtractedForm) -> None:
+    entry = find(field_result, "Home visit made")
+    assert entry.checked is True
+    assert entry.value == "Oui"
+
+
+def test_radio_group(field_result: ExtractedForm) -> None:
+    assert find(field_result, "Pupil taken off roll?", "Yes").checked is False
+    assert find(field_result, "Pupil taken off roll?", "No").checked is True
+
+
+def test_printed_text_beside_fields_is_read_once(field_result: ExtractedForm) -> None:
+    note = find(field_result, "Information provided by the family")
+    assert note.value == "going to live with an aunt in Spain"
+    assert note.locator.startswith("page 1, line ")
+    labels = [entry.label for entry in field_result.entries]
+    assert labels.count("Surname") == 1 and labels.count("Forename(s)") == 1
+    assert all(entry.value for entry in field_result.entries if entry.checked is None)
+    assert "Surname: Testperson" in field_result.text
+
+
+def test_empty_form_falls_back_to_printed_text() -> None:
+    result = read_pdf(fillable_form(filled=False), known_label=known_label)
+    assert result.extraction == "pdf_text"
+    assert not any(entry.locator.startswith("page 1, field") for entry in result.entries)
+    assert find(result, "Information provided by the family").value.endswith("Spain")
+
+
+def test_text_typed_with_a_viewer_text_box_is_read() -> None:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(fillable_form(filled=False,
+                                                                     typed_note=False))))
+    from pypdf.annotations import FreeText
+
+    writer.add_annotation(0, FreeText(text="Sam Example", rect=(150, 200, 350, 214)))
+    out = io.BytesIO()
+    writer.write(out)
+    result = read_pdf(out.getvalue())
+    assert "Sam Example" in result.text
+
+
+# -- protection, damage and limits --------------------------------------------------------
+
+
+def encrypted(content: bytes, *, user: str, owner: str, algorithm: str | None = None) -> bytes:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(content)))
+    if algorithm:
+        writer.encrypt(user_password=user, owner_password=owner, algorithm=algorithm)
+    else:
+        writer.encrypt(user_password=user, owner_password=owner)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("algorithm", [None, "AES-128", "AES-256"])
+def test_owner_password_only_is_read(algorithm: str | None) -> None:
+    result = read_pdf(encrypted(text_form(), user="", owner="x", algorithm=algorithm),
+                      known_label=known_label)
+    assert find(result, "Surname").value == "Testperson"
+
+
+def test_encrypted_fillable_form_fields_are_read() -> None:
+    result = read_pdf(encrypted(fillable_form(), user="", owner="x", algorithm="AES-256"))
+    assert result.extraction == "pdf_form_fields"
+    assert find(result, "Surname").value == "Testperson"
+
+
+@pytest.mark.parametrize("algorithm", [None, "AES-256"])
+def test_user_password_is_refused(algorithm: str | None) -> None:
+    with pytest.raises(UnreadableDocument) as caught:
+        read_pdf(encrypted(text_form(), user="secret", owner="x", algorithm=algorithm))
+    assert caught.value.reason == PASSWORD_PROTECTED
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (lambda pdf: pdf[: len(pdf) // 2], "truncated"),
+        (lambda pdf: pdf[: len(pdf) // 2] + b"\n%%EOF\n", "damaged"),
+        (lambda pdf: b"PK\x03\x04 not a pdf at all", "not a PDF"),
+        (lambda pdf: b"", "not a PDF"),
+        (lambda pdf: pdf[:400] + bytes(2000) + pdf[2400:], "damaged"),
+    ],
+)
+def test_damaged_files_are_unreadable(damage: Callable[[bytes], bytes], reason: str) -> None:
+    with pytest.raises(UnreadableDocument) as caught:
+        read_pdf(damage(text_form()))
+    assert reason in caught.value.reason
+    assert "Testperson" not in caught.value.reason
+
+
+def raw_pdf(objects: list[bytes]) -> bytes:
+    """A PDF written by hand, for structures no library will produce."""
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n".encode()
+    out += f"startxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def pdf_stream(head: bytes, data: bytes) -> bytes:
+    return head + f" /Length {len(data)} >>\nstream\n".encode() + data + b"\nendstream"
+
+
+def test_deeply_nested_forms_are_unreadable_not_a_crash() -> None:
+    depth = 1500
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] "
+        b"/Resources << /XObject << /X 5 0 R >> >> /Contents 4 0 R >>",
+        pdf_stream(b"<<", b"/X Do"),
+    ]
+    for level in range(depth):
+        inner = f"<< /XObject << /X {6 + level} 0 R >> >>".encode() if level < depth - 1 else b"<<>>"
+        objects.append(pdf_stream(
+            b"<< /Type /XObject /Subtype /Form /BBox [0 0 200 200] /Resources " + inner, b"/X Do"))
+    with pytest.raises(UnreadableDocument) as caught:
+        read_pdf(raw_pdf(objects))
+    assert "loop or nest" in caught.value.reason
+
+
+def test_page_limit() -> None:
+    form = Form()
+    for number in range(3):
+        form.line(f"Page {number + 1} of a long attachment with enough words to count as text.")
+        form.new_page()
+    content = form.pdf()
+    assert read_pdf(content, max_pages=3).pages == 3
+    with pytest.raises(UnreadableDocument) as caught:
+        read_pdf(content, max_pages=2)
+    assert caught.value.reason == "the PDF has 3 pages; the limit is 2"
+
+
+def test_scan_without_text_layer() -> None:
+    from PIL import Image, ImageDraw
+    from reportlab.lib.utils import ImageReader
+
+    image = Image.new("L", (600, 800), 255)
+    ImageDraw.Draw(image).rectangle((50, 50, 550, 120), outline=0, width=3)
+    form = Form()
+    form.canvas.drawImage(ImageReader(image), 0, 0, WIDTH, HEIGHT)
+    result = read_pdf(form.pdf())
+    assert result.extraction == "none"
+    assert result.pages == 1
+    assert result.entries == [] and result.grids == []
+    assert result.notes == ["no text layer: needs OCR"]
+
+
+def test_scripts_and_attachments_are_noted_not_run() -> None:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(text_form())))
+    from pypdf.actions import JavaScript
+
+    writer.add_open_action(JavaScript("app.alert('hello');"))
+    writer.add_attachment("notes.txt", b"an attached file")
+    out = io.BytesIO()
+    writer.write(out)
+    result = read_pdf(out.getvalue(), known_label=known_label)
+    assert "PDF contains JavaScript" in result.notes
+    assert "PDF has embedded files" in result.notes
+    assert find(result, "Surname").value == "Testperson"
