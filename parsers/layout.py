@@ -18,6 +18,7 @@ from parsers.entries import Entry, Grid
 from parsers.layout_text import (
     choice_word,
     clean_label,
+    clean_value,
     is_placeholder_hint,
     label_value_lines,
     looks_like_data,
@@ -26,7 +27,14 @@ from parsers.layout_text import (
     section_heading,
 )
 
-__all__ = ["Cell", "section_heading", "table_to_entries", "options_from_text", "clean_label"]
+__all__ = [
+    "Cell",
+    "clean_label",
+    "options_from_text",
+    "paragraphs_to_entries",
+    "section_heading",
+    "table_to_entries",
+]
 
 KnownLabel = Callable[[str], bool]
 _YES_NO_HEADING = re.compile(r"(?i)(yes|y)\s*/\s*(no|n)(\s*/\s*(n/?a|unknown))?")
@@ -64,17 +72,41 @@ def table_to_entries(
     section: str | None,
     known_label: KnownLabel,
     merge_duplicates: bool = True,
+    row_sections: list[str | None] | None = None,
 ) -> tuple[list[Entry], list[Grid], str | None]:
     """Read one table: entries, grids and the last section heading seen in it.
 
     ``locator`` names the table ("table 2"); entries get ", row N" (1-based) appended.
     ``merge_duplicates`` folds a cell repeated at each grid position of a horizontal merge
     (python-docx, pdfplumber); a reader that already yields one cell per merge passes False.
+    ``row_sections``, when given, receives the section in force at each row (for tables
+    nested in a row).
     """
     reader = _TableReader(locator=locator, section=section, known_label=known_label)
     prepared = [_prepare_row(row, merge_duplicates) for row in rows]
     reader.read(prepared)
+    if row_sections is not None:
+        row_sections.extend(reader.row_sections)
     return reader.entries, reader.grids, reader.section
+
+
+def paragraphs_to_entries(
+    paragraphs: list[Cell],
+    *,
+    locators: list[str],
+    section: str | None,
+    known_label: KnownLabel,
+) -> tuple[list[Entry], str | None]:
+    """Read running paragraphs (outside tables) with the one-cell row rules.
+
+    "Label: value", "Label:" over the value paragraph(s), "Question ☒ Yes ☐ No", bold or
+    capitalised headings; ``locators`` names each paragraph ("paragraph 7").
+    """
+    reader = _TableReader(locator="", section=section, known_label=known_label)
+    reader.locators = locators
+    reader.paragraph_mode = True
+    reader.read([[_with_text_options(cell)] for cell in paragraphs])
+    return reader.entries, reader.section
 
 
 def _prepare_row(row: list[Cell], merge_duplicates: bool) -> list[Cell]:
@@ -112,17 +144,22 @@ class _TableReader:
         self.entries: list[Entry] = []
         self.grids: list[Grid] = []
         self.question: str | None = None
+        self.locators: list[str] | None = None
+        self.paragraph_mode = False
+        self.row_sections: list[str | None] = []
 
     # -- helpers ---------------------------------------------------------------------------
 
     def at(self, index: int) -> str:
+        if self.locators is not None:
+            return self.locators[index]
         return f"{self.locator}, row {index + 1}"
 
     def add(self, label: str, value: str, index: int, checked: bool | None = None) -> None:
         self.entries.append(
             Entry(
                 label=clean_label(label),
-                value=value.strip(),
+                value=clean_value(value),
                 locator=self.at(index),
                 section=self.section,
                 checked=checked,
@@ -143,11 +180,11 @@ class _TableReader:
     def read(self, rows: list[list[Cell]]) -> None:
         index = 0
         while index < len(rows):
+            start = self.section
             consumed = self.try_tick_block(rows, index) or self.try_grid(rows, index)
-            if consumed:
-                index += consumed
-                continue
-            index += self.read_row(rows, index)
+            consumed = consumed or self.read_row(rows, index)
+            self.row_sections.extend([start] + [self.section] * (consumed - 1))
+            index += consumed
 
     def read_row(self, rows: list[list[Cell]], index: int) -> int:
         """Read one ordinary row; returns how many rows it used (2 when the value is below)."""
@@ -157,7 +194,7 @@ class _TableReader:
             return 1
         if len(filled) == 1:
             return self.read_single(rows, index, filled[0])
-        if len(filled) == 2 and _YES_NO_HEADING.fullmatch(filled[1].text.strip()):
+        if self.yes_no_heading(rows, index):
             return 1
         if len(row) == 2 or (len(row) % 2 == 0 and self.positional(row)):
             for pos in range(0, len(row) - 1, 2):
@@ -165,6 +202,17 @@ class _TableReader:
             return 1
         self.read_loose(row, index)
         return 1
+
+    def yes_no_heading(self, rows: list[list[Cell]], index: int) -> bool:
+        """[Question | Yes/No] over rows answered in writing: a heading, not an answer."""
+        row = rows[index]
+        last = row[-1]
+        if len(row) < 2 or not _YES_NO_HEADING.fullmatch(last.text.strip()):
+            return False
+        if any(checked is not None for _, checked in last.options) or index + 1 >= len(rows):
+            return False
+        below = rows[index + 1]
+        return len(below) == len(row) and mark_state(below[-1].text) is not None
 
     def positional(self, row: list[Cell]) -> bool:
         """label|value|label|value holds unless a value slot reads as a label beside data."""
@@ -221,12 +269,31 @@ class _TableReader:
         self.add(label, text, index)
 
     def options_cell(self, cell: Cell, label: str, index: int) -> None:
+        if self.options_by_line(cell, label, index):
+            return
         question = label or _leading(cell) or self.question or ""
         for option, checked in cell.options:
             self.add(question, option, index, checked=checked)
         rest = _trailing(cell)
         if rest:
             self.add(question, rest, index)
+
+    def options_by_line(self, cell: Cell, label: str, index: int) -> bool:
+        """A cell of several "Question ☐ Yes ☒ No" lines: each line answers its own question."""
+        lines = [line for line in cell.text.splitlines() if line.strip()]
+        if len(lines) < 2:
+            return False
+        parsed = [options_from_text(line) for line in lines]
+        if sum(1 for leading, options in parsed if leading and options) < 2:
+            return False
+        for line, (leading, options) in zip(lines, parsed, strict=True):
+            question = clean_label(leading) or label
+            if options:
+                for option, checked in options:
+                    self.add(question, option, index, checked=checked)
+            else:
+                self.value_cell(Cell(line), label, index)
+        return True
 
     def read_single(self, rows: list[list[Cell]], index: int, cell: Cell) -> int:
         """A row with one filled cell: heading, label over its value, lines, or options."""
@@ -237,15 +304,20 @@ class _TableReader:
             self.section = text
         if below is not None and not cell.options and (heading or self.label_over(cell, below)):
             self.question = None
-            self.value_cell(below, text, index + 1)
-            return 2
+            used = 2
+            while self.paragraph_mode and self.value_below(rows, index + used - 1) is not None:
+                extra = rows[index + used][0].text.strip()
+                below = Cell(f"{below.text.strip()}\n{extra}", hint=below.hint)
+                used += 1
+            self.value_cell(below, text, index + used - 1)
+            return used
         if heading:
             self.question = None
             return 1
         if cell.options:
             self.options_cell(cell, "", index)
             return 1
-        if self.labelish(cell) and len(rows[index]) > 1:
+        if len(rows[index]) > 1 and (self.labelish(cell) or self.blank_label(rows[index], cell)):
             self.question = clean_label(text) if _asks_for_choice(text) else None
             self.add(text, "", index)
             return 1
@@ -255,6 +327,17 @@ class _TableReader:
         self.question = None
         self.value_cell(cell, "", index)
         return 1
+
+    def blank_label(self, row: list[Cell], cell: Cell) -> bool:
+        """A short first cell beside empty cells: a printed label whose answer is blank."""
+        text = cell.text.strip()
+        return (
+            row[0] is cell
+            and not cell.hint
+            and len(text) <= 60
+            and "\n" not in text
+            and not looks_like_data(text)
+        )
 
     def heading_cell(self, row: list[Cell], cell: Cell, below: Cell | None) -> bool:
         text = cell.text.strip()
@@ -275,7 +358,8 @@ class _TableReader:
     def label_over(self, cell: Cell, below: Cell) -> bool:
         """Whether a lone cell labels the free text in the row below it."""
         text = cell.text.strip()
-        if cell.hint or label_value_lines(text, self.known_label) or len(text) > 150:
+        lines = label_value_lines(text, self.known_label)
+        if cell.hint or any(value for _, value in lines) or len(lines) > 1 or len(text) > 150:
             return False
         if self.labelish(cell):
             return True
@@ -293,6 +377,10 @@ class _TableReader:
         cell = filled[0]
         text = cell.text.strip()
         if cell.options or self.labelish(cell) or section_heading(text, strict=True):
+            return None
+        if label_value_lines(text, self.known_label) and not self.paragraph_mode:
+            return None
+        if self.paragraph_mode and (label_value_lines(text) or cell.bold):
             return None
         if len(nxt) == 1 or cell.span > 1 or len(text) > 60 or "\n" in text:
             return cell
@@ -325,9 +413,7 @@ class _TableReader:
 
     def tick_row(self, row: list[Cell], columns: list[int], names: list[str], pos: int) -> bool:
         """Emit one row of a tick block; True when other columns hold text (kept as a grid)."""
-        label = " ".join(
-            row[c].text.strip() for c in range(columns[0]) if row[c].text.strip()
-        )
+        label = " ".join(row[c].text.strip() for c in range(columns[0]) if row[c].text.strip())
         states = [_cell_state(row[c]) for c in columns]
         explicit = any(row[c].options for c in columns)
         if any(states) or explicit:

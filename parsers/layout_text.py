@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-TICKED_GLYPHS = "☒☑✓✔✗✘■⊠☓▣"
+TICKED_GLYPHS = "☒☑✓✔✗✘■⊠☓▣√"
 EMPTY_GLYPHS = "☐□❑❒▢"
 _MARK = re.compile(r"\[\s*[xX✓✔]?\s*\]|[" + TICKED_GLYPHS + EMPTY_GLYPHS + "]")
 _SINGLE_CHOICES = frozenset(
@@ -50,7 +50,7 @@ _COMMON_LABEL_WORDS = frozenset(
 
 
 def choice_word(text: str) -> str | None:
-    """"single" for a tick-column heading that can stand alone (Yes, Done, Tick), "other" for
+    """ "single" for a tick-column heading that can stand alone (Yes, Done, Tick), "other" for
     one that only makes sense beside another (No, N/A, Not done), else None."""
     word = " ".join(text.lower().split()).strip(" .:?*")
     if word in _SINGLE_CHOICES:
@@ -129,6 +129,26 @@ def _split_question(text: str) -> tuple[str, str]:
     return "", text
 
 
+_FILL_IN = re.compile(r"_{3,}|\.{4,}|…{2,}")
+_PLACEHOLDER_TEXT = re.compile(
+    r"(?:click|tap)(?: or tap)?(?: here)? to enter (?:a |some )?(?:text|date)\.?|"
+    r"choose an item\.?|enter (?:a )?date\.?|enter text here\.?",
+    re.IGNORECASE,
+)
+
+
+def strip_placeholders(text: str) -> str:
+    """Remove Word's placeholder prompts ("Click or tap here to enter text.")."""
+    return _PLACEHOLDER_TEXT.sub("", text) if "nter" in text or "hoose" in text else text
+
+
+def clean_value(text: str) -> str:
+    """A written value without placeholder prompts or empty fill-in lines (_____)."""
+    text = _FILL_IN.sub(" ", strip_placeholders(text))
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return "\n".join(line for line in lines if line).strip()
+
+
 def clean_label(text: str) -> str:
     """A label as printed minus mandatory marks, numbering and the trailing colon."""
     label = " ".join(text.replace("*", " ").split())
@@ -178,7 +198,7 @@ def label_value_lines(
     sentences are not labels.
     """
     pairs: list[tuple[str, str]] = []
-    for line in text.splitlines():
+    for line in _tab_pieces(text):
         if not line.strip():
             continue
         match = _LINE_LABEL.match(line)
@@ -191,6 +211,16 @@ def label_value_lines(
         else:
             return []
     return pairs
+
+
+def _tab_pieces(text: str) -> list[str]:
+    """Lines, with "Name: Jo<tab>DOB: 1/2/15" split at the tabs into one line per label."""
+    lines: list[str] = []
+    for line in text.splitlines():
+        pieces = [piece for piece in re.split(r"\t+| {4,}", line) if piece.strip()]
+        labelled = sum(1 for piece in pieces if _LINE_LABEL.match(piece))
+        lines.extend(pieces if len(pieces) > 1 and labelled == len(pieces) else [line])
+    return lines
 
 
 def _line_label_ok(label: str) -> bool:
@@ -211,7 +241,8 @@ def default_known_label(text: str) -> bool:
     does not.
     """
     text = " ".join(text.split()).strip(" :*")
-    words = [w.strip("()?,.'’").lower() for w in text.replace("/", " ").split()]
+    spaced = re.sub(r"[/()\[\]]", " ", text)
+    words = [w.strip("?,.'’").lower() for w in spaced.split()]
     words = [w[:-2] if w.endswith("'s") else w for w in words if w]
     if not words or len(words) > 7 or looks_like_data(text) or "," in text:
         return False

@@ -305,12 +305,20 @@ def test_mark_state(text, state):
 
 def test_label_value_lines_rules():
     assert label_value_lines("Seen at 10:30 by the gate") == []
-    assert label_value_lines("Name: A\nmore of A\nTel: 1") == [("Name", "A\nmore of A"), ("Tel", "1")]
+    assert label_value_lines("Name: A\nmore of A\nTel: 1") == [
+        ("Name", "A\nmore of A"),
+        ("Tel", "1"),
+    ]
 
 
 @pytest.mark.parametrize(
     ("text", "known"),
-    [("School name", True), ("Date of birth", True), ("Oak Primary School", False), ("Smith", False)],
+    [
+        ("School name", True),
+        ("Date of birth", True),
+        ("Oak Primary School", False),
+        ("Smith", False),
+    ],
 )
 def test_default_known_label(text, known):
     assert default_known_label(text) is known
