@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from intake.errors import ConfigError
 
@@ -41,8 +41,23 @@ class OAuth2Settings(BaseModel):
     scope: str = "https://outlook.office365.com/.default"
     token_endpoint: str | None = None  # override, for tests against a local endpoint
 
+    @model_validator(mode="after")
+    def _one_credential(self) -> OAuth2Settings:
+        given = [n for n in ("client_secret_env", "client_secret_file", "certificate_file")
+                 if getattr(self, n)]
+        if len(given) != 1:
+            raise ValueError("oauth2 needs exactly one of client_secret_env, client_secret_file "
+                             "or certificate_file (with certificate_thumbprint)")
+        if self.certificate_file and not self.certificate_thumbprint:
+            raise ValueError("oauth2 certificate_file needs certificate_thumbprint")
+        return self
+
 
 class MailboxSettings(BaseModel):
+    """One watched mailbox. Secrets come from the environment or a file, never the TOML."""
+
+    model_config = ConfigDict(extra="forbid")
+
     key: Literal["cme", "ene", "wnw", "south"]
     source: Literal["imap", "maildir"] = "imap"
     address: str | None = None
@@ -63,6 +78,14 @@ class MailboxSettings(BaseModel):
     max_message_bytes: int = 50 * 1024 * 1024
     acknowledge: bool = False
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_inline_secret(cls, data: Any) -> Any:
+        if isinstance(data, dict) and any(k in data for k in ("password", "client_secret")):
+            raise ValueError(f"mailbox {data.get('key', '?')}: never put a password in the "
+                             "configuration file; use password_env or password_file")
+        return data
+
     @model_validator(mode="after")
     def _check_source(self) -> MailboxSettings:
         if self.source == "maildir" and not self.path:
@@ -71,6 +94,15 @@ class MailboxSettings(BaseModel):
             raise ValueError(f"mailbox {self.key}: an imap source needs 'host'")
         if self.tls == "none" and self.host not in (None, "localhost", "127.0.0.1", "::1"):
             raise ValueError(f"mailbox {self.key}: tls = 'none' is allowed only for loopback")
+        if self.source == "imap":
+            if not self.username:
+                raise ValueError(f"mailbox {self.key}: an imap source needs 'username'")
+            given = [n for n in ("password_env", "password_file", "oauth2") if getattr(self, n)]
+            if len(given) != 1:
+                raise ValueError(f"mailbox {self.key}: give exactly one of password_env, "
+                                 "password_file or [mailbox.oauth2]")
+        if self.poll_interval <= 0 or self.max_message_bytes <= 0:
+            raise ValueError(f"mailbox {self.key}: poll_interval and max_message_bytes must be > 0")
         return self
 
 
@@ -101,7 +133,21 @@ class SmtpSettings(BaseModel):
     tls: Literal["implicit", "starttls", "none"] = "none"
     username: str | None = None
     password_env: str | None = None
+    password_file: str | None = None
     sender: str = "cme-intake@localhost"
+    timeout: float = 30.0
+
+
+class DaemonSettings(BaseModel):
+    """Tuning of ``cme-intake run``; the defaults suit Exchange Online and Dovecot alike."""
+
+    backoff_initial: float = 1.0       # first retry after an account-level fault (seconds)
+    backoff_cap: float = 300.0         # retries never wait longer than this
+    max_attempts: int = 3              # a message failing this often goes to the failed folder
+    once_attempts: int = 3             # --once gives a faulty mailbox this many tries
+    idle_check_seconds: float = 30.0   # one idle_check() wait
+    idle_renew_seconds: float = 540.0  # leave and re-enter IDLE (RFC 2177: under 29 min)
+    connect_timeout: float = 30.0      # socket timeout for IMAP connections
 
 
 class WebSettings(BaseModel):
@@ -118,12 +164,20 @@ class Settings(BaseModel):
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    daemon: DaemonSettings = Field(default_factory=DaemonSettings)
+
+    @model_validator(mode="after")
+    def _unique_keys(self) -> Settings:
+        keys = [m.key for m in self.mailbox]
+        if len(keys) != len(set(keys)):
+            raise ValueError("each mailbox key (cme, ene, wnw, south) may appear only once")
+        return self
 
     def mailbox_by_key(self, key: str) -> MailboxSettings | None:
         return next((m for m in self.mailbox if m.key == key), None)
 
 
-_SECTIONS = ("database", "rules", "limits", "smtp", "web")
+_SECTIONS = ("database", "rules", "limits", "smtp", "web", "daemon")
 
 
 def _overlay_environment(raw: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:

@@ -1,0 +1,145 @@
+"""The intake daemon: every configured mailbox on its own worker thread.
+
+``run_daemon`` is what ``cme-intake run`` calls. Each mailbox gets its own connection and
+thread, so one slow or failing mailbox never stalls the others. SIGTERM/SIGINT set the stop
+event: each worker finishes the message in hand (ingest, move, mark), leaves IDLE and logs
+out. ``python -m intake.mailbox.daemon --config FILE [--once]`` runs the same thing without
+the CLI (the crash test kills exactly this process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Engine
+
+from intake.config import MailboxSettings, Settings, load_settings
+from intake.errors import IntakeError
+from intake.mailbox.redact import install_redaction
+from intake.mailbox.sources import MailSource, open_source
+from intake.mailbox.worker import MailboxWorker, Store
+
+logger = logging.getLogger(__name__)
+SourceFactory = Callable[[MailboxSettings], MailSource]
+
+
+def rule_settings(settings: Settings) -> Any:
+    from intake.rules import RuleSettings
+
+    return RuleSettings.from_settings(settings.rules)
+
+
+def build_source(settings: Settings) -> SourceFactory:
+    tuning = settings.daemon
+
+    def factory(mailbox: MailboxSettings) -> MailSource:
+        if mailbox.source == "maildir":
+            return open_source(mailbox)
+        return open_source(mailbox, idle_check_seconds=tuning.idle_check_seconds,
+                           idle_renew_seconds=tuning.idle_renew_seconds,
+                           timeout=tuning.connect_timeout)
+
+    return factory
+
+
+def _acknowledger(engine: Engine, settings: Settings) -> Callable[[int], None]:
+    from intake.mailbox.ack import send_acknowledgement
+
+    return lambda pk: send_acknowledgement(engine, settings.smtp, message_pk=pk)
+
+
+def run_daemon(settings: Settings, *, once: bool, stop_event: threading.Event | None = None,
+               engine: Engine | None = None, sources: SourceFactory | None = None,
+               store: Store | None = None) -> int:
+    """Run every mailbox until stopped (or, with ``once``, until each is empty).
+
+    Returns the exit code: 0, or 1 when ``once`` could not empty some mailbox (its fault is
+    logged and shown by ``cme-intake status``). Installs SIGTERM/SIGINT handlers when called
+    from the main thread.
+    """
+    from models.db import make_engine, migrate
+
+    install_redaction()
+    if not settings.mailbox:
+        logger.error("no [[mailbox]] configured: nothing to watch")
+        return 2
+    stop = stop_event or threading.Event()
+    engine = engine or make_engine(settings.database.url)
+    migrate(engine)
+    rules = rule_settings(settings)
+    factory = sources or build_source(settings)
+    workers = [MailboxWorker(mb, factory(mb), engine=engine, settings=settings, rules=rules,
+                             stop=stop, once=once, store=store,
+                             acknowledge=_acknowledger(engine, settings))
+               for mb in settings.mailbox]
+    restore = _install_signals(stop, workers)
+    threads = [threading.Thread(target=w.run, name=f"mailbox-{w.mailbox.key}", daemon=True)
+               for w in workers]
+    try:
+        for thread in threads:
+            thread.start()
+        while any(t.is_alive() for t in threads):
+            for thread in threads:
+                thread.join(timeout=0.5)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+        restore()
+    logger.info("daemon stopped: %d message(s) processed",
+                sum(w.processed for w in workers))
+    return 0 if all(w.ok for w in workers) else 1
+
+
+def _install_signals(stop: threading.Event, workers: list[MailboxWorker]) -> Callable[[], None]:
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        logger.info("signal %s: finishing the message in hand, then stopping",
+                    signal.Signals(signum).name)
+        stop.set()
+        for worker in workers:
+            interrupt = getattr(worker.source, "interrupt", None)
+            if interrupt:
+                interrupt()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """One line per event; credentials filtered out of every handler."""
+    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
+    install_redaction()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m intake.mailbox.daemon")
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--once", action="store_true")
+    parser.add_argument("--log-level", default="INFO")
+    args = parser.parse_args(argv)
+    configure_logging(args.log_level)
+    try:
+        settings = load_settings(args.config)
+    except IntakeError as exc:
+        print(f"cme-intake: {exc.reason}", file=sys.stderr)
+        return 2
+    return run_daemon(settings, once=args.once)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

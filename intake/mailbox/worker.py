@@ -1,0 +1,305 @@
+"""One mailbox's worker: its own thread, its own connection, its own backoff.
+
+Exactly once, in this order, for every message: the store commits it (raw bytes, documents,
+case, flags and the message row, in one transaction), *then* the worker moves it out of the
+watched folder, *then* marks the row moved. A crash between any two steps leaves a row that
+``unmoved`` returns at the next start-up, and the message is moved without being ingested
+again. What a worker cannot do (connect, log in, reach the database) it retries with
+exponential backoff and jitter, capped; what one message cannot do (parse, fit the size
+cap) sends that message to the failed folder with its reason, after a few attempts at most.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from intake.config import MailboxSettings, Settings
+from intake.errors import IntakeError, MailboxError
+from intake.mailbox import ledger
+from intake.mailbox.faults import Throttled
+from intake.mailbox.sources import Candidate, MailSource, Target
+
+logger = logging.getLogger(__name__)
+TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError, PoolTimeout)
+
+
+class DatabaseUnavailable(MailboxError):
+    """The database cannot be reached or is locked: retry the whole sweep later."""
+
+
+@dataclass
+class Store:
+    """The store functions the worker calls (``models.store`` by default; a seam for tests)."""
+
+    ingest_message: Callable[..., Any]
+    mark_moved: Callable[..., None]
+    unmoved: Callable[..., list]
+    record_poll: Callable[..., None]
+    source_ref: Callable[..., Any]
+
+    @classmethod
+    def default(cls) -> Store:
+        from models import store
+
+        return cls(store.ingest_message, store.mark_moved, store.unmoved, store.record_poll,
+                   store.SourceRef)
+
+
+@dataclass
+class Backoff:
+    """Exponential backoff with jitter: initial, 2x, 4x ... up to ``cap`` seconds."""
+
+    initial: float = 1.0
+    cap: float = 300.0
+    failures: int = 0
+    rng: random.Random = field(default_factory=random.Random)
+
+    def next(self) -> float:
+        delay = min(self.cap, self.initial * (2 ** self.failures))
+        self.failures += 1
+        return delay * self.rng.uniform(0.5, 1.0)
+
+    def reset(self) -> None:
+        self.failures = 0
+
+
+def target_for(status: str) -> Target:
+    return "failed" if status == "failed" else "processed"
+
+
+class MailboxWorker:
+    """Runs one mailbox until ``stop`` is set (or, with ``once``, until it is empty)."""
+
+    def __init__(self, mailbox: MailboxSettings, source: MailSource, *, engine: Engine,
+                 settings: Settings, rules: Any, stop: threading.Event, once: bool = False,
+                 store: Store | None = None, acknowledge: Callable[[int], None] | None = None) -> None:
+        self.mailbox, self.source, self.engine = mailbox, source, engine
+        self.settings, self.rules, self.stop, self.once = settings, rules, stop, once
+        self.store = store or Store.default()
+        self.acknowledge = acknowledge if mailbox.acknowledge else None
+        self.daemon = settings.daemon
+        self.backoff = Backoff(self.daemon.backoff_initial, self.daemon.backoff_cap)
+        self.attempts: dict[object, int] = {}
+        self.ok = True
+        self.processed = 0
+        self.waiting = 0
+
+    # -- the outer loop: connect, work, back off -----------------------------------------------
+    def run(self) -> bool:
+        failures = 0
+        while not self.stop.is_set():
+            try:
+                self._work()
+                return True
+            except (MailboxError, SQLAlchemyError) as exc:
+                delay = self._fault(exc)
+            except Exception as exc:  # noqa: BLE001 - a bug must not kill the worker silently
+                logger.error("mailbox=%s unexpected %s in worker", self.mailbox.key,
+                             type(exc).__name__, exc_info=True)
+                delay = self._fault(exc)
+            finally:
+                self.source.close()
+            failures += 1
+            if self.once and failures >= self.daemon.once_attempts:
+                self.ok = False
+                return False
+            self.stop.wait(delay)
+        return True
+
+    def _fault(self, exc: BaseException) -> float:
+        reason = exc.reason if isinstance(exc, IntakeError) else f"{type(exc).__name__}"
+        if isinstance(exc, SQLAlchemyError):
+            reason = f"database error ({type(exc).__name__})"
+        delay = self.backoff.next()
+        if isinstance(exc, Throttled) and exc.retry_after:
+            delay = max(delay, min(exc.retry_after, self.daemon.backoff_cap))
+        logger.warning("mailbox=%s fault: %s; retrying in %.1fs", self.mailbox.key, reason, delay)
+        try:
+            self.store.record_poll(self.engine, mailbox=self.mailbox.key,
+                                   folder=self.source.folder, ok=False, error=reason,
+                                   uidvalidity=None, last_uid=None, waiting=self.waiting)
+        except SQLAlchemyError:
+            pass
+        return delay
+
+    def _work(self) -> None:
+        self.source.open()
+        logger.info("mailbox=%s connected (%s)", self.mailbox.key, self.source.source)
+        self.recover()
+        while not self.stop.is_set():
+            handled = self.sweep()
+            self.backoff.reset()
+            if self.once:
+                if handled == 0:
+                    return
+                continue
+            # IDLE (or the Maildir's new/ folder) ends the wait early when mail arrives; the
+            # full interval is the periodic sweep that catches anything IDLE missed.
+            self.source.wait(self.mailbox.poll_interval, self.stop)
+
+    # -- restart recovery ----------------------------------------------------------------------
+    def recover(self) -> None:
+        """Move what was stored before a crash but not moved; never ingest it again."""
+        rows = self._db(self.store.unmoved, self.engine, mailbox=self.mailbox.key)
+        for pk, ref, status in rows:
+            if self.stop.is_set():
+                return
+            if ref.source != self.source.source:
+                continue
+            message_id = self._db(ledger.message_id_of, self.engine, message_pk=pk)
+            key = self.source.locate(key=ref.uid if ref.uid is not None else ref.source_key,
+                                     message_id=message_id, uidvalidity=ref.uidvalidity)
+            self._maybe_acknowledge(pk, status)
+            if key is not None:
+                self.source.move(key, target_for(status))
+            self._db(self.store.mark_moved, self.engine, pk)
+            logger.info("mailbox=%s key=%s message=%s recovered after restart (%s)",
+                        self.mailbox.key, key, pk, "moved" if key is not None else "already gone")
+
+    # -- one sweep of the watched folder -------------------------------------------------------
+    def sweep(self) -> int:
+        keys = self.source.waiting()
+        known = self._known(keys)
+        handled = 0
+        for key in keys:
+            row = known.get(key)
+            if row is not None and not row.moved and not self.stop.is_set():
+                self._finish(key, row.pk, row.status)
+                handled += 1
+        unknown = [k for k in keys if k not in known]
+        for start in range(0, len(unknown), 100):
+            if self.stop.is_set():
+                break
+            for candidate in self.source.describe(unknown[start:start + 100]):
+                if self.stop.is_set():
+                    break
+                self.handle(candidate)
+                handled += 1
+        self.waiting = max(0, len(keys) - handled)
+        self._db(self.store.record_poll, self.engine, mailbox=self.mailbox.key,
+                 folder=self.source.folder, ok=True, error=None,
+                 uidvalidity=self.source.uidvalidity,
+                 last_uid=max((k for k in keys if isinstance(k, int)), default=None),
+                 waiting=self.waiting)
+        return handled
+
+    def _known(self, keys: list[int | str]) -> dict[Any, ledger.Known]:
+        if self.source.source == "imap":
+            return self._db(ledger.known_uids, self.engine, account=self.source.account,
+                            folder=self.source.folder, uidvalidity=self.source.uidvalidity,
+                            uids=[int(k) for k in keys])
+        return self._db(ledger.known_keys, self.engine, account=self.source.account,
+                        keys=[str(k) for k in keys])
+
+    def _finish(self, key: int | str, pk: int, status: str) -> None:
+        self._maybe_acknowledge(pk, status)
+        self.source.move(key, target_for(status))
+        self._db(self.store.mark_moved, self.engine, pk)
+        logger.info("mailbox=%s key=%s message=%s moved to %s", self.mailbox.key, key, pk,
+                    target_for(status))
+
+    def handle(self, candidate: Candidate) -> None:
+        """One new message: already known by Message-ID, oversized, or ingested now."""
+        key = candidate.key
+        if candidate.message_id:
+            row = self._db(ledger.known_message_id, self.engine, mailbox=self.mailbox.key,
+                           message_id=candidate.message_id)
+            if row is not None:
+                self._known_elsewhere(candidate, row)
+                return
+        if candidate.size > self.mailbox.max_message_bytes:
+            reason = (f"message is {candidate.size} bytes, over the "
+                      f"{self.mailbox.max_message_bytes}-byte limit (max_message_bytes)")
+            self._fail(candidate, self.source.fetch_headers(key), reason)
+            return
+        raw = self.source.fetch(key)
+        if raw is None:
+            return
+        try:
+            outcome = self._db(self.store.ingest_message, self.engine, raw=raw,
+                               source=self._ref(key), settings=self.rules,
+                               received_at=candidate.internal_date)
+        except DatabaseUnavailable:
+            raise
+        except Exception as exc:  # noqa: BLE001 - contained to this one message
+            self._attempt_failed(candidate, raw, exc)
+            return
+        self.attempts.pop(key, None)
+        self.processed += 1
+        logger.info("mailbox=%s key=%s message=%s status=%s case=%s%s", self.mailbox.key, key,
+                    outcome.message_pk, outcome.status, outcome.case_reference,
+                    " (already stored)" if outcome.already_stored else "")
+        if outcome.moved:
+            self.source.move(key, target_for(outcome.status))  # a second copy of a moved one
+            return
+        self._finish(key, outcome.message_pk, outcome.status)
+
+    def _known_elsewhere(self, candidate: Candidate, row: ledger.Known) -> None:
+        """A Message-ID already stored: a new UIDVALIDITY, a second daemon, or a resend."""
+        if self.source.source == "imap":
+            same = row.uidvalidity == self.source.uidvalidity and row.uid == candidate.key
+            stale = row.uidvalidity != self.source.uidvalidity
+        else:
+            same, stale = row.source_key == candidate.key, False
+        self.source.move(candidate.key, target_for(row.status))
+        if not row.moved and (same or stale):
+            self._db(self.store.mark_moved, self.engine, row.pk)
+        logger.info("mailbox=%s key=%s message=%s already stored: moved without ingesting",
+                    self.mailbox.key, candidate.key, row.pk)
+
+    def _attempt_failed(self, candidate: Candidate, raw: bytes, exc: Exception) -> None:
+        count = self.attempts.get(candidate.key, 0) + 1
+        self.attempts[candidate.key] = count
+        reason = exc.reason if isinstance(exc, IntakeError) else type(exc).__name__
+        logger.warning("mailbox=%s key=%s processing failed (attempt %d of %d): %s",
+                       self.mailbox.key, candidate.key, count, self.daemon.max_attempts, reason,
+                       exc_info=not isinstance(exc, IntakeError))
+        if count >= self.daemon.max_attempts:
+            self.attempts.pop(candidate.key, None)
+            self._fail(candidate, raw, f"processing failed {count} times: {reason}")
+
+    def _fail(self, candidate: Candidate, raw: bytes | None, reason: str) -> None:
+        if raw is None:
+            return
+        ref = self._ref(candidate.key)
+        pk = self._db(ledger.record_failure, self.engine, raw=raw, mailbox=self.mailbox.key,
+                      source=ref.source, account=ref.account, folder=ref.folder,
+                      uidvalidity=ref.uidvalidity, uid=ref.uid, source_key=ref.source_key,
+                      reason=reason, received_at=candidate.internal_date)
+        logger.warning("mailbox=%s key=%s message=%s failed: %s", self.mailbox.key,
+                       candidate.key, pk, reason)
+        self._finish(candidate.key, pk, "failed")
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _ref(self, key: int | str) -> Any:
+        imap = self.source.source == "imap"
+        return self.store.source_ref(
+            mailbox=self.mailbox.key, source=self.source.source, account=self.source.account,
+            folder=self.source.folder, uidvalidity=self.source.uidvalidity,
+            uid=int(key) if imap else None, source_key=None if imap else str(key))
+
+    def _maybe_acknowledge(self, pk: int, status: str) -> None:
+        if self.acknowledge is None or status not in ("ingested", "threaded"):
+            return
+        try:
+            self.acknowledge(pk)
+        except Exception as exc:  # noqa: BLE001 - an acknowledgement never blocks intake
+            logger.warning("mailbox=%s message=%s acknowledgement not sent: %s",
+                           self.mailbox.key, pk, getattr(exc, "reason", type(exc).__name__))
+
+    @staticmethod
+    def _db(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Call into the database; a transient failure becomes DatabaseUnavailable."""
+        try:
+            return function(*args, **kwargs)
+        except TRANSIENT_DB_ERRORS as exc:
+            raise DatabaseUnavailable(f"database unavailable ({type(exc).__name__})") from exc
