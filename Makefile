@@ -1,0 +1,38 @@
+# Two commands for a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DEMO := demo
+
+.PHONY: demo test lint typecheck unit install clean bench
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	rm -rf $(DEMO)
+	$(BIN)/cme-intake demo-setup $(DEMO)
+	$(BIN)/cme-intake run --once --config $(DEMO)/cme-intake.toml
+	$(BIN)/cme-intake log --config $(DEMO)/cme-intake.toml
+	$(BIN)/cme-intake flags --open --config $(DEMO)/cme-intake.toml
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy intake/rules.py intake/pipeline.py intake/schooldays.py parsers/
+
+test: lint typecheck
+	$(BIN)/pytest -q -n 2 --dist loadgroup
+
+bench: $(STAMP)
+	$(BIN)/python bench/parse.py
+
+clean:
+	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache

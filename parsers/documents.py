@@ -1,0 +1,102 @@
+"""One reader per format behind one interface, chosen by the type sniffed from content.
+
+``READERS`` maps a media type to a function ``(content, known_label, limits) ->
+ExtractedForm``. Readers raise :class:`UnreadableDocument` with a reason the AIO can act
+on. Types that never hold a form (photos, plain text, HTML, forwarded messages) give an
+empty :class:`ExtractedForm` with ``extraction="none"``; the OCR and legacy-Word readers
+register themselves here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from intake.errors import UnreadableDocument
+from parsers import sniff as types
+from parsers.entries import ExtractedForm
+
+KnownLabel = Callable[[str], bool]
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    max_pdf_pages: int = 100
+    max_docx_uncompressed_mb: int = 100
+
+
+Reader = Callable[[bytes, KnownLabel, ReadLimits], ExtractedForm]
+
+
+def _docx(content: bytes, known_label: KnownLabel, limits: ReadLimits) -> ExtractedForm:
+    from parsers.docx_reader import DocxLimits, read_docx
+
+    total = limits.max_docx_uncompressed_mb * 1024 * 1024
+    return read_docx(content, known_label=known_label, limits=DocxLimits(max_total_uncompressed=total))
+
+
+def _pdf(content: bytes, known_label: KnownLabel, limits: ReadLimits) -> ExtractedForm:
+    from parsers.pdf_reader import read_pdf
+
+    return read_pdf(content, known_label=known_label, max_pages=limits.max_pdf_pages)
+
+
+def _nothing(content: bytes, known_label: KnownLabel, limits: ReadLimits) -> ExtractedForm:
+    return ExtractedForm(extraction="none")
+
+
+def _encrypted(content: bytes, known_label: KnownLabel, limits: ReadLimits) -> ExtractedForm:
+    raise UnreadableDocument(
+        "the document is password-protected: ask the school to send it without a password"
+    )
+
+
+def _empty(content: bytes, known_label: KnownLabel, limits: ReadLimits) -> ExtractedForm:
+    raise UnreadableDocument("the file is empty (0 bytes)")
+
+
+READERS: dict[str, Reader] = {
+    types.DOCX: _docx,
+    types.DOCM: _docx,
+    types.DOTX: _docx,
+    types.DOTM: _docx,
+    types.PDF: _pdf,
+    types.ENCRYPTED_OOXML: _encrypted,
+    types.EMPTY: _empty,
+    types.PNG: _nothing,
+    types.JPEG: _nothing,
+    types.GIF: _nothing,
+    types.BMP: _nothing,
+    types.WEBP: _nothing,
+    types.TIFF: _nothing,
+    types.TEXT: _nothing,
+    types.HTML: _nothing,
+    types.EML: _nothing,
+    types.XLSX: _nothing,
+    types.XLSM: _nothing,
+    types.PPTX: _nothing,
+}
+
+_NAMES = {
+    types.DOC: "Word 97-2003 (.doc)",
+    types.ODT: "OpenDocument text (.odt)",
+    types.RTF: "rich text (.rtf)",
+    types.MSG: "Outlook message (.msg)",
+    types.ZIP: "zip archive",
+    types.OLE: "Office file of an unknown kind",
+    types.UNKNOWN: "file of an unknown type",
+}
+
+
+def register(media_type: str, reader: Reader) -> None:
+    """Add or replace the reader for a media type (OCR and converters plug in here)."""
+    READERS[media_type] = reader
+
+
+def read_document(content: bytes, media_type: str, *, known_label: KnownLabel,
+                  limits: ReadLimits = ReadLimits()) -> ExtractedForm:
+    reader = READERS.get(media_type)
+    if reader is None:
+        kind = _NAMES.get(media_type, media_type)
+        raise UnreadableDocument(f"{kind} attachments cannot be read: ask the school for Word (.docx) or PDF")
+    return reader(content, known_label, limits)

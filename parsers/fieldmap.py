@@ -1,0 +1,271 @@
+"""The field map: every record field declared once (in ``fields.toml``) and label matching.
+
+Labels are compared after :func:`norm_label`, so case, punctuation, ``*`` marks, numbering
+and instructions such as "(please tick)" never matter. A label matches a field exactly, by
+containing one of its labels ("Child's date of birth (dd/mm/yyyy)"), or by a close spelling
+("Date of brith"); the last two lower the confidence recorded in ``provenance``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+FIELDS_FILE = Path(__file__).with_name("fields.toml")
+
+_INSTRUCTION = re.compile(
+    r"\((?=[^)]*\b(?:please|tick|delete|if known|if applicable|if different|dd|mm|yyyy|yy|"
+    r"optional|mandatory|required|appropriate|see|circle|select|indicate|specify|attach|"
+    r"as applicable|use|enter|state|give|where)\b)[^)]*\)"
+)
+_NUMBERING = re.compile(r"^\s*(?:(?:q|question|section)\s*)?(?:\d+(?:\.\d+)*[a-z]?|[a-z]|[ivx]+)[.)]\s+")
+_LEADING_NUMBER = re.compile(r"^\s*(?:q|question)?\s*\d+(?:\.\d+)*[a-z]?[:]?\s+(?=[a-z])")
+_PUNCT = re.compile(r"[^a-z0-9%/ ]+")
+_SPACES = re.compile(r"\s+")
+
+# Words that tie a label to a part of the form; a label found by containment must not
+# carry one that belongs to another part ("Date of birth of sibling" is no pupil's DOB).
+_CONTEXT_TOKENS = {
+    "sibling": "siblings", "siblings": "siblings", "brother": "siblings", "sister": "siblings",
+    "parent": "parents", "parents": "parents", "mother": "parents", "father": "parents",
+    "carer": "parents", "carers": "parents", "mothers": "parents", "fathers": "parents",
+    "dsl": "part2", "dcpo": "part2", "aio": "part3", "referrer": "school", "school": "school",
+    "new": "family_info", "previous": "other", "mash": "part2", "emergency": "enquiries",
+}
+
+
+def norm_label(text: str) -> str:
+    """Lowercase words of a label, with marks, numbering and instructions taken off."""
+    text = text.lower().replace("’", "'").replace("‘", "'").replace("&", " and ")
+    text = text.replace("(s)", "s").replace("*", " ")
+    text = _INSTRUCTION.sub(" ", text)
+    text = _NUMBERING.sub("", text)
+    text = _LEADING_NUMBER.sub("", text)
+    text = text.replace("'", "").replace("/", " / ")
+    text = _PUNCT.sub(" ", text)
+    text = _SPACES.sub(" ", text).strip(" /")
+    return text
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    path: str
+    title: str
+    kind: str
+    section: str
+    required: bool = False
+    recommended: bool = False
+    labels: tuple[str, ...] = ()
+    generic: tuple[str, ...] = ()
+    contexts: tuple[str, ...] = ()
+    options: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class LabelMatch:
+    spec: FieldSpec
+    confidence: float
+    how: str  # exact | contains | spelling | context
+
+
+class FieldMap:
+    """The declarations of ``fields.toml`` with indexes for matching."""
+
+    def __init__(self, declarations: dict[str, Any]) -> None:
+        self.contexts: dict[str, tuple[str, ...]] = {
+            name: tuple(norm_label(w) for w in body["words"])
+            for name, body in declarations.get("context", {}).items()
+        }
+        self.fields: tuple[FieldSpec, ...] = tuple(_spec(raw) for raw in declarations["field"])
+        self.by_path = {spec.path: spec for spec in self.fields}
+        self._specific: dict[str, list[FieldSpec]] = {}
+        self._generic: dict[str, list[FieldSpec]] = {}
+        for spec in self.fields:
+            for label in spec.labels:
+                self._specific.setdefault(label, []).append(spec)
+            for label in spec.generic:
+                self._generic.setdefault(label, []).append(spec)
+        self._specific_tokens = sorted(
+            ((label, frozenset(label.split())) for label in self._specific),
+            key=lambda item: -len(item[1]),
+        )
+        self._all_labels = list(self._specific) + list(self._generic)
+
+    # ------------------------------------------------------------------ contexts
+    @lru_cache(maxsize=4096)  # noqa: B019 - one FieldMap per process
+    def context_of(self, heading: str | None) -> str | None:
+        """The part of the form a heading introduces (``pupil``, ``part2``...), or None."""
+        if not heading:
+            return None
+        text = f" {norm_label(heading)} "
+        best: tuple[int, int, str] | None = None
+        for name, words in self.contexts.items():
+            for word in words:
+                position = text.find(f" {word} ")
+                if position >= 0:
+                    candidate = (position, -len(word), name)
+                    if best is None or candidate < best:
+                        best = candidate
+        return best[2] if best else None
+
+    # ------------------------------------------------------------------ labels
+    @lru_cache(maxsize=8192)  # noqa: B019
+    def match(self, label: str, context: str | None = None) -> LabelMatch | None:
+        """The field a printed label means, in the part of the form it stands in."""
+        key = norm_label(label)
+        if not key or len(key) > 160:
+            return None
+        specs = self._specific.get(key)
+        if specs:
+            return LabelMatch(_pick(specs, context), 1.0, "exact")
+        generic = [s for s in self._generic.get(key, ()) if context in s.contexts]
+        if generic:
+            return LabelMatch(generic[0], 0.95, "context")
+        contained = self._by_containment(key, context)
+        if contained:
+            return contained
+        return self._by_spelling(key, context)
+
+    def is_label(self, text: str) -> bool:
+        """Whether a piece of text reads as one of the form's labels (readers use this)."""
+        if not text or len(text) > 120:
+            return False
+        key = norm_label(text)
+        return bool(key) and (key in self._specific or key in self._generic or (
+            self.match(text, None) is not None and len(key.split()) <= 12
+        ))
+
+    def _by_containment(self, key: str, context: str | None) -> LabelMatch | None:
+        tokens = key.split()
+        token_set = frozenset(tokens)
+        if len(tokens) > 16:
+            return None
+        for label, label_tokens in self._specific_tokens:
+            if len(label_tokens) < 2 and len(tokens) > 3:
+                continue
+            if not label_tokens <= token_set or label not in key:
+                continue
+            extra = token_set - label_tokens
+            specs = self._specific[label]
+            spec = _pick(specs, context)
+            if _conflicting_context(extra, spec):
+                continue
+            confidence = 0.9 if len(extra) <= 3 else 0.8
+            return LabelMatch(spec, confidence, "contains")
+        return None
+
+    def _by_spelling(self, key: str, context: str | None) -> LabelMatch | None:
+        if len(key) < 5:
+            return None
+        close = difflib.get_close_matches(key, self._all_labels, n=1, cutoff=0.88)
+        if not close:
+            return None
+        label = close[0]
+        ratio = difflib.SequenceMatcher(None, key, label).ratio()
+        if label in self._specific:
+            return LabelMatch(_pick(self._specific[label], context), round(0.85 * ratio, 3), "spelling")
+        generic = [s for s in self._generic[label] if context in s.contexts]
+        if generic:
+            return LabelMatch(generic[0], round(0.8 * ratio, 3), "spelling")
+        return None
+
+    # ------------------------------------------------------------------ options
+    @lru_cache(maxsize=8192)  # noqa: B019
+    def match_option(self, path: str, text: str) -> tuple[str, float] | None:
+        """Which of a choice field's options a printed option (or prose) names."""
+        spec = self.by_path[path]
+        key = norm_label(text)
+        if not key:
+            return None
+        best: tuple[int, str, float] | None = None
+        for value, words in spec.options.items():
+            for word in words:
+                if key == word:
+                    return value, 1.0
+                if len(word) >= 3 and f" {word} " in f" {key} ":
+                    candidate = (len(word), value, 0.9)
+                    if best is None or candidate[0] > best[0]:
+                        best = candidate
+        if best:
+            return best[1], best[2]
+        close = difflib.get_close_matches(
+            key, [w for words in spec.options.values() for w in words], n=1, cutoff=0.85
+        )
+        if close:
+            value = next(v for v, words in spec.options.items() if close[0] in words)
+            return value, 0.75
+        return None
+
+    def options_in_text(self, path: str, text: str) -> list[str]:
+        """Every option of a choice field that a piece of prose mentions, in field order."""
+        spec = self.by_path[path]
+        key = f" {norm_label(text)} "
+        return [
+            value
+            for value, words in spec.options.items()
+            if any(len(w) >= 4 and f" {w} " in key for w in words)
+        ]
+
+    # ------------------------------------------------------------------ completeness
+    def required(self, section: str) -> list[FieldSpec]:
+        return [s for s in self.fields if s.required and s.section == section]
+
+    def recommended(self) -> list[FieldSpec]:
+        return [s for s in self.fields if s.recommended]
+
+    def title(self, path: str | None) -> str:
+        if path is None:
+            return "Form"
+        spec = self.by_path.get(path) or self.by_path.get(re.sub(r"\.\d+\.", ".*.", path))
+        if spec:
+            return spec.title
+        return path.rsplit(".", 1)[-1].replace("_", " ").capitalize()
+
+
+def _spec(raw: dict[str, Any]) -> FieldSpec:
+    return FieldSpec(
+        path=raw["path"],
+        title=raw["title"],
+        kind=raw["kind"],
+        section=raw["section"],
+        required=raw.get("required", False),
+        recommended=raw.get("recommended", False),
+        labels=tuple(dict.fromkeys(norm_label(x) for x in raw.get("labels", ()))),
+        generic=tuple(dict.fromkeys(norm_label(x) for x in raw.get("generic", ()))),
+        contexts=tuple(raw.get("contexts", ())),
+        options={
+            value: tuple(dict.fromkeys(norm_label(w) for w in words))
+            for value, words in raw.get("options", {}).items()
+        },
+    )
+
+
+def _pick(specs: list[FieldSpec], context: str | None) -> FieldSpec:
+    for spec in specs:
+        if context in spec.contexts:
+            return spec
+    return specs[0]
+
+
+def _conflicting_context(extra: frozenset[str], spec: FieldSpec) -> bool:
+    own = spec.path.split(".")[0]
+    own_context = {"parents": "parents", "siblings": "siblings", "safeguarding": "part2",
+                   "aio": "part3", "school": "school", "family_information": "family_info",
+                   "enquiries": "enquiries"}.get(own)
+    for token in extra:
+        context = _CONTEXT_TOKENS.get(token)
+        if context and context != own_context:
+            return True
+    return False
+
+
+@cache
+def field_map() -> FieldMap:
+    """The process-wide field map, read from ``fields.toml`` once."""
+    with FIELDS_FILE.open("rb") as handle:
+        return FieldMap(tomllib.load(handle))

@@ -1,0 +1,338 @@
+"""Map a reader's entries and grids onto the referral record.
+
+This is the one place where printed labels become record fields, whatever the format or
+council: the readers only say "this label, this value, here", the field map says which
+field a label means, and :mod:`parsers.mapper_values` reads the value by the field's kind.
+Every value set gets its ``provenance``; every label/value pair that maps to nothing goes
+to ``unmapped``; every value that fails validation or was a guess becomes a Finding.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from parsers import normalise as nz
+from parsers.entries import Entry, ExtractedForm
+from parsers.fieldmap import FieldMap, FieldSpec, field_map
+from parsers.findings import Finding
+from parsers.layout_text import clean_label
+from parsers.mapper_grids import GridReader
+from parsers.mapper_values import read_enquiry, read_value, split_parent_text, split_siblings
+from parsers.record import empty_parent, empty_record, empty_sibling, get_path, is_empty, set_path
+
+CHOICE_KINDS = {"grounds", "gender", "sen", "school_type", "absence_type"}
+YES_NO_KINDS = {"bool", "enquiry", "signature"}
+_PARENT_NUMBER = re.compile(r"\b(?:parent|carer|guardian)s?\s*(?:/\s*carer\s*)?(?:no\.?\s*)?([1-4])\b", re.I)
+_PARENT_WORD = re.compile(r"\b(mother|father|mum|dad|step[- ]?mother|step[- ]?father|guardian)s?\b", re.I)
+
+
+@dataclass
+class MappedForm:
+    """One document's contribution to the record."""
+
+    record: dict[str, Any]
+    provenance: dict[str, dict[str, Any]] = field(default_factory=dict)
+    unmapped: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    fields_found: set[str] = field(default_factory=set)
+    labels_seen: set[str] = field(default_factory=set)
+    risk_options: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Option:
+    path: str
+    value: Any  # True/False for yes-no answers, an option value for choices, None = the field itself
+    checked: bool | None
+    group: tuple[str, str | None]
+    entry: Entry
+    confidence: float
+
+
+class FormMapper:
+    """Feeds entries and grids of one document into a fresh record."""
+
+    def __init__(self, document: int, fmap: FieldMap, low_confidence_below: float) -> None:
+        self.document = document
+        self.fmap = fmap
+        self.threshold = low_confidence_below
+        self.out = MappedForm(record=empty_record())
+        self.options: list[_Option] = []
+        self.parent_index = -1
+        self.parent_slots: dict[str, int] = {}
+
+    # ------------------------------------------------------------------ setting values
+    def set(self, path: str, value: Any, confidence: float, entry: Entry) -> None:
+        record = self.out.record
+        current = get_path(record, path)
+        if path == "school.type" and current == "unknown":
+            current = None
+        if not is_empty(current):
+            if current != value and value not in (None, "", []):
+                self.keep_unmapped(entry.label, str(value))
+            return
+        set_path(record, path, value)
+        confidence = round(min(confidence, entry.confidence), 3)
+        self.out.provenance[path] = {
+            "document": self.document,
+            "locator": entry.locator,
+            "label": clean_label(entry.label) or None,
+            "confidence": confidence,
+        }
+        self.out.fields_found.add(re.sub(r"\.\d+\.", ".*.", path))
+        if confidence < self.threshold:
+            self.find("low_confidence", path, "read with low confidence; check against the document")
+
+    def find(self, code: str, path: str | None, reason: str) -> None:
+        finding = Finding(code, path, reason)
+        if finding not in self.out.findings:
+            self.out.findings.append(finding)
+
+    def keep_unmapped(self, label: str, value: str) -> None:
+        value = nz.clean_multiline(value) or ""
+        if not value:
+            return
+        item = {"label": clean_label(label) or "", "value": value, "document": self.document}
+        if item not in self.out.unmapped:
+            self.out.unmapped.append(item)
+
+    # ------------------------------------------------------------------ parents
+    def parent_path(self, sub: str, label: str, *, new_person: bool) -> str:
+        number = _PARENT_NUMBER.search(label)
+        word = _PARENT_WORD.search(label)
+        parents = self.out.record["parents"]
+        if number:
+            index = int(number.group(1)) - 1
+        elif word:
+            key = word.group(1).lower()
+            if key not in self.parent_slots:
+                taken = set(self.parent_slots.values())
+                free = [i for i, p in enumerate(parents) if i not in taken and not p.get("name")]
+                self.parent_slots[key] = free[0] if free else len(parents)
+            index = self.parent_slots[key]
+        elif new_person and self.parent_index >= 0 and parents[self.parent_index].get("name"):
+            index = len(parents)
+        else:
+            index = max(self.parent_index, 0)
+        while len(parents) <= index:
+            parents.append(empty_parent())
+        self.parent_index = index
+        if word and sub == "name" and not parents[index].get("relationship"):
+            parents[index]["relationship"] = word.group(1).capitalize()
+        return f"parents.{index}.{sub}"
+
+    # ------------------------------------------------------------------ entries
+    def entry(self, entry: Entry) -> None:
+        context = self.fmap.context_of(entry.section)
+        if entry.checked is not None:
+            self.option(entry, context)
+            return
+        if not entry.label.strip():
+            return
+        match = self.fmap.match(entry.label, context)
+        if match is None:
+            self.keep_unmapped(entry.label, entry.value)
+            return
+        self.out.labels_seen.add(match.spec.path)
+        self.written(match.spec, entry, match.confidence)
+
+    def written(self, spec: FieldSpec, entry: Entry, confidence: float) -> None:
+        kind, path = spec.kind, spec.path
+        if kind == "enquiry":
+            found = read_enquiry(entry.value)
+            if found:
+                for sub, value in found.items():
+                    if value is not None:
+                        self.set(f"{path}.{sub}", value, confidence, entry)
+            return
+        if kind == "grounds":
+            return self.grounds_text(entry, confidence)
+        if kind == "parent_combined":
+            return self.parents_text(entry, confidence)
+        if kind == "siblings_text":
+            for sibling in split_siblings(entry.value):
+                self.add_sibling(sibling, entry, confidence)
+            return
+        if kind == "siblings_school":
+            return self.siblings_school(entry, confidence)
+        reading = read_value(kind, entry.value)
+        target = path
+        if path.startswith("parents.*."):
+            target = self.parent_path(path.rsplit(".", 1)[1], entry.label, new_person=kind == "parent_name")
+            reading = read_value("name" if kind == "parent_name" else kind, entry.value)
+        elif path == "pupil.name":
+            target = "pupil"
+        for sub, problem in reading.problems:
+            self.find("invalid_value", _join(target, sub), problem)
+        for sub, (value, value_confidence) in reading.values.items():
+            self.set(_join(target, sub), value, min(confidence, value_confidence), entry)
+
+    def grounds_text(self, entry: Entry, confidence: float) -> None:
+        found = self.fmap.options_in_text("referral.grounds", entry.value)
+        for ground in found:
+            self.add_ground(ground, entry, confidence)
+        if not found:
+            text = nz.clean_multiline(entry.value)
+            if text:
+                self.set("referral.details", text, confidence, entry)
+
+    def add_ground(self, ground: str, entry: Entry, confidence: float) -> None:
+        grounds = self.out.record["referral"]["grounds"]
+        if ground not in grounds:
+            grounds.append(ground)
+            self.out.fields_found.add("referral.grounds")
+            self.out.provenance.setdefault("referral.grounds", {
+                "document": self.document, "locator": entry.locator,
+                "label": clean_label(entry.label) or clean_label(entry.value) or None,
+                "confidence": round(min(confidence, entry.confidence), 3),
+            })
+
+    def parents_text(self, entry: Entry, confidence: float) -> None:
+        for person in split_parent_text(entry.value):
+            name_path = self.parent_path("name", entry.label, new_person=True)
+            base = name_path.rsplit(".", 1)[0]
+            for sub in ("name", "relationship", "phone", "email"):
+                if person.get(sub):
+                    self.set(f"{base}.{sub}", person[sub], confidence * 0.95, entry)
+
+    def add_sibling(self, sibling: dict[str, Any], entry: Entry, confidence: float) -> None:
+        siblings = self.out.record["siblings"]
+        index = len(siblings)
+        siblings.append(empty_sibling())
+        for sub, value in sibling.items():
+            if value is not None:
+                self.set(f"siblings.{index}.{sub}", value, confidence * 0.95, entry)
+
+    def siblings_school(self, entry: Entry, confidence: float) -> None:
+        school = nz.clean_text(entry.value)
+        if not school:
+            return
+        siblings = self.out.record["siblings"] or []
+        if not siblings:
+            self.keep_unmapped(entry.label, school)
+        for index, sibling in enumerate(siblings):
+            if not sibling.get("school"):
+                self.set(f"siblings.{index}.school", school, confidence, entry)
+
+    # ------------------------------------------------------------------ tick options
+    def option(self, entry: Entry, context: str | None) -> None:
+        group = (clean_label(entry.label) or "", entry.section)
+        question = self.fmap.match(entry.label, context) if entry.label.strip() else None
+        if question:
+            self.out.labels_seen.add(question.spec.path)
+        if question and self.question_option(question.spec, entry, group, question.confidence):
+            return
+        by_text = self.fmap.match(entry.value, context) if entry.value.strip() else None
+        if by_text and by_text.spec.kind in YES_NO_KINDS and by_text.confidence >= 0.8:
+            self.options.append(_Option(by_text.spec.path, None, entry.checked, group, entry,
+                                        by_text.confidence))
+            return
+        ground = self.fmap.match_option("referral.grounds", entry.value)
+        if ground and ground[1] >= 0.9:
+            self.options.append(_Option("referral.grounds", ground[0], entry.checked, group, entry,
+                                        ground[1]))
+            return
+        from parsers.risk import indicators_in_option
+
+        indicators = indicators_in_option(entry.value)
+        if indicators:
+            if entry.checked:
+                self.out.risk_options.extend(i for i in indicators if i not in self.out.risk_options)
+            return
+        state = "ticked" if entry.checked else "not ticked"
+        label = entry.label if entry.label.strip() else entry.value
+        value = f"{entry.value}: {state}" if entry.label.strip() else state
+        self.keep_unmapped(label, value)
+
+    def question_option(self, spec: FieldSpec, entry: Entry, group: tuple[str, str | None],
+                        confidence: float) -> bool:
+        if spec.kind in CHOICE_KINDS:
+            choice = self.fmap.match_option(spec.path, entry.value)
+            if choice is None:
+                return False
+            self.options.append(_Option(spec.path, choice[0], entry.checked, group, entry,
+                                        min(confidence, choice[1])))
+            return True
+        if spec.kind in YES_NO_KINDS:
+            answer = nz.boolean(entry.value).value
+            if answer is None:
+                return False
+            self.options.append(_Option(spec.path, answer, entry.checked, group, entry, confidence))
+            return True
+        return False
+
+    def resolve_options(self) -> None:
+        by_path: dict[str, list[_Option]] = {}
+        for option in self.options:
+            by_path.setdefault(option.path, []).append(option)
+        ticked_groups = {o.group for o in self.options if o.checked}
+        for path, options in by_path.items():
+            spec = self.fmap.by_path[path]
+            if spec.kind in CHOICE_KINDS:
+                self.resolve_choice(spec, options)
+            else:
+                self.resolve_yes_no(spec, options, ticked_groups)
+
+    def resolve_choice(self, spec: FieldSpec, options: list[_Option]) -> None:
+        chosen = [o for o in options if o.checked]
+        if spec.kind == "grounds":
+            for option in chosen:
+                self.add_ground(option.value, option.entry, option.confidence)
+            return
+        values = list(dict.fromkeys(o.value for o in chosen))
+        if len(values) == 1:
+            self.set(spec.path, values[0], chosen[0].confidence, chosen[0].entry)
+        elif len(values) > 1:
+            self.find("low_confidence", spec.path, "more than one option is ticked")
+
+    def resolve_yes_no(self, spec: FieldSpec, options: list[_Option], ticked_groups: set) -> None:
+        answers = {o.value for o in options if o.value is not None and o.checked}
+        direct = [o for o in options if o.value is None]
+        if True in answers and False in answers:
+            self.find("low_confidence", _answer_path(spec), "both Yes and No are ticked")
+            return
+        value: bool | None = None
+        source: _Option | None = None
+        if answers:
+            value = answers.pop()
+            source = next(o for o in options if o.checked and o.value == value)
+        elif any(o.checked for o in direct):
+            value, source = True, next(o for o in direct if o.checked)
+        elif direct and any(o.group in ticked_groups for o in direct):
+            value, source = False, direct[0]
+        if source is None:
+            return
+        if spec.kind == "signature":
+            self.set(spec.path, value, source.confidence, source.entry)
+        else:
+            self.set(_answer_path(spec), value, source.confidence, source.entry)
+
+    # ------------------------------------------------------------------ finish
+    def finish(self) -> MappedForm:
+        self.resolve_options()
+        record = self.out.record
+        record["parents"] = [p for p in record["parents"] if any(v for v in p.values())]
+        record["siblings"] = [s for s in record["siblings"] if any(v for v in s.values())]
+        return self.out
+
+
+def _answer_path(spec: FieldSpec) -> str:
+    return f"{spec.path}.done" if spec.kind == "enquiry" else spec.path
+
+
+def _join(base: str, sub: str) -> str:
+    return f"{base}.{sub}" if sub else base
+
+
+def map_form(form: ExtractedForm, *, document: int = 0, low_confidence_below: float = 0.75,
+             fmap: FieldMap | None = None) -> MappedForm:
+    """Map one document's entries and grids onto a fresh record."""
+    mapper = FormMapper(document, fmap or field_map(), low_confidence_below)
+    for entry in form.entries:
+        mapper.entry(entry)
+    grids = GridReader(mapper)
+    for grid in form.grids:
+        grids.read(grid)
+    return mapper.finish()
