@@ -16,6 +16,7 @@ from parsers.entries import Entry
 from parsers.layout import clean_label
 from parsers.pdf_fields import Widget, readable_field_name
 from parsers.pdf_geometry import Token, group_lines
+from parsers.pdf_strokes import RuledTable, in_table
 
 Box = tuple[float, float, float, float]  # x0, top, x1, bottom (pdfplumber page space)
 _CHOICE_WORDS = frozenset({"yes", "no", "y", "n", "n/a", "unknown"})
@@ -51,6 +52,34 @@ def field_entries(widgets: list[Widget], tokens: list[Token], page_no: int,
             entry = Entry(clean_label(label), widget.value, where)
         out.append(FieldEntry(entry, top))
     return out
+
+
+def widgets_in_tables(widgets: list[Widget], tables: list[RuledTable],
+                      page_height: float) -> tuple[list[Widget], list[Token]]:
+    """Split off the fields drawn inside ruled table cells, as tokens showing their values.
+
+    A fillable grid (Date | Action | Outcome, one field per cell) or a label | field table
+    is then read by the table rules like its printed twin; the rest stay fields.
+    """
+    outside: list[Widget] = []
+    shown: list[Token] = []
+    for widget in widgets:
+        box = _box(widget, page_height)
+        if box is None or not in_table(tables, (box[0] + box[2]) / 2, (box[1] + box[3]) / 2):
+            outside.append(widget)
+            continue
+        size = min(10.0, max(box[3] - box[1], 4.0))
+        if widget.kind in _BUTTONS:
+            side = min(box[2] - box[0], box[3] - box[1])
+            shown.append(Token("", box[0], box[0] + side, box[1], box[1] + side, size=size,
+                               tick=bool(widget.checked), field=widget.name))
+        elif widget.value:
+            lines = widget.value.splitlines() or [widget.value]
+            for number, line in enumerate(lines):
+                top = box[1] + number * size * 1.2
+                shown.append(Token(line, box[0], box[2], top, top + size, size=size,
+                                   field=widget.name))
+    return outside, shown
 
 
 def _box(widget: Widget, page_height: float) -> Box | None:

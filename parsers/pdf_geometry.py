@@ -34,6 +34,7 @@ class Token:
     tick: bool | None = None
     struck: bool = False
     consumed: bool = False
+    field: str | None = None  # the form field whose value this token shows
 
     @property
     def mid_x(self) -> float:

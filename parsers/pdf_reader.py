@@ -24,10 +24,11 @@ from pypdf.errors import FileNotDecryptedError, PdfReadError
 
 from intake.errors import IntakeError, UnreadableDocument
 from parsers.entries import Entry, ExtractedForm
-from parsers.pdf_field_labels import FieldEntry, field_entries
+from parsers.layout_text import default_known_label
+from parsers.pdf_field_labels import FieldEntry, field_entries, widgets_in_tables
 from parsers.pdf_fields import FormFields, read_form_fields
 from parsers.pdf_geometry import Token, tokens_from_words
-from parsers.pdf_strokes import page_strokes
+from parsers.pdf_strokes import find_ruled_tables, page_strokes
 from parsers.pdf_text import PageText, read_page
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ def read_pdf(
     _check_bytes(content)
     try:
         with _open(content) as pdf:
-            return _read(pdf, content, known_label or _no_label, max_pages)
+            return _read(pdf, content, known_label or default_known_label, max_pages)
     except IntakeError:
         raise
     except Exception as exc:  # noqa: BLE001 - pdfminer/pypdf raise many unrelated types
@@ -74,10 +75,6 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, (PSException, PdfReadError)):
         return f"the PDF is damaged: its structure cannot be parsed ({type(exc).__name__})"
     return f"the PDF is damaged and could not be read ({type(exc).__name__})"
-
-
-def _no_label(text: str) -> bool:
-    return False
 
 
 def _check_bytes(content: bytes) -> None:
@@ -141,12 +138,16 @@ def _read_one(page: Any, number: int, fields: FormFields | None, section: str | 
     words = page.extract_words(keep_blank_chars=False, extra_attrs=["fontname", "size"])
     chars = sum(len(word["text"]) for word in words)
     tokens = tokens_from_words(words) + _typed_annotations(page)
+    strokes = page_strokes(page.lines, page.rects, page.curves)
+    tables = find_ruled_tables(strokes)
     found: list[FieldEntry] = []
     if fields is not None:
-        found = field_entries(fields.on_page(number), tokens, number, float(page.height))
-    strokes = page_strokes(page.lines, page.rects, page.curves)
+        height = float(page.height)
+        outside, shown = widgets_in_tables(fields.on_page(number), tables, height)
+        found = field_entries(outside, tokens, number, height)
+        tokens += shown
     printed: PageText = read_page(number, tokens, strokes, section=section,
-                                  known_label=known_label)
+                                  known_label=known_label, tables=tables)
     for item in found:
         form.entries.append(_with_section(item, printed, section))
     form.entries.extend(printed.entries)

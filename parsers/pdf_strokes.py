@@ -132,6 +132,8 @@ def box_tokens(strokes: Strokes, tokens: list[Token]) -> list[Token]:
         if any(abs(box[0] - s[0]) < 1 and abs(box[1] - s[1]) < 1 for s in seen):
             continue
         seen.append(box)
+        if any(tok.tick is not None and _inside(tok.mid_x, tok.mid_y, box) for tok in tokens):
+            continue
         x0, top, x1, bottom = box
         checked = False
         for tok in tokens:
@@ -253,6 +255,14 @@ def fill_tables(tables: list[RuledTable], tokens: list[Token]) -> list[Token]:
         if not _place(tables, tok):
             rest.append(tok)
     return rest
+
+
+def in_table(tables: list[RuledTable], x: float, y: float) -> bool:
+    """Whether a point lies in a cell of one of the tables."""
+    return any(
+        band.top <= y <= band.bottom and any(x0 <= x <= x1 for x0, x1 in band.cells)
+        for table in tables for band in table.bands
+    )
 
 
 def _place(tables: list[RuledTable], tok: Token) -> bool:

@@ -53,9 +53,14 @@ def read_page(
     *,
     section: str | None,
     known_label: KnownLabel,
+    tables: list[RuledTable] | None = None,
 ) -> PageText:
-    """Read one page's tokens (words, glyph ticks; ``consumed`` ones only go to the text)."""
-    tables = find_ruled_tables(strokes)
+    """Read one page's tokens (words, glyph ticks; ``consumed`` ones only go to the text).
+
+    ``tables`` are the page's ruled tables when the caller has found them already (to put
+    form fields that sit in table cells into those cells).
+    """
+    tables = find_ruled_tables(strokes) if tables is None else tables
     tokens = box_tokens(strokes, tokens)
     mark_struck(tokens, strokes.horizontal)
     rest = fill_tables(tables, tokens)
@@ -73,7 +78,7 @@ def read_page(
             table_no += 1
             rows = _table_rows(block, strokes)
             texts.extend(" | ".join(cell.text.replace("\n", " ") for cell in row) for row in rows)
-            reader.table(rows, table_no, block.top)
+            reader.table(rows, table_no, block.top, _row_fields(block))
         else:
             line_no += 1
             texts.append(" ".join(tok.shown() for tok in block))
@@ -94,6 +99,14 @@ def _table_rows(table: RuledTable, strokes: Strokes) -> list[list[Cell]]:
     return rows
 
 
+def _row_fields(table: RuledTable) -> list[list[tuple[str, str]]]:
+    """Per row, the form fields (name, shown value) whose widgets sit in its cells."""
+    return [
+        [(tok.field, tok.text) for cell in band.tokens for tok in cell if tok.field]
+        for band in table.bands
+    ]
+
+
 def _cell(tokens: list[Token], shaded_cell: bool, span: int) -> Cell:
     """A table cell's text (tick glyphs shown), its tick options and whether it is bold."""
     live = [tok for tok in tokens if not tok.consumed]
@@ -106,7 +119,8 @@ def _cell(tokens: list[Token], shaded_cell: bool, span: int) -> Cell:
     words = [tok for tok in live if tok.tick is None]
     bold = shaded_cell or (bool(words) and all(tok.bold for tok in words))
     text = "\n".join(" ".join(tok.shown() for tok in line) for line in lines)
-    return Cell(text, tuple(options), None, bold, span)
+    hint = next((tok.field for tok in live if tok.field), None)
+    return Cell(text, tuple(options), hint, bold, span)
 
 
 def segments(line: list[Token]) -> list[list[Token]]:
@@ -161,14 +175,16 @@ class _LineReader:
         )
         self.drafts = []
 
-    def table(self, rows: list[list[Cell]], table_no: int, top: float) -> None:
+    def table(self, rows: list[list[Cell]], table_no: int, top: float,
+              fields: list[list[tuple[str, str]]]) -> None:
         self.finish()
         before = self.section
+        where = f"page {self.page_no}, table {table_no}"
         entries, grids, self.section = table_to_entries(
-            rows, locator=f"page {self.page_no}, table {table_no}", section=self.section,
+            rows, locator=where, section=self.section,
             known_label=self.known_label, merge_duplicates=False,
         )
-        self.entries.extend(entries)
+        self.entries.extend(_name_fields(entry, where, fields) for entry in entries)
         self.grids.extend(grids)
         self.question = self.last = None
         if self.section and self.section != before:
@@ -273,6 +289,18 @@ class _LineReader:
         last.value = f"{last.value}\n{text}" if last.value else text
         last.bottom = live[-1].bottom
         return True
+
+
+def _name_fields(entry: Entry, where: str, fields: list[list[tuple[str, str]]]) -> Entry:
+    """Add the form field's name to the locator of an entry read from a field in a table."""
+    match = re.fullmatch(re.escape(where) + r", row (\d+)", entry.locator)
+    row = fields[int(match[1]) - 1] if match and int(match[1]) <= len(fields) else []
+    names = [name for name, value in row if value and value == entry.value] or (
+        [row[0][0]] if len(row) == 1 else [])
+    if not names:
+        return entry
+    return Entry(entry.label, entry.value, f"{entry.locator}, field {names[0]}", entry.section,
+                 entry.checked, entry.confidence)
 
 
 def _value_x0(tokens: list[Token], label: str) -> float:

@@ -526,3 +526,42 @@ def test_scripts_and_attachments_are_noted_not_run() -> None:
     assert "PDF contains JavaScript" in result.notes
     assert "PDF has embedded files" in result.notes
     assert find(result, "Surname").value == "Testperson"
+
+
+def fillable_table_form() -> bytes:
+    """Acrobat's auto-detected fields in a Word table: label | field rows and a log grid."""
+    form = Form()
+    acro = form.canvas.acroForm
+    form.heading("ENQUIRIES MADE BEFORE REFERRAL")
+    form.table([["Surname", ""], ["Date of birth", ""]], [150, 330])
+    for number, value in enumerate(["Testperson", "03/09/2015"]):
+        acro.textfield(name=["Surname", "Date of birth"][number], value=value, x=204,
+                       y=HEIGHT - 60 - 28 - 7 - number * 18 - 12 + 14, width=320, height=14)
+    log_top = form.y
+    form.table([["Date", "Action", "Outcome"], ["", "", ""], ["", "", ""]], [100, 150, 230],
+               bold_header=True)
+    rows = [("02/07/2026", "Home visit", "House empty"), ("03/07/2026", "Letter sent", "")]
+    for row_no, row in enumerate(rows, start=1):
+        y = log_top + 12 - (row_no + 1) * 18 + 2
+        for col, (x, value) in enumerate(zip((52, 152, 302), row, strict=True)):
+            name = f"{['Date', 'Action', 'Outcome'][col]}Row{row_no}"
+            acro.textfield(name=name, value=value, x=x, y=y, width=96 if col == 0 else 140,
+                           height=14)
+    form.table([["Home visit made", ""]], [150, 330])
+    acro.checkbox(name="Check1", checked=True, x=204, y=form.y + 20 + 3, size=11)
+    return form.pdf()
+
+
+def test_fields_inside_table_cells_are_read_as_the_table() -> None:
+    result = read_pdf(fillable_table_form(), known_label=known_label)
+    assert result.extraction == "pdf_form_fields"
+    surname = find(result, "Surname")
+    assert surname.value == "Testperson"
+    assert surname.locator == "page 1, table 1, row 1, field Surname"
+    assert find(result, "Date of birth").value == "03/09/2015"
+    grid = next(g for g in result.grids if g.headers[0] == "Date")
+    assert grid.headers == ["Date", "Action", "Outcome"]
+    assert grid.rows == [["02/07/2026", "Home visit", "House empty"],
+                         ["03/07/2026", "Letter sent", ""]]
+    visit = next(e for e in result.entries if "Home visit made" in (e.label, e.value))
+    assert visit.checked is True
