@@ -85,8 +85,9 @@ def run_daemon(settings: Settings, *, once: bool, stop_event: threading.Event | 
         for thread in threads:
             thread.start()
         while any(t.is_alive() for t in threads):
-            for thread in threads:
-                thread.join(timeout=0.5)
+            if stop.wait(0.5):
+                _interrupt(workers)
+                break
     finally:
         stop.set()
         for thread in threads:
@@ -97,6 +98,14 @@ def run_daemon(settings: Settings, *, once: bool, stop_event: threading.Event | 
     return 0 if all(w.ok for w in workers) else 1
 
 
+def _interrupt(workers: list[MailboxWorker]) -> None:
+    """Wake workers blocked in IDLE so they notice the stop at once."""
+    for worker in workers:
+        interrupt = getattr(worker.source, "interrupt", None)
+        if interrupt:
+            interrupt()
+
+
 def _install_signals(stop: threading.Event, workers: list[MailboxWorker]) -> Callable[[], None]:
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
@@ -105,10 +114,7 @@ def _install_signals(stop: threading.Event, workers: list[MailboxWorker]) -> Cal
         logger.info("signal %s: finishing the message in hand, then stopping",
                     signal.Signals(signum).name)
         stop.set()
-        for worker in workers:
-            interrupt = getattr(worker.source, "interrupt", None)
-            if interrupt:
-                interrupt()
+        _interrupt(workers)
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
 

@@ -35,7 +35,6 @@ from intake.mailbox.sources import Candidate, Target
 logger = logging.getLogger(__name__)
 Connect = Callable[[MailboxSettings], IMAPClient]
 _DESCRIBE_BATCH = 100
-_TOKEN_MARGIN = 300.0  # reconnect this long before an OAuth token expires
 
 
 def tls_context(settings: MailboxSettings) -> ssl.SSLContext:
@@ -210,8 +209,8 @@ class ImapSource:
 
     # -- reading -------------------------------------------------------------------------------
     def _token_expiring(self) -> bool:
-        return bool(self._tokens and self._tokens.expires_at is not None
-                    and time.monotonic() > self._tokens.expires_at - _TOKEN_MARGIN)
+        return self._tokens is not None and self._tokens.expires_at is not None \
+            and self._tokens.expiring()
 
     def waiting(self) -> list[int | str]:
         if self._token_expiring():

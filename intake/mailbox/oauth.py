@@ -35,6 +35,7 @@ class TokenProvider:
         self.settings = settings
         self.timeout = timeout
         self.expires_at: float | None = None  # time.monotonic() when the token expires
+        self.lifetime = 3600.0  # seconds the current token was issued for
         self._token: str | None = None
         self._app: Any = None
         self._lock = threading.Lock()
@@ -43,18 +44,28 @@ class TokenProvider:
     def authority(self) -> str:
         return self.settings.authority or f"https://login.microsoftonline.com/{self.settings.tenant}"
 
+    def expiring(self) -> bool:
+        """True within the renewal margin (5 min, or a quarter of a short token's life)."""
+        if self.expires_at is None:
+            return True
+        return time.monotonic() > self.expires_at - min(300.0, self.lifetime / 4)
+
     def token(self) -> str:
         with self._lock:
-            if self._token and self.expires_at and time.monotonic() < self.expires_at - 60:
+            if self._token and not self.expiring():
                 return self._token
-            result = self._from_endpoint() if self.settings.token_endpoint else self._from_msal()
+            result = self._acquire()
+            if self._app is not None and float(result.get("expires_in", 3600)) <= 300:
+                self._drop_msal_cache()  # msal's cached token is about to expire: get a new one
+                result = self._acquire()
             if "access_token" not in result:
                 raise LoginFailed(self._refusal(result))
             self._token = str(result["access_token"])
             register_secret(self._token)
-            self.expires_at = time.monotonic() + float(result.get("expires_in", 3600))
+            self.lifetime = float(result.get("expires_in", 3600))
+            self.expires_at = time.monotonic() + self.lifetime
             logger.info("oauth token acquired for client %s, valid %ss",
-                        self.settings.client_id, int(float(result.get("expires_in", 3600))))
+                        self.settings.client_id, int(self.lifetime))
             return self._token
 
     def invalidate(self) -> None:
@@ -63,6 +74,9 @@ class TokenProvider:
             self._token, self.expires_at = None, None
             if self._app is not None:
                 self._drop_msal_cache()
+
+    def _acquire(self) -> dict[str, Any]:
+        return self._from_endpoint() if self.settings.token_endpoint else self._from_msal()
 
     # -- msal --------------------------------------------------------------------------------
     def client_credential(self) -> str | dict[str, str]:
