@@ -76,7 +76,7 @@ def _read(content: bytes, known_label: Callable[[str], bool], limits: DocxLimits
         body = _parse(_read_part(archive, main, limits)).find(x.w("body"))
         if body is None:
             raise UnreadableDocument("the Word document has no body (it may be damaged)")
-        styles = _styles(archive, main, limits)
+        styles = _styles(archive, main, body, limits)
         macros = any(name.lower().endswith("vbaproject.bin") for name in archive.namelist())
     walker = BodyWalker(
         styles=styles, known_label=known_label, max_table_depth=limits.max_table_depth
@@ -208,30 +208,60 @@ def _main_part_name(archive: zipfile.ZipFile, limits: DocxLimits) -> str:
     raise UnreadableDocument("the file is damaged (it has no Word document body)")
 
 
-def _styles(archive: zipfile.ZipFile, main: str, limits: DocxLimits) -> dict[str, StyleInfo]:
-    """Paragraph/character styles by id: name, bold, and whether it is a heading style."""
+def _styles(
+    archive: zipfile.ZipFile, main: str, body: etree._Element, limits: DocxLimits
+) -> dict[str, StyleInfo]:
+    """The styles the body uses, by id: name, bold, and whether it is a heading style.
+
+    Word's styles.xml is often 300 KB of latent styles; parsing it all would cost more than
+    reading the form, so only the used styles (and what they are based on) are looked up.
+    """
+    used = {el.get(x.VAL) or "" for el in body.iter(x.PSTYLE, x.RSTYLE)}
     folder = main.rsplit("/", 1)[0] + "/" if "/" in main else ""
     name = folder + "styles.xml"
-    if name not in archive.namelist():
+    if not used or name not in archive.namelist():
         return {}
-    root = _parse(_read_part(archive, name, limits))
+    data = _read_part(archive, name, limits)
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise UnreadableDocument("the Word document contains a DTD, which Word never writes")
     raw: dict[str, tuple[str, bool | None, str | None, bool]] = {}
-    for style in root.iter(x.w("style")):
-        style_id = style.get(x.w("styleId")) or ""
-        name_el = style.find(x.w("name"))
-        style_name = (name_el.get(x.VAL) if name_el is not None else style_id) or ""
-        based = style.find(x.w("basedOn"))
-        rpr = style.find(x.RPR)
-        bold_el = rpr.find(x.B) if rpr is not None else None
-        ppr = style.find(x.PPR)
-        outline = ppr is not None and ppr.find(x.OUTLINE) is not None
-        raw[style_id] = (
-            style_name,
-            None if bold_el is None else x.on(bold_el),
-            based.get(x.VAL) if based is not None else None,
-            outline,
-        )
-    return {style_id: _resolve(style_id, raw) for style_id in raw}
+    pending = list(used)
+    while pending and len(raw) < 200:
+        style_id = pending.pop()
+        if style_id in raw:
+            continue
+        raw[style_id] = _style_facts(data, style_id)
+        based = raw[style_id][2]
+        if based and based not in raw:
+            pending.append(based)
+    return {style_id: _resolve(style_id, raw) for style_id in used if style_id in raw}
+
+
+_STYLE_BOLD = re.compile(rb'<w:b(?:\s+w:val="([^"]*)")?\s*/>')
+
+
+def _style_facts(data: bytes, style_id: str) -> tuple[str, bool | None, str | None, bool]:
+    """(name, bold, basedOn, outline) of one style, found in the raw styles.xml bytes."""
+    marker = f'w:styleId="{style_id}"'.encode()
+    at = data.find(marker)
+    if at < 0 or not style_id:
+        return (style_id, None, None, False)
+    end = data.find(b"</w:style>", at)
+    chunk = data[at : end if end > 0 else at + 4000]
+    name = re.search(rb'<w:name w:val="([^"]*)"', chunk)
+    based = re.search(rb'<w:basedOn w:val="([^"]*)"', chunk)
+    rpr_at = chunk.find(b"<w:rPr>")
+    bold_match = _STYLE_BOLD.search(chunk, rpr_at) if rpr_at >= 0 else None
+    bold = None
+    if bold_match:
+        value = (bold_match.group(1) or b"1").decode("ascii", "replace").lower()
+        bold = value not in x.OFF_VALUES
+    return (
+        name.group(1).decode("utf-8", "replace") if name else style_id,
+        bold,
+        based.group(1).decode("utf-8", "replace") if based else None,
+        b"<w:outlineLvl" in chunk,
+    )
 
 
 _HEADING_STYLE = re.compile(r"^(heading\s*\d|title|subtitle)$", re.IGNORECASE)

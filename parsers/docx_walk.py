@@ -237,26 +237,30 @@ class BodyWalker:
     # -- paragraphs and runs ---------------------------------------------------------------
 
     def _paragraph(self, p: object) -> _Para:
-        style = self._paragraph_style(p)
+        style, outline = self._paragraph_props(p)
         acc = _Inline()
-        base_bold = bool(style and style.bold)
-        self._inline(p, acc, base_bold)
+        self._inline(p, acc, bool(style and style.bold))
         text = "".join(part[0] for part in acc.parts)
         inked = [part for part in acc.parts if part[0].strip()]
         bold = bool(inked) and all(part[1] for part in inked)
-        heading = bool(style and style.heading) or _outline(p)
-        heading = heading and len(text.strip()) <= 150
+        heading = (bool(style and style.heading) or outline) and len(text.strip()) <= 150
         if not heading and bold and len(text) <= 80 and not text.rstrip().endswith(":"):
             heading = section_heading(text)
         options = x.formatting_choices(acc.parts) if "/" in text else ()
         return _Para(text, options, bold, heading, tuple(acc.hints), tuple(acc.boxes))
 
-    def _paragraph_style(self, p: object) -> StyleInfo | None:
+    def _paragraph_props(self, p: object) -> tuple[StyleInfo | None, bool]:
+        """The paragraph's style and whether it carries an outline (heading) level."""
         ppr = p.find(x.PPR)  # type: ignore[attr-defined]
         if ppr is None:
-            return None
-        ref = ppr.find(x.PSTYLE)
-        return self.styles.get(ref.get(x.VAL) or "") if ref is not None else None
+            return None, False
+        style, outline = None, False
+        for prop in ppr:
+            if prop.tag == x.PSTYLE:
+                style = self.styles.get(prop.get(x.VAL) or "")
+            elif prop.tag == x.OUTLINE:
+                outline = _int(prop.get(x.VAL), 9) < 9
+        return style, outline
 
     def _inline(self, parent: object, acc: _Inline, bold: bool) -> None:
         for child in parent:  # type: ignore[attr-defined]
@@ -404,17 +408,18 @@ def _cells(tr: object) -> list[tuple[object, str | None]]:
 
 def _cell_props(tcpr: object | None) -> tuple[int, str | None, bool]:
     """(grid span, vertical merge "restart"/"continue"/None, shaded) of a cell."""
+    span, merge, shaded = 1, None, False
     if tcpr is None:
-        return 1, None, False
-    span_el = tcpr.find(x.GRID_SPAN)  # type: ignore[attr-defined]
-    span = max(1, _int(span_el.get(x.VAL))) if span_el is not None else 1
-    merge_el = tcpr.find(x.VMERGE)  # type: ignore[attr-defined]
-    merge = None
-    if merge_el is not None:
-        merge = "restart" if merge_el.get(x.VAL) == "restart" else "continue"
-    shd = tcpr.find(x.SHD)  # type: ignore[attr-defined]
-    fill = (shd.get(x.FILL) or "auto").upper() if shd is not None else "AUTO"
-    return span, merge, fill not in ("AUTO", "FFFFFF", "")
+        return span, merge, shaded
+    for prop in tcpr:  # type: ignore[attr-defined]
+        tag = prop.tag
+        if tag == x.GRID_SPAN:
+            span = max(1, _int(prop.get(x.VAL), 1))
+        elif tag == x.VMERGE:
+            merge = "restart" if prop.get(x.VAL) == "restart" else "continue"
+        elif tag == x.SHD:
+            shaded = (prop.get(x.FILL) or "auto").upper() not in ("AUTO", "FFFFFF", "")
+    return span, merge, shaded
 
 
 def _continued(top: Cell | None, span: int) -> Cell:
@@ -434,12 +439,6 @@ def _text_boxes(element: object) -> list[object]:
         if outer is None or outer is element:
             boxes.append(box)
     return boxes
-
-
-def _outline(p: object) -> bool:
-    ppr = p.find(x.PPR)  # type: ignore[attr-defined]
-    level = ppr.find(x.OUTLINE) if ppr is not None else None
-    return level is not None and _int(level.get(x.VAL), 9) < 9
 
 
 def _first_hint(hints: list[str] | tuple[str, ...]) -> str | None:

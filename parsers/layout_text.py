@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 TICKED_GLYPHS = "☒☑✓✔✗✘■⊠☓▣√"
 EMPTY_GLYPHS = "☐□❑❒▢"
+_MARK_CHARS = frozenset("[" + TICKED_GLYPHS + EMPTY_GLYPHS)
 _MARK = re.compile(r"\[\s*[xX✓✔]?\s*\]|[" + TICKED_GLYPHS + EMPTY_GLYPHS + "]")
 _SINGLE_CHOICES = frozenset(
     "yes|y|done|tick|ticked|✓|✔|completed|complete|tick if done|tick if applicable|"
@@ -87,6 +88,8 @@ def options_from_text(text: str) -> tuple[str, tuple[tuple[str, bool | None], ..
     Handles the mark before its caption (☐ Yes) and after it (Yes ☐), and "[X]" / "[ ]".
     Returns ("", ()) when the text has no tick marks.
     """
+    if _MARK_CHARS.isdisjoint(text):
+        return "", ()
     marks = list(_MARK.finditer(text))
     if not marks:
         return "", ()
