@@ -252,7 +252,20 @@ def _pick(specs: list[FieldSpec], context: str | None) -> FieldSpec:
     return specs[0]
 
 
+# A label found by containment must not add a word that asks for another kind of value
+# ("Date any concerns referred to MASH" is a date, not the concerns).
+_KIND_TOKENS = {
+    "date": ({"date", "dob", "when"}, {"date", "enquiry"}),
+    "phone": ({"telephone", "phone", "tel", "mobile"}, {"phone", "parent_combined", "enquiry"}),
+    "email": ({"email"}, {"email", "parent_combined", "enquiry"}),
+    "address": ({"address", "postcode"}, {"address", "postcode", "multiline", "enquiry"}),
+}
+
+
 def _conflicting_context(extra: frozenset[str], spec: FieldSpec) -> bool:
+    for tokens, kinds in _KIND_TOKENS.values():
+        if extra & tokens and spec.kind not in kinds:
+            return True
     own = spec.path.split(".")[0]
     own_context = {"parents": "parents", "siblings": "siblings", "safeguarding": "part2",
                    "aio": "part3", "school": "school", "family_information": "family_info",

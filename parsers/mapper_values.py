@@ -19,7 +19,7 @@ DATE_IN_TEXT = re.compile(
     r"|\b[A-Za-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{2,4}\b"
 )
 _LEADING_ANSWER = re.compile(
-    r"^\s*(yes|y|no|n|done|not done|completed|not completed|n/a|na|not applicable)\b[\s,.:;\-–]*",
+    r"^\s*(n/a|not applicable|not done|not completed|na|yes|y|no|n|done|completed)(?![\w/])[\s,.:;\-–]*",
     re.IGNORECASE,
 )
 _NOT_DONE = {"no", "n", "not done", "not completed"}
@@ -77,8 +77,8 @@ def _fullname(raw: str, reading: Reading) -> None:
     else:
         forenames, _, surname = text.rpartition(" ")
     if forenames.strip() and surname.strip():
-        reading.values["forenames"] = (forenames.strip(), 0.9)
-        reading.values["surname"] = (surname.strip(), 0.9)
+        reading.values["forenames"] = (nz.name(forenames).value, 0.9)
+        reading.values["surname"] = (nz.name(surname).value, 0.9)
     else:
         reading.values["surname"] = (text, 0.6)
 
