@@ -8,6 +8,7 @@ the options on a line are read one way whatever drew them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,7 @@ class Token:
     bold: bool = False
     tick: bool | None = None
     struck: bool = False
+    highlighted: bool = False
     consumed: bool = False
     field: str | None = None  # the form field whose value this token shows
 
@@ -69,10 +71,12 @@ def tokens_from_words(words: Iterable[dict[str, Any]]) -> list[Token]:
 
 
 def _split_glyphs(text: str, box: tuple[float, ...], size: float, bold: bool) -> list[Token]:
-    """"☒Yes" -> [☒, Yes]; a bracket box "[X]" -> one tick token."""
+    """"☒Yes" -> [☒, Yes]; a bracket box "[X]" -> one tick token; "YES/NO" -> 3 words."""
     x0, x1, top, bottom = box
     if text in _BRACKETS:
         return [Token("", x0, x1, top, bottom, size, bold, tick=_BRACKETS[text])]
+    if "/" in text and len(text) > 1 and _CHOICE_PAIR.fullmatch(text):
+        return _split_choice(text, box, size, bold)
     if not any(ch in TICKED_GLYPHS or ch in EMPTY_GLYPHS for ch in text):
         return [Token(text, x0, x1, top, bottom, size, bold)]
     width = (x1 - x0) / max(len(text), 1)
@@ -92,6 +96,21 @@ def _split_glyphs(text: str, box: tuple[float, ...], size: float, bold: bool) ->
                           tick=ch in TICKED_GLYPHS)
                 )
             start = pos + 1
+    return pieces
+
+
+_CHOICE_PAIR = re.compile(r"(?i)(?:yes|no|y|n)?(?:/(?:yes|no|y|n)?)+")
+
+
+def _split_choice(text: str, box: tuple[float, ...], size: float, bold: bool) -> list[Token]:
+    """Split "YES/NO" (printed without spaces) so that a rule or highlight over one part can
+    be told from the other; positions are shared out by character count."""
+    x0, x1, top, bottom = box
+    width = (x1 - x0) / len(text)
+    pieces: list[Token] = []
+    for match in re.finditer(r"[^/]+|/", text):
+        pieces.append(Token(match.group(), x0 + match.start() * width,
+                            x0 + match.end() * width, top, bottom, size, bold))
     return pieces
 
 
@@ -209,8 +228,8 @@ def _split_question(caption: list[Token]) -> tuple[list[Token], list[Token]]:
 
 
 def _struck_choice(line: list[Token]) -> LineOptions | None:
-    """ "YES / NO" with one option struck through: the struck one is deleted (not chosen)."""
-    if not any(tok.struck for tok in line):
+    """ "YES / NO" with one option struck through (deleted) or highlighted (chosen)."""
+    if not any(tok.struck or tok.highlighted for tok in line):
         return None
     for pos, tok in enumerate(line):
         if tok.text != "/" or pos == 0 or pos + 1 >= len(line):
@@ -220,10 +239,12 @@ def _struck_choice(line: list[Token]) -> LineOptions | None:
         while end + 2 < len(line) and line[end + 1].text == "/":
             end += 2
         group = line[start : end + 1 : 2]
-        if any(t.struck for t in group) and not all(t.struck for t in group):
-            return LineOptions(
-                prefix=line[:start],
-                options=[(t.text, not t.struck) for t in group],
-                rest=line[end + 1 :],
-            )
+        for flag, chosen in (("struck", False), ("highlighted", True)):
+            marked = [bool(getattr(t, flag)) for t in group]
+            if any(marked) and not all(marked):
+                return LineOptions(
+                    prefix=line[:start],
+                    options=[(t.text, m == chosen) for t, m in zip(group, marked, strict=True)],
+                    rest=line[end + 1 :],
+                )
     return None

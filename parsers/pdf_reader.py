@@ -28,7 +28,7 @@ from parsers.layout_text import default_known_label
 from parsers.pdf_field_labels import FieldEntry, field_entries, widgets_in_tables
 from parsers.pdf_fields import FormFields, read_form_fields
 from parsers.pdf_geometry import Token, tokens_from_words
-from parsers.pdf_strokes import find_ruled_tables, page_strokes
+from parsers.pdf_strokes import page_strokes, page_tables
 from parsers.pdf_text import PageText, read_page
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ def _read(pdf: pdfplumber.PDF, content: bytes, known_label: KnownLabel,
     if not pages:
         raise UnreadableDocument("the PDF is damaged: it has no readable pages")
     notes = _active_content_notes(catalog, content)
-    fields = read_form_fields(content) if _has_form(catalog) else FormFields()
+    fields = _form_fields(content, notes) if _has_form(catalog) else FormFields()
     if fields.javascript and "PDF contains JavaScript" not in notes:
         notes.append("PDF contains JavaScript")
     if fields.xfa and not fields.widgets:
@@ -139,7 +139,7 @@ def _read_one(page: Any, number: int, fields: FormFields | None, section: str | 
     chars = sum(len(word["text"]) for word in words)
     tokens = tokens_from_words(words) + _typed_annotations(page)
     strokes = page_strokes(page.lines, page.rects, page.curves)
-    tables = find_ruled_tables(strokes)
+    tables = page_tables(tokens, strokes)
     found: list[FieldEntry] = []
     if fields is not None:
         height = float(page.height)
@@ -157,6 +157,16 @@ def _read_one(page: Any, number: int, fields: FormFields | None, section: str | 
     if filled:
         text = "\n".join([text, *filled]) if text else "\n".join(filled)
     return text, chars, printed.section
+
+
+def _form_fields(content: bytes, notes: list[str]) -> FormFields:
+    """The form's fields; a form pypdf cannot walk still leaves the printed text to read."""
+    try:
+        return read_form_fields(content)
+    except Exception as exc:  # noqa: BLE001 - pypdf raises many types on odd forms
+        log.info("pdf form fields unreadable: %s", type(exc).__name__)
+        notes.append(f"the PDF's form fields could not be read ({type(exc).__name__})")
+        return FormFields()
 
 
 def _with_section(item: FieldEntry, printed: PageText, section: str | None) -> Entry:

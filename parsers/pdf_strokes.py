@@ -84,8 +84,9 @@ def _add_rect(strokes: Strokes, obj: dict[str, Any]) -> None:
         if obj.get("fill") and _dark(obj.get("non_stroking_color")) and not obj.get("stroke"):
             strokes.marks.append((x0 + 1, top + 1, x1 - 1, bottom - 1))
     elif width > 3 and height > 3:
-        strokes.horizontal += [(top, x0, x1), (bottom, x0, x1)]
-        strokes.vertical += [(x0, top, bottom), (x1, top, bottom)]
+        if obj.get("stroke") or not obj.get("fill"):
+            strokes.horizontal += [(top, x0, x1), (bottom, x0, x1)]
+            strokes.vertical += [(x0, top, bottom), (x1, top, bottom)]
         if obj.get("fill") and not _white(obj.get("non_stroking_color")):
             strokes.shaded.append((x0, top, x1, bottom))
 
@@ -156,22 +157,50 @@ def _within(inner: tuple[float, float, float, float], box: tuple[float, ...]) ->
             and inner[3] <= box[3] + 1.5 and (inner[2] - inner[0]) + (inner[3] - inner[1]) > 2)
 
 
-def mark_struck(tokens: list[Token], horizontal: list[tuple[float, float, float]]) -> None:
+def page_tables(tokens: list[Token], strokes: Strokes) -> list[RuledTable]:
+    """Mark struck and highlighted words, then find the ruled tables.
+
+    Strike-through rules are taken out of the rulings first: inside a table cell they would
+    otherwise split its row in two.
+    """
+    strikes = _mark_struck(tokens, strokes.horizontal)
+    if strikes:
+        strokes.horizontal = [seg for pos, seg in enumerate(strokes.horizontal)
+                              if pos not in strikes]
+    _mark_highlighted(tokens, strokes.shaded)
+    return find_ruled_tables(strokes)
+
+
+def _mark_struck(tokens: list[Token], horizontal: list[tuple[float, float, float]]) -> set[int]:
     """A short rule through the middle of a word strikes it out ("YES / ~~NO~~")."""
+    strikes: set[int] = set()
     if not horizontal or not tokens:
-        return
+        return strikes
     ordered = sorted(tokens, key=lambda t: t.mid_y)
     mids = [t.mid_y for t in ordered]
-    for y, x0, x1 in horizontal:
+    for pos, (y, x0, x1) in enumerate(horizontal):
         if x1 - x0 > 250:
             continue
         for tok in ordered[bisect_left(mids, y - 10) : bisect_right(mids, y + 10)]:
             height = tok.bottom - tok.top
             width = max(tok.x1 - tok.x0, 0.1)
-            if tok.top + 0.3 * height <= y <= tok.bottom - 0.3 * height and (
+            if tok.tick is None and tok.top + 0.3 * height <= y <= tok.bottom - 0.3 * height and (
                 min(x1, tok.x1) - max(x0, tok.x0) >= 0.6 * width
             ):
                 tok.struck = True
+                strikes.add(pos)
+    return strikes
+
+
+def _mark_highlighted(tokens: list[Token], shaded_rects: list[tuple[float, ...]]) -> None:
+    """A coloured patch hugging a word (Word's highlighter) marks it as the chosen option."""
+    patches = [r for r in shaded_rects if r[3] - r[1] <= 24]
+    for x0, top, x1, bottom in patches:
+        for tok in tokens:
+            if (tok.tick is None and x0 - 1 <= tok.mid_x <= x1 + 1 and top - 1 <= tok.mid_y
+                    <= bottom + 1 and x1 - x0 <= (tok.x1 - tok.x0) + 3 * tok.size
+                    and bottom - top <= 2 * (tok.bottom - tok.top)):
+                tok.highlighted = True
 
 
 def _levels(segments: list[tuple[float, float, float]]) -> list[tuple[float, list[list[float]]]]:

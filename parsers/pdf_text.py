@@ -24,8 +24,7 @@ from parsers.pdf_strokes import (
     box_tokens,
     column_span,
     fill_tables,
-    find_ruled_tables,
-    mark_struck,
+    page_tables,
     shaded,
 )
 
@@ -57,12 +56,12 @@ def read_page(
 ) -> PageText:
     """Read one page's tokens (words, glyph ticks; ``consumed`` ones only go to the text).
 
-    ``tables`` are the page's ruled tables when the caller has found them already (to put
-    form fields that sit in table cells into those cells).
+    ``tables`` are the page's ruled tables from :func:`parsers.pdf_strokes.page_tables`
+    when the caller has found them already (to put form fields that sit in table cells into
+    those cells).
     """
-    tables = find_ruled_tables(strokes) if tables is None else tables
+    tables = page_tables(tokens, strokes) if tables is None else tables
     tokens = box_tokens(strokes, tokens)
-    mark_struck(tokens, strokes.horizontal)
     rest = fill_tables(tables, tokens)
     sizes = [tok.size for tok in tokens if tok.tick is None]
     body = median(sizes) if sizes else 10.0

@@ -565,3 +565,36 @@ def test_fields_inside_table_cells_are_read_as_the_table() -> None:
                          ["03/07/2026", "Letter sent", ""]]
     visit = next(e for e in result.entries if "Home visit made" in (e.label, e.value))
     assert visit.checked is True
+
+
+def choices_form() -> bytes:
+    """"Delete as appropriate" answers: struck out inside a table cell, and highlighted."""
+    form = Form()
+    form.table([["Has the pupil been taken off roll?", "YES / NO"]], [250, 230])
+    yes_x = 50 + 250 + 4
+    no_x = yes_x + pdfmetrics.stringWidth("YES / ", "Helvetica", 10)
+    no_end = no_x + pdfmetrics.stringWidth("NO", "Helvetica", 10)
+    baseline = HEIGHT - 60 + 12 - 18 + 5  # where Form.table writes the first row
+    form.canvas.line(no_x - 1, baseline + 3.5, no_end + 1, baseline + 3.5)
+    start = form.text(50, "Is the child known to social care? ")
+    yes_end = form.text(start + 4, "YES")
+    form.text(yes_end + 4, "/")
+    no_start = yes_end + 4 + pdfmetrics.stringWidth("/ ", "Helvetica", 10)
+    form.canvas.setFillColorRGB(1, 1, 0)
+    form.canvas.rect(no_start - 1, form.y - 3, pdfmetrics.stringWidth("NO", "Helvetica", 10) + 2,
+                     13, stroke=0, fill=1)
+    form.canvas.setFillColorRGB(0, 0, 0)
+    form.text(no_start, "NO")
+    form.y -= 20
+    form.line("A second line of ordinary text so that the page has a text layer.")
+    return form.pdf()
+
+
+def test_struck_option_in_a_table_cell_and_highlighted_option() -> None:
+    result = read_pdf(choices_form(), known_label=known_label)
+    question = "Has the pupil been taken off roll?"
+    assert find(result, question, "YES").checked is True
+    assert find(result, question, "NO").checked is False
+    social = "Is the child known to social care?"
+    assert find(result, social, "YES").checked is False
+    assert find(result, social, "NO").checked is True
