@@ -15,13 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from parsers.entries import Entry, Grid
+from parsers.layout_blocks import BlockRules
+from parsers.layout_single import SingleCellRules
 from parsers.layout_text import (
-    choice_word,
     clean_label,
     clean_value,
     is_placeholder_hint,
     label_value_lines,
-    looks_like_data,
     mark_state,
     options_from_text,
     section_heading,
@@ -38,14 +38,6 @@ __all__ = [
 
 KnownLabel = Callable[[str], bool]
 _YES_NO_HEADING = re.compile(r"(?i)(yes|y)\s*/\s*(no|n)(\s*/\s*(n/?a|unknown))?")
-
-_HEADER_WORDS = frozenset(
-    "date time action actions taken outcome outcomes response result person contacted name "
-    "names dob d.o.b school schools notes comments who whom method type details relationship "
-    "year group address visited telephone phone number email by am pm enquiry enquiries "
-    "completed agency reason surname forename forenames gender sibling siblings age "
-    "spoke speak contact made check checks step steps".split()
-)
 
 
 @dataclass(frozen=True)
@@ -134,7 +126,7 @@ def _with_text_options(cell: Cell) -> Cell:
     return Cell(cell.text, options, cell.hint, cell.bold, cell.span)
 
 
-class _TableReader:
+class _TableReader(SingleCellRules, BlockRules):
     """Walks the rows of one table, keeping the current section and the pending question."""
 
     def __init__(self, *, locator: str, section: str | None, known_label: KnownLabel) -> None:
@@ -295,198 +287,6 @@ class _TableReader:
                 self.value_cell(Cell(line), label, index)
         return True
 
-    def read_single(self, rows: list[list[Cell]], index: int, cell: Cell) -> int:
-        """A row with one filled cell: heading, label over its value, lines, or options."""
-        text = cell.text.strip()
-        below = self.value_below(rows, index)
-        heading = not cell.options and self.heading_cell(rows[index], cell, below)
-        if heading:
-            self.section = text
-        if below is not None and not cell.options and (heading or self.label_over(cell, below)):
-            self.question = None
-            used = 2
-            while self.paragraph_mode and self.value_below(rows, index + used - 1) is not None:
-                extra = rows[index + used][0].text.strip()
-                below = Cell(f"{below.text.strip()}\n{extra}", hint=below.hint)
-                used += 1
-            self.value_cell(below, text, index + used - 1)
-            return used
-        if heading:
-            self.question = None
-            return 1
-        if cell.options:
-            self.options_cell(cell, "", index)
-            return 1
-        if len(rows[index]) > 1 and (self.labelish(cell) or self.blank_label(rows[index], cell)):
-            self.question = clean_label(text) if _asks_for_choice(text) else None
-            self.add(text, "", index)
-            return 1
-        if self.labelish(cell) and _asks_for_choice(text):
-            self.question = clean_label(text)
-            return 1
-        self.question = None
-        self.value_cell(cell, "", index)
-        return 1
-
-    def blank_label(self, row: list[Cell], cell: Cell) -> bool:
-        """A short first cell beside empty cells: a printed label whose answer is blank."""
-        text = cell.text.strip()
-        return (
-            row[0] is cell
-            and not cell.hint
-            and len(text) <= 60
-            and "\n" not in text
-            and not looks_like_data(text)
-        )
-
-    def heading_cell(self, row: list[Cell], cell: Cell, below: Cell | None) -> bool:
-        text = cell.text.strip()
-        whole_row = len(row) == 1 or cell.span > 1
-        if section_heading(text, strict=not whole_row) and (
-            whole_row or not self.known_label(clean_label(text))
-        ):
-            return True
-        return (
-            whole_row
-            and cell.bold
-            and below is None
-            and len(text) <= 60
-            and "\n" not in text
-            and not text.endswith((":", "?"))
-        )
-
-    def label_over(self, cell: Cell, below: Cell) -> bool:
-        """Whether a lone cell labels the free text in the row below it."""
-        text = cell.text.strip()
-        lines = label_value_lines(text, self.known_label)
-        if cell.hint or any(value for _, value in lines) or len(lines) > 1 or len(text) > 150:
-            return False
-        if self.labelish(cell):
-            return True
-        long_below = len(below.text.strip()) > 60 or "\n" in below.text.strip()
-        return long_below and len(text.split()) <= 12 and not text.endswith(".")
-
-    def value_below(self, rows: list[list[Cell]], index: int) -> Cell | None:
-        """The next row's free-text value, if that row holds just one unlabelled cell."""
-        if index + 1 >= len(rows):
-            return None
-        nxt = rows[index + 1]
-        filled = [cell for cell in nxt if cell.text.strip() or cell.options]
-        if len(filled) != 1:
-            return None
-        cell = filled[0]
-        text = cell.text.strip()
-        if cell.options or self.labelish(cell) or section_heading(text, strict=True):
-            return None
-        if label_value_lines(text, self.known_label) and not self.paragraph_mode:
-            return None
-        if self.paragraph_mode and (label_value_lines(text) or cell.bold):
-            return None
-        if len(nxt) == 1 or cell.span > 1 or len(text) > 60 or "\n" in text:
-            return cell
-        return cell if text.endswith((".", "!")) else None
-
-    # -- tick columns and grids ------------------------------------------------------------
-
-    def try_tick_block(self, rows: list[list[Cell]], index: int) -> int:
-        """[Question | Yes | No] then [text | ☒ | ☐] rows: an entry per tick column."""
-        header = rows[index]
-        columns = _tick_columns(header)
-        if not columns:
-            return 0
-        body: list[int] = []
-        for pos in range(index + 1, len(rows)):
-            row = rows[pos]
-            if len(row) != len(header) or not all(_tickable(row[c]) for c in columns):
-                break
-            body.append(pos)
-        if not body:
-            return 0
-        names = [header[c].text.strip() for c in columns]
-        extra = False
-        for pos in body:
-            extra |= self.tick_row(rows[pos], columns, names, pos)
-        if extra:
-            self.add_grid(header, [rows[pos] for pos in body], index, body[-1])
-        self.question = None
-        return 1 + len(body)
-
-    def tick_row(self, row: list[Cell], columns: list[int], names: list[str], pos: int) -> bool:
-        """Emit one row of a tick block; True when other columns hold text (kept as a grid)."""
-        label = " ".join(row[c].text.strip() for c in range(columns[0]) if row[c].text.strip())
-        states = [_cell_state(row[c]) for c in columns]
-        explicit = any(row[c].options for c in columns)
-        if any(states) or explicit:
-            for name, state in zip(names, states, strict=True):
-                self.add(label, name, pos, checked=bool(state))
-        elif label:
-            self.add(label, "", pos)
-        others = [c for c in range(columns[0] + 1, len(row)) if c not in columns]
-        return any(row[c].text.strip() for c in others)
-
-    def try_grid(self, rows: list[list[Cell]], index: int) -> int:
-        header = rows[index]
-        width = len(header)
-        if width < 2 or not all(self.header_cell(cell) for cell in header):
-            return 0
-        if width == 2 and not all(_has_header_word(cell.text) for cell in header):
-            return 0
-        body: list[int] = []
-        for pos in range(index + 1, len(rows)):
-            row = rows[pos]
-            if len(row) != width or self.is_section_row(row):
-                break
-            body.append(pos)
-        data = [rows[pos] for pos in body if any(c.text.strip() for c in rows[pos])]
-        if width == 2 and len(data) < 2:
-            return 0
-        if width >= 3 and not body:
-            return 0
-        if self.label_value_rows(data, width):
-            return 0
-        self.add_grid(header, data, index, body[-1] if body else index)
-        return 1 + len(body)
-
-    def header_cell(self, cell: Cell) -> bool:
-        text = cell.text.strip()
-        if not text or cell.options or len(text) > 50 or len(text.split()) > 7:
-            return False
-        if looks_like_data(text):
-            return False
-        return (
-            cell.bold
-            or text.isupper()
-            or text.endswith("?")
-            or _has_header_word(text)
-            or bool(self.known_label(clean_label(text)))
-        )
-
-    def label_value_rows(self, data: list[list[Cell]], width: int) -> bool:
-        """Whether rows below a header-like row are really label | value rows."""
-        if not data:
-            return False
-        votes = 0
-        for row in data:
-            first = row[0]
-            strong = first.text.strip().endswith(":") or "*" in first.text
-            strong |= first.bold and not any(c.bold for c in row[1:])
-            if width >= 4:
-                strong |= all(self.labelish(row[c]) for c in range(0, width, 2))
-            votes += strong
-        return votes * 2 > len(data)
-
-    def is_section_row(self, row: list[Cell]) -> bool:
-        filled = [cell for cell in row if cell.text.strip()]
-        return len(filled) == 1 and section_heading(filled[0].text.strip(), strict=True)
-
-    def add_grid(self, header: list[Cell], data: list[list[Cell]], first: int, last: int) -> None:
-        width = len(header)
-        rows = [[c.text.strip() for c in row] + [""] * (width - len(row)) for row in data]
-        rows = [row for row in rows if any(row)]
-        where = f"{self.locator}, rows {first + 1}-{last + 1}"
-        headers = [clean_label(c.text) for c in header]
-        self.grids.append(Grid(headers=headers, rows=rows, locator=where, section=self.section))
-
 
 def _leading(cell: Cell) -> str:
     """The question written in a cell before its options ("Left the UK? ☐ Yes ☐ No")."""
@@ -514,16 +314,6 @@ def _trailing(cell: Cell) -> str:
     return rest if len(rest) > 1 else ""
 
 
-def _tick_columns(header: list[Cell]) -> list[int]:
-    """Positions of tick-column headings (Yes, No, Y, N, Done, Not done) after a question."""
-    columns = [pos for pos, cell in enumerate(header) if pos and choice_word(cell.text)]
-    if not columns or any(cell.options for cell in header):
-        return []
-    if len(columns) == 1 and choice_word(header[columns[0]].text) != "single":
-        return []
-    return columns
-
-
 def _lone_mark(cell: Cell) -> bool | None:
     """The state of a cell that is nothing but one tick box (the caption is beside it)."""
     if len(cell.options) == 1 and not cell.options[0][0]:
@@ -531,26 +321,3 @@ def _lone_mark(cell: Cell) -> bool | None:
     if not cell.options and len(cell.text.strip()) <= 3:
         return mark_state(cell.text, words=False)
     return None
-
-
-def _tickable(cell: Cell) -> bool:
-    text = cell.text.strip()
-    return bool(cell.options) or not text or mark_state(text) is not None
-
-
-def _cell_state(cell: Cell) -> bool | None:
-    if cell.options:
-        return any(checked for _, checked in cell.options)
-    return mark_state(cell.text.strip())
-
-
-def _has_header_word(text: str) -> bool:
-    words = text.lower().replace("/", " ").replace("(", " ").replace(")", " ").split()
-    return any(word.strip("?:.,'s") in _HEADER_WORDS or word in _HEADER_WORDS for word in words)
-
-
-def _asks_for_choice(text: str) -> bool:
-    lowered = text.lower()
-    return text.endswith(("?", ":")) or any(
-        phrase in lowered for phrase in ("tick", "indicate", "delete as appropriate", "select")
-    )

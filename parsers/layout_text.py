@@ -176,7 +176,7 @@ def section_heading(text: str, *, strict: bool = False) -> bool:
     words = text.split()
     if len(letters) < 4 or len(words) > 10 or not all(ch.isupper() for ch in letters):
         return False
-    if re.fullmatch(r"[A-Z]+\s*/\s*[A-Z]+", text):
+    if "/" in text and all(choice_word(part) for part in text.split("/")):
         return False
     return not strict or len(words) >= 2
 

@@ -1,0 +1,182 @@
+"""Table blocks with a header row: Yes/No tick columns and grids (logs, siblings).
+
+Part of the layout rules of :mod:`parsers.layout`, kept apart because deciding whether a
+header-like row starts a grid or is just the first label | value row is its own problem:
+the answer comes from the header cells *and* the rows below them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from parsers.entries import Entry, Grid
+from parsers.layout_text import (
+    choice_word,
+    clean_label,
+    looks_like_data,
+    mark_state,
+    section_heading,
+)
+
+if TYPE_CHECKING:
+    from parsers.layout import Cell
+
+_HEADER_WORDS = frozenset(
+    "date time action actions taken outcome outcomes response result person contacted name "
+    "names dob d.o.b school schools notes comments who whom method type details relationship "
+    "year group address visited telephone phone number email by am pm enquiry enquiries "
+    "completed agency reason surname forename forenames gender sibling siblings age "
+    "spoke speak contact made check checks step steps".split()
+)
+
+
+class ReaderShape:
+    """What the layout mixins rely on from the table reader (declared for type checkers)."""
+
+    locator: str
+    section: str | None
+    question: str | None
+    paragraph_mode: bool
+    known_label: Callable[[str], bool]
+    entries: list[Entry]
+    grids: list[Grid]
+
+    if TYPE_CHECKING:
+
+        def add(self, label: str, value: str, index: int, checked: bool | None = None) -> None: ...
+
+        def labelish(self, cell: Cell) -> bool: ...
+
+        def value_cell(self, cell: Cell, label: str, index: int) -> None: ...
+
+        def options_cell(self, cell: Cell, label: str, index: int) -> None: ...
+
+
+class BlockRules(ReaderShape):
+    """Mixin for the table reader: tick-column blocks and grids."""
+
+    def try_tick_block(self, rows: list[list[Cell]], index: int) -> int:
+        """[Question | Yes | No] then [text | ☒ | ☐] rows: an entry per tick column."""
+        header = rows[index]
+        columns = _tick_columns(header)
+        if not columns:
+            return 0
+        body: list[int] = []
+        for pos in range(index + 1, len(rows)):
+            row = rows[pos]
+            if len(row) != len(header) or not all(_tickable(row[c]) for c in columns):
+                break
+            body.append(pos)
+        if not body:
+            return 0
+        names = [header[c].text.strip() for c in columns]
+        extra = False
+        for pos in body:
+            extra |= self.tick_row(rows[pos], columns, names, pos)
+        if extra:
+            self.add_grid(header, [rows[pos] for pos in body], index, body[-1])
+        self.question = None
+        return 1 + len(body)
+
+    def tick_row(self, row: list[Cell], columns: list[int], names: list[str], pos: int) -> bool:
+        """Emit one row of a tick block; True when other columns hold text (kept as a grid)."""
+        label = " ".join(row[c].text.strip() for c in range(columns[0]) if row[c].text.strip())
+        states = [_cell_state(row[c]) for c in columns]
+        explicit = any(row[c].options for c in columns)
+        if any(states) or explicit:
+            for name, state in zip(names, states, strict=True):
+                self.add(label, name, pos, checked=bool(state))
+        elif label:
+            self.add(label, "", pos)
+        others = [c for c in range(columns[0] + 1, len(row)) if c not in columns]
+        return any(row[c].text.strip() for c in others)
+
+    def try_grid(self, rows: list[list[Cell]], index: int) -> int:
+        header = rows[index]
+        width = len(header)
+        if width < 2 or not all(self.header_cell(cell) for cell in header):
+            return 0
+        if width == 2 and not all(_has_header_word(cell.text) for cell in header):
+            return 0
+        body: list[int] = []
+        for pos in range(index + 1, len(rows)):
+            row = rows[pos]
+            if len(row) != width or self.is_section_row(row):
+                break
+            body.append(pos)
+        data = [rows[pos] for pos in body if any(c.text.strip() for c in rows[pos])]
+        if width == 2 and len(data) < 2:
+            return 0
+        if width >= 3 and not body:
+            return 0
+        if self.label_value_rows(data, width):
+            return 0
+        self.add_grid(header, data, index, body[-1] if body else index)
+        return 1 + len(body)
+
+    def header_cell(self, cell: Cell) -> bool:
+        text = cell.text.strip()
+        if not text or cell.options or len(text) > 50 or len(text.split()) > 7:
+            return False
+        if looks_like_data(text):
+            return False
+        return (
+            cell.bold
+            or text.isupper()
+            or text.endswith("?")
+            or _has_header_word(text)
+            or bool(self.known_label(clean_label(text)))
+        )
+
+    def label_value_rows(self, data: list[list[Cell]], width: int) -> bool:
+        """Whether rows below a header-like row are really label | value rows."""
+        if not data:
+            return False
+        votes = 0
+        for row in data:
+            first = row[0]
+            strong = first.text.strip().endswith(":") or "*" in first.text
+            strong |= first.bold and not any(c.bold for c in row[1:])
+            if width >= 4:
+                strong |= all(self.labelish(row[c]) for c in range(0, width, 2))
+            votes += strong
+        return votes * 2 > len(data)
+
+    def is_section_row(self, row: list[Cell]) -> bool:
+        filled = [cell for cell in row if cell.text.strip()]
+        return len(filled) == 1 and section_heading(filled[0].text.strip(), strict=True)
+
+    def add_grid(self, header: list[Cell], data: list[list[Cell]], first: int, last: int) -> None:
+        width = len(header)
+        rows = [[c.text.strip() for c in row] + [""] * (width - len(row)) for row in data]
+        rows = [row for row in rows if any(row)]
+        where = f"{self.locator}, rows {first + 1}-{last + 1}"
+        headers = [clean_label(c.text) for c in header]
+        self.grids.append(Grid(headers=headers, rows=rows, locator=where, section=self.section))
+
+
+def _tick_columns(header: list[Cell]) -> list[int]:
+    """Positions of tick-column headings (Yes, No, Y, N, Done, Not done) after a question."""
+    columns = [pos for pos, cell in enumerate(header) if pos and choice_word(cell.text)]
+    if not columns or any(cell.options for cell in header):
+        return []
+    if len(columns) == 1 and choice_word(header[columns[0]].text) != "single":
+        return []
+    return columns
+
+
+def _tickable(cell: Cell) -> bool:
+    text = cell.text.strip()
+    return bool(cell.options) or not text or mark_state(text) is not None
+
+
+def _cell_state(cell: Cell) -> bool | None:
+    if cell.options:
+        return any(checked for _, checked in cell.options)
+    return mark_state(cell.text.strip())
+
+
+def _has_header_word(text: str) -> bool:
+    words = text.lower().replace("/", " ").replace("(", " ").replace(")", " ").split()
+    return any(word.strip("?:.,'s") in _HEADER_WORDS or word in _HEADER_WORDS for word in words)

@@ -1,0 +1,117 @@
+"""Rows with one filled cell: headings, a label over its value, lone lines and options.
+
+Part of the layout rules of :mod:`parsers.layout`. The same rules read running paragraphs
+(each paragraph is a one-cell row), where "Label:" is followed by its value paragraph(s).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from parsers.layout_blocks import ReaderShape
+from parsers.layout_text import clean_label, label_value_lines, looks_like_data, section_heading
+
+if TYPE_CHECKING:
+    from parsers.layout import Cell
+
+
+class SingleCellRules(ReaderShape):
+    """Mixin for the table reader: what a row with a single filled cell means."""
+
+    def read_single(self, rows: list[list[Cell]], index: int, cell: Cell) -> int:
+        """A row with one filled cell: heading, label over its value, lines, or options."""
+        text = cell.text.strip()
+        below = self.value_below(rows, index)
+        heading = not cell.options and self.heading_cell(rows[index], cell, below)
+        if heading:
+            self.section = text
+        if below is not None and not cell.options and (heading or self.label_over(cell, below)):
+            self.question = None
+            used = 2
+            while self.paragraph_mode and self.value_below(rows, index + used - 1) is not None:
+                extra = rows[index + used][0].text.strip()
+                below = type(below)(f"{below.text.strip()}\n{extra}", hint=below.hint)
+                used += 1
+            self.value_cell(below, text, index + used - 1)
+            return used
+        if heading:
+            self.question = None
+            return 1
+        if cell.options:
+            self.options_cell(cell, "", index)
+            return 1
+        if len(rows[index]) > 1 and (self.labelish(cell) or self.blank_label(rows[index], cell)):
+            self.question = clean_label(text) if _asks_for_choice(text) else None
+            self.add(text, "", index)
+            return 1
+        if self.labelish(cell) and _asks_for_choice(text):
+            self.question = clean_label(text)
+            return 1
+        self.question = None
+        self.value_cell(cell, "", index)
+        return 1
+
+    def blank_label(self, row: list[Cell], cell: Cell) -> bool:
+        """A short first cell beside empty cells: a printed label whose answer is blank."""
+        text = cell.text.strip()
+        return (
+            row[0] is cell
+            and not cell.hint
+            and len(text) <= 60
+            and "\n" not in text
+            and not looks_like_data(text)
+        )
+
+    def heading_cell(self, row: list[Cell], cell: Cell, below: Cell | None) -> bool:
+        text = cell.text.strip()
+        whole_row = len(row) == 1 or cell.span > 1
+        if section_heading(text, strict=not whole_row) and (
+            whole_row or not self.known_label(clean_label(text))
+        ):
+            return True
+        return (
+            whole_row
+            and cell.bold
+            and below is None
+            and len(text) <= 60
+            and "\n" not in text
+            and not text.endswith((":", "?"))
+        )
+
+    def label_over(self, cell: Cell, below: Cell) -> bool:
+        """Whether a lone cell labels the free text in the row below it."""
+        text = cell.text.strip()
+        lines = label_value_lines(text, self.known_label)
+        if cell.hint or any(value for _, value in lines) or len(lines) > 1 or len(text) > 150:
+            return False
+        if self.labelish(cell):
+            return True
+        long_below = len(below.text.strip()) > 60 or "\n" in below.text.strip()
+        return long_below and len(text.split()) <= 12 and not text.endswith(".")
+
+    def value_below(self, rows: list[list[Cell]], index: int) -> Cell | None:
+        """The next row's free-text value, if that row holds just one unlabelled cell."""
+        if index + 1 >= len(rows):
+            return None
+        nxt = rows[index + 1]
+        filled = [cell for cell in nxt if cell.text.strip() or cell.options]
+        if len(filled) != 1:
+            return None
+        cell = filled[0]
+        text = cell.text.strip()
+        if cell.options or self.labelish(cell) or section_heading(text, strict=True):
+            return None
+        if label_value_lines(text, self.known_label) and not self.paragraph_mode:
+            return None
+        if self.paragraph_mode and (label_value_lines(text) or cell.bold):
+            return None
+        if len(nxt) == 1 or cell.span > 1 or len(text) > 60 or "\n" in text:
+            return cell
+        return cell if text.endswith((".", "!")) else None
+
+
+def _asks_for_choice(text: str) -> bool:
+    lowered = text.lower()
+    return text.endswith(("?", ":")) or any(
+        phrase in lowered for phrase in ("tick", "indicate", "delete as appropriate", "select")
+    )
