@@ -216,6 +216,9 @@ class _TableReader(SingleCellRules, BlockRules):
     def read_loose(self, row: list[Cell], index: int) -> None:
         """Pair each label cell with the value cell after it; keep every other cell."""
         pos = 0
+        if len(row) == 3 and self.labelish(row[0]) and self.labelish(row[1]):
+            group = clean_label(row[0].text)
+            row = [Cell(f"{group} {row[1].text.strip()}", bold=True), row[2]]
         while pos < len(row):
             cell = row[pos]
             nxt = row[pos + 1] if pos + 1 < len(row) else None

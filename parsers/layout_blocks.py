@@ -97,7 +97,7 @@ class BlockRules(ReaderShape):
         width = len(header)
         if width < 2 or not all(self.header_cell(cell) for cell in header):
             return 0
-        if width == 2 and not all(_has_header_word(cell.text) for cell in header):
+        if self.label_value_header(header):
             return 0
         body: list[int] = []
         for pos in range(index + 1, len(rows)):
@@ -106,7 +106,7 @@ class BlockRules(ReaderShape):
                 break
             body.append(pos)
         data = [rows[pos] for pos in body if any(c.text.strip() for c in rows[pos])]
-        if width == 2 and len(data) < 2:
+        if width == 2 and not _dated_log(header, data):
             return 0
         if width >= 3 and not body:
             return 0
@@ -123,11 +123,17 @@ class BlockRules(ReaderShape):
             return False
         return (
             cell.bold
-            or text.isupper()
             or text.endswith("?")
             or _has_header_word(text)
             or bool(self.known_label(clean_label(text)))
         )
+
+    def label_value_header(self, header: list[Cell]) -> bool:
+        """[Surname | EXAMPLE | First name | SAM]: labels at even places, values between."""
+        if len(header) < 4 or len(header) % 2:
+            return False
+        known = [bool(self.known_label(clean_label(cell.text))) for cell in header]
+        return all(known[0::2]) and not any(known[1::2])
 
     def label_value_rows(self, data: list[list[Cell]], width: int) -> bool:
         """Whether rows below a header-like row are really label | value rows."""
@@ -180,3 +186,18 @@ def _cell_state(cell: Cell) -> bool | None:
 def _has_header_word(text: str) -> bool:
     words = text.lower().replace("/", " ").replace("(", " ").replace(")", " ").split()
     return any(word.strip("?:.,'s") in _HEADER_WORDS or word in _HEADER_WORDS for word in words)
+
+
+_WHEN_WORDS = frozenset({"date", "dates", "time", "when", "day"})
+
+
+def _dated_log(header: list[Cell], data: list[list[Cell]]) -> bool:
+    """A two-column table is a log only as [Date | Action] with dates down the date column."""
+    if len(data) < 2:
+        return False
+    for column, cell in enumerate(header):
+        words = {word.strip("?:.,()").lower() for word in cell.text.split()}
+        if words & _WHEN_WORDS:
+            dated = sum(1 for row in data if looks_like_data(row[column].text))
+            return dated * 2 >= len(data)
+    return False

@@ -357,8 +357,10 @@ def test_merged_cells():
     table.cell(2, 2).text = "07700 900123"
     form = read_docx(docx_bytes(doc))
     assert form.entries[0].section == "CHILD'S DETAILS"
-    values = {e.value for e in form.entries}
-    assert {"Jane Example", "07700 900123"} <= values
+    assert found(form) == [
+        ("Parent/carer Name", "Jane Example", None),
+        ("Parent/carer Phone", "07700 900123", None),
+    ]
     assert "CHILD'S DETAILS" in form.text.splitlines()[0]
 
 
@@ -498,3 +500,64 @@ def _package(document_xml: bytes, method: int = zipfile.ZIP_STORED) -> bytes:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("word/document.xml", document_xml)
     return out.getvalue()
+
+
+def _row(*cells) -> str:
+    """A table row; a (text, span) cell spans grid columns, a ("**", text, span) one is bold."""
+    out = ""
+    for cell in cells:
+        if isinstance(cell, tuple) and cell[0] == "**":
+            run = f"<w:p><w:r><w:rPr><w:b/></w:rPr><w:t>{cell[1]}</w:t></w:r></w:p>"
+            out += tc(run, f'<w:gridSpan w:val="{cell[2]}"/>')
+        elif isinstance(cell, tuple):
+            out += tc(p(cell[0]), f'<w:gridSpan w:val="{cell[1]}"/>')
+        else:
+            out += tc(p(cell))
+    return f"<w:tr>{out}</w:tr>"
+
+
+def test_one_big_table_form_in_capitals():
+    """The Birmingham layout: one table, capital headings in merged rows, * marks."""
+    rows = [
+        _row(("**", "CHILD'S DETAILS", 4)),
+        _row("SURNAME*", "EXAMPLE", "FIRST NAME*", "SAM"),
+        _row("GENDER*", "M", "DOB*", "01.02.15"),
+        _row("YEAR GROUP", "Y6", "UPN*:", ""),
+        _row("CURRENT ADDRESS* (include post code)", ("1 Example Road, Birmingham B1 1AA", 3)),
+        _row("PARENT'S NAME/PHONE NO*", ("Jane Example 07700 900123", 3)),
+        _row(
+            ("PUPIL STATUS* (Please tick/delete as appropriate)", 2),
+            ("☐ Looked After Child ☒ Special Education Needs ☐ Traveller", 2),
+        ),
+        _row(("Does the child have a history of non-attendance?", 3), "YES / NO"),
+        _row(("**", "ACTIONS TAKEN PRIOR TO REFERRAL / OUTCOME OF HOME VISITS", 5)),
+        _row("DATE", "AM", "PM", "ADDRESS VISITED", "WHO DID YOU SPEAK TO?"),
+        _row("04/09/2026", "X", "", "1 Example Road", "Neighbour at no. 3"),
+        _row("07/09/2026", "", "X", "1 Example Road", "Nobody"),
+        _row(("**", "YOUR CONTACT DETAILS", 4)),
+        _row("NAME", "A Teacher", "JOB TITLE", "Attendance Lead"),
+        _row("EMAIL", "a.teacher@oak.example.org", "DATE", "08/09/2026"),
+        _row(("**", "SAFEGUARDING RISK APPRAISAL (TO BE COMPLETED BY DSL)", 4)),
+        _row("Risk Assessment*", ("Low", 3)),
+        _row(("**", "OUTLINE CURRENT CIRCUMSTANCES", 4)),
+        _row(("Family said to have moved to a neighbouring authority; no school place yet.", 4)),
+    ]
+    form = read_docx(with_xml(table_xml(*rows)))
+    by_label = {e.label: e for e in form.entries if e.checked is None}
+    assert by_label["SURNAME"].value == "EXAMPLE"
+    assert by_label["DOB"].value == "01.02.15"
+    assert by_label["UPN"].value == ""
+    assert by_label["CURRENT ADDRESS (include post code)"].value.endswith("B1 1AA")
+    assert by_label["PARENT'S NAME/PHONE NO"].value == "Jane Example 07700 900123"
+    assert by_label["SURNAME"].section == "CHILD'S DETAILS"
+    assert found(form, value="Special Education Needs")[0][2] is True
+    assert found(form, "Does the child have a history of non-attendance?") == [
+        ("Does the child have a history of non-attendance?", "YES", None),
+        ("Does the child have a history of non-attendance?", "NO", None),
+    ]
+    grid = form.grids[0]
+    assert grid.headers == ["DATE", "AM", "PM", "ADDRESS VISITED", "WHO DID YOU SPEAK TO?"]
+    assert grid.rows[1] == ["07/09/2026", "", "X", "1 Example Road", "Nobody"]
+    assert by_label["NAME"].section == "YOUR CONTACT DETAILS"
+    assert by_label["Risk Assessment"].section.startswith("SAFEGUARDING RISK APPRAISAL")
+    assert by_label["OUTLINE CURRENT CIRCUMSTANCES"].value.startswith("Family said")

@@ -322,3 +322,19 @@ def test_label_value_lines_rules():
 )
 def test_default_known_label(text, known):
     assert default_known_label(text) is known
+
+
+def test_two_column_label_value_with_header_words_is_not_a_grid():
+    entries, grids, _ = read(
+        [["School", "Oak Primary School"], ["Address", "1 Example Road"], ["Contact", "A Teacher"]]
+    )
+    assert grids == []
+    assert pairs(entries)[0] == ("School", "Oak Primary School", None)
+
+
+def test_capitalised_values_do_not_make_a_header():
+    entries, grids, _ = read(
+        [["SURNAME", "EXAMPLE", "FIRST NAME", "SAM"], ["GENDER", "M", "DOB", "01.02.15"]]
+    )
+    assert grids == []
+    assert pairs(entries)[:2] == [("SURNAME", "EXAMPLE", None), ("FIRST NAME", "SAM", None)]
