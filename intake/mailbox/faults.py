@@ -85,12 +85,13 @@ def _network_advice(exc: BaseException, where: str) -> str:
     if isinstance(exc, ConnectionRefusedError):
         return f"{where}: connection refused: check 'host' and 'port' and that the server is up"
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return (f"{where}: the server's TLS certificate cannot be verified "
-                f"({exc.verify_message}): fix the certificate, or point tls_ca_file at the CA "
-                "that signed it")
+        why = getattr(exc, "verify_message", None) or "unknown reason"
+        return (f"{where}: the server's TLS certificate cannot be verified ({why}): fix the "
+                "certificate, or point tls_ca_file at the CA that signed it")
     if isinstance(exc, ssl.SSLError):
-        return (f"{where}: the TLS handshake failed ({exc.reason or type(exc).__name__}): check "
-                "'port' and 'tls' (implicit TLS is usually port 993, starttls port 143)")
+        why = getattr(exc, "reason", None) or type(exc).__name__
+        return (f"{where}: the TLS handshake failed ({why}): check 'port' and 'tls' "
+                "(implicit TLS is usually port 993, starttls port 143)")
     if isinstance(exc, (TimeoutError, socket.timeout)):
         return f"{where}: no answer from the server in time (firewall, or a wrong port?)"
     if isinstance(exc, IMAPClientAbortError):
