@@ -3,7 +3,7 @@
 Makes a realistic three-page CME referral form (a Word-style form saved as PDF: ruled
 tables, tick boxes, headings, free-text boxes, an enquiry log) and times, on the same
 bytes, (a) ``pdfplumber.open`` + ``extract_words()`` on every page and (b) ``read_pdf``.
-Target: ratio <= 1.3. Run: ``.venv/bin/python bench/pdf_ratio.py [--repeat N]``.
+Target: ratio <= 1.3 (CPU time; wall time is printed too). Run: ``.venv/bin/python bench/pdf_ratio.py [--repeat N]``.
 Every person and place in the form is invented.
 """
 
@@ -132,16 +132,20 @@ def bare(content: bytes) -> int:
         return sum(len(page.extract_words()) for page in pdf.pages)
 
 
-def timed(content: bytes, repeat: int) -> tuple[float, float]:
-    """Median times of the bare read and of read_pdf, run alternately so load hits both."""
-    base: list[float] = []
-    ours: list[float] = []
+def timed(content: bytes, repeat: int) -> dict[str, tuple[float, float]]:
+    """Median CPU and wall times of the bare read and of read_pdf, run alternately.
+
+    CPU time (``process_time``) is the figure to judge: wall time on a shared machine
+    mostly measures the other processes.
+    """
+    samples: dict[str, tuple[list[float], list[float]]] = {"bare": ([], []), "read": ([], [])}
     for _ in range(repeat):
-        for func, samples in ((bare, base), (read_pdf, ours)):
-            start = time.perf_counter()
+        for name, func in (("bare", bare), ("read", read_pdf)):
+            cpu, wall = time.process_time(), time.perf_counter()
             func(content)
-            samples.append(time.perf_counter() - start)
-    return statistics.median(base), statistics.median(ours)
+            samples[name][0].append(time.process_time() - cpu)
+            samples[name][1].append(time.perf_counter() - wall)
+    return {name: (statistics.median(c), statistics.median(w)) for name, (c, w) in samples.items()}
 
 
 def main() -> None:
@@ -153,10 +157,13 @@ def main() -> None:
     print(f"form: {len(content)} bytes, {form.pages} pages, {len(form.entries)} entries, "
           f"{len(form.grids)} grids, extraction={form.extraction}")
     bare(content)  # warm imports and caches alike
-    base, ours = timed(content, args.repeat)
-    print(f"pdfplumber open + extract_words: {base * 1000:.1f} ms (median of {args.repeat})")
-    print(f"read_pdf:                        {ours * 1000:.1f} ms")
-    print(f"ratio: {ours / base:.2f} (target <= 1.3)")
+    times = timed(content, args.repeat)
+    (base_cpu, base_wall), (read_cpu, read_wall) = times["bare"], times["read"]
+    print(f"median of {args.repeat}            CPU ms   wall ms")
+    print(f"pdfplumber + extract_words  {base_cpu * 1000:7.1f}  {base_wall * 1000:8.1f}")
+    print(f"read_pdf                    {read_cpu * 1000:7.1f}  {read_wall * 1000:8.1f}")
+    print(f"ratio (CPU): {read_cpu / base_cpu:.2f}   ratio (wall): {read_wall / base_wall:.2f}"
+          "   target <= 1.3")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ EMPTY_GLYPHS = frozenset("☐□❏❑⬜")
 # Word's Wingdings boxes arrive as their Latin-1 code or a private-use code point.
 _WINGDINGS_TICKED = frozenset("þýxüû\uf0fe\uf0fd\uf078\uf0fc\uf0fb")
 _WINGDINGS_EMPTY = frozenset("¨oq\uf0a8\uf06f\uf071")
+_GLYPHS = TICKED_GLYPHS | EMPTY_GLYPHS
 _BRACKETS = {"[x]": True, "[X]": True, "[✓]": True, "[✔]": True, "[]": False, "[ ]": False}
 
 
@@ -66,7 +67,10 @@ def tokens_from_words(words: Iterable[dict[str, Any]]) -> list[Token]:
             if tick is not None:
                 tokens.append(Token("", *box, size=size, bold=bold, tick=tick))
                 continue
-        tokens.extend(_split_glyphs(text, box, size, bold))
+        if text.isalnum() or not (_GLYPHS.intersection(text) or "/" in text or "[" in text):
+            tokens.append(Token(text, *box, size=size, bold=bold))
+        else:
+            tokens.extend(_split_glyphs(text, box, size, bold))
     return tokens
 
 

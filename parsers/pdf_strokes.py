@@ -307,10 +307,13 @@ def _place(tables: list[RuledTable], tok: Token) -> bool:
     return False
 
 
-def column_span(table: RuledTable, cell: tuple[float, float]) -> int:
-    """How many of the table's grid columns one cell covers."""
+def column_spans(table: RuledTable) -> list[list[int]]:
+    """Per row, how many of the table's grid columns each cell covers."""
     edges = {round(x, 0) for band in table.bands for a, b in band.cells for x in (a, b)}
-    return 1 + sum(1 for x in edges if cell[0] + _TOL < x < cell[1] - _TOL)
+    return [
+        [1 + sum(1 for x in edges if a + _TOL < x < b - _TOL) for a, b in band.cells]
+        for band in table.bands
+    ]
 
 
 def shaded(strokes: Strokes, top: float, bottom: float, cell: tuple[float, float]) -> bool:

@@ -22,7 +22,7 @@ from parsers.pdf_strokes import (
     RuledTable,
     Strokes,
     box_tokens,
-    column_span,
+    column_spans,
     fill_tables,
     page_tables,
     shaded,
@@ -89,11 +89,11 @@ def read_page(
 
 def _table_rows(table: RuledTable, strokes: Strokes) -> list[list[Cell]]:
     rows: list[list[Cell]] = []
-    for band in table.bands:
+    for band, spans in zip(table.bands, column_spans(table), strict=True):
         row = []
-        for cell, cell_tokens in zip(band.cells, band.tokens, strict=True):
+        for cell, cell_tokens, span in zip(band.cells, band.tokens, spans, strict=True):
             bold = shaded(strokes, band.top, band.bottom, cell)
-            row.append(_cell(cell_tokens, bold, column_span(table, cell)))
+            row.append(_cell(cell_tokens, bold, span))
         rows.append(row)
     return rows
 
