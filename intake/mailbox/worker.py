@@ -108,6 +108,8 @@ class MailboxWorker:
                 delay = self._fault(exc)
             finally:
                 self.source.close()
+            if self.stop.is_set():
+                break  # the fault was our own shutdown ending IDLE
             failures += 1
             if self.once and failures >= self.daemon.once_attempts:
                 self.ok = False
@@ -116,6 +118,8 @@ class MailboxWorker:
         return True
 
     def _fault(self, exc: BaseException) -> float:
+        if self.stop.is_set():
+            return 0.0
         reason = exc.reason if isinstance(exc, IntakeError) else f"{type(exc).__name__}"
         if isinstance(exc, SQLAlchemyError):
             reason = f"database error ({type(exc).__name__})"
