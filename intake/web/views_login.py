@@ -1,0 +1,82 @@
+"""Sign in, sign out, and the home page that sends each role to its first page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from intake.web.access import CurrentUser
+from intake.web.auth import auth_of, client_key, write_session
+from intake.web.pages import audit, render
+from models.users import get_user
+
+router = APIRouter()
+
+HOME_OF_ROLE = {"aio": "/queue", "manager": "/log", "admin": "/audit"}
+REASONS = {
+    "timeout": "You were signed out after a period of inactivity.",
+    "ended": "Your session has ended. Please sign in again.",
+    "signed_out": "You have signed out.",
+}
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site: never an absolute or protocol-relative URL."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return None
+
+
+@router.get("/")
+def home(user: CurrentUser) -> Response:
+    return RedirectResponse(HOME_OF_ROLE.get(user.role, "/queue"), status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str | None = None, reason: str | None = None) -> Response:
+    auth = auth_of(request)
+    web_session, new_token = auth.anonymous_session(request)
+    response = render(request, "login.html", {
+        "next": _safe_next(next) or "", "notice": REASONS.get(reason or ""),
+        "csrf_token": web_session.csrf})
+    if new_token:
+        auth.set_cookie(response, new_token)
+    return response
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(request: Request, name: Annotated[str, Form()],
+          password: Annotated[str, Form()], next: Annotated[str, Form()] = "") -> Response:
+    auth = auth_of(request)
+    client = client_key(request)
+    if auth.throttle.locked(client):
+        return render(request, "login.html", {
+            "next": _safe_next(next) or "",
+            "error": "Too many failed sign-in attempts from this computer. Try again later."},
+            status_code=429)
+    with write_session(request) as db:
+        user = auth.identity.authenticate(db, name=name, password=password)
+        known = user or get_user(session=db, name=name.strip())
+    if user is None:
+        auth.throttle.failure(client)
+        audit(request, user=known.name if known else "unknown", action="login_failed")
+        return render(request, "login.html", {
+            "next": _safe_next(next) or "", "name": name,
+            "error": "Sign-in failed: wrong name or password, or the account is locked "
+                     "or disabled."}, status_code=401)
+    auth.throttle.success(client)
+    response = RedirectResponse(_safe_next(next) or HOME_OF_ROLE.get(user.role, "/queue"),
+                                status_code=303)
+    auth.begin_session(request, response, user)
+    audit(request, user=user, action="login")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, user: CurrentUser) -> Response:
+    response = RedirectResponse("/login?reason=signed_out", status_code=303)
+    auth_of(request).end_session(request, response)
+    audit(request, user=user, action="logout")
+    return response
