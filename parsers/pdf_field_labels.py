@@ -23,6 +23,31 @@ _CHOICE_WORDS = frozenset({"yes", "no", "y", "n", "n/a", "unknown"})
 _BUTTONS = ("checkbox", "radio")
 
 
+@dataclass(frozen=True)
+class PageFrame:
+    """A page as pdfplumber shows it (size after ``/Rotate``), to place widgets on it."""
+
+    width: float
+    height: float
+    rotation: int = 0
+
+    def box(self, rect: tuple[float, float, float, float] | None) -> Box | None:
+        """A widget's ``/Rect`` in pdfplumber's space, turned as pdfplumber turns annots."""
+        if rect is None:
+            return None
+        (ax, ay), (bx, by) = self._turn(rect[0], rect[1]), self._turn(rect[2], rect[3])
+        x0, x1 = sorted((ax, bx))
+        y0, y1 = sorted((ay, by))
+        return (x0, self.height - y1, x1, self.height - y0)
+
+    def _turn(self, x: float, y: float) -> tuple[float, float]:
+        turns = (self.rotation % 360) // 90
+        for step in range(turns):
+            span = self.width if step == turns % 2 else self.height
+            x, y = y, span - x
+        return x, y
+
+
 @dataclass
 class FieldEntry:
     """An entry from a field, with its position so the caller can give it a section."""
@@ -32,9 +57,9 @@ class FieldEntry:
 
 
 def field_entries(widgets: list[Widget], tokens: list[Token], page_no: int,
-                  page_height: float) -> list[FieldEntry]:
+                  page: PageFrame) -> list[FieldEntry]:
     """Entries for the fields on one page, in reading order (by widget position)."""
-    placed = [(w, _box(w, page_height)) for w in widgets]
+    placed = [(w, page.box(w.rect)) for w in widgets]
     placed.sort(key=lambda pair: (pair[1][1], pair[1][0]) if pair[1] else (1e9, 0.0))
     words = [tok for tok in tokens if tok.tick is None]
     boxes = [box for _, box in placed if box]
@@ -55,7 +80,7 @@ def field_entries(widgets: list[Widget], tokens: list[Token], page_no: int,
 
 
 def widgets_in_tables(widgets: list[Widget], tables: list[RuledTable],
-                      page_height: float) -> tuple[list[Widget], list[Token]]:
+                      page: PageFrame) -> tuple[list[Widget], list[Token]]:
     """Split off the fields drawn inside ruled table cells, as tokens showing their values.
 
     A fillable grid (Date | Action | Outcome, one field per cell) or a label | field table
@@ -64,7 +89,7 @@ def widgets_in_tables(widgets: list[Widget], tables: list[RuledTable],
     outside: list[Widget] = []
     shown: list[Token] = []
     for widget in widgets:
-        box = _box(widget, page_height)
+        box = page.box(widget.rect)
         if box is None or not in_table(tables, (box[0] + box[2]) / 2, (box[1] + box[3]) / 2):
             outside.append(widget)
             continue
@@ -80,13 +105,6 @@ def widgets_in_tables(widgets: list[Widget], tables: list[RuledTable],
                 shown.append(Token(line, box[0], box[2], top, top + size, size=size,
                                    field=widget.name))
     return outside, shown
-
-
-def _box(widget: Widget, page_height: float) -> Box | None:
-    if widget.rect is None:
-        return None
-    x0, y0, x1, y1 = widget.rect
-    return (x0, page_height - y1, x1, page_height - y0)
 
 
 def _text(tokens: list[Token]) -> str:

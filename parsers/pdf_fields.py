@@ -28,7 +28,8 @@ _INHERITED = ("/FT", "/Ff", "/V", "/Opt")
 class Widget:
     """One place a field shows on a page (a radio group has one per option).
 
-    ``rect`` is (x0, y0, x1, y1) in PDF user space, relative to the page's media box.
+    ``rect`` is (x0, y0, x1, y1) in PDF user space: pdfplumber's ``x0`` is the same, and its
+    ``top`` is the page height minus ``y1``, wherever the media box starts.
     """
 
     name: str
@@ -81,20 +82,18 @@ def _resolve(obj: Any) -> Any:
     return obj.get_object() if isinstance(obj, IndirectObject) else obj
 
 
-def _widget_pages(reader: PdfReader) -> dict[int, tuple[int, tuple[float, float]]]:
-    """Annotation object number -> (1-based page, media box origin)."""
-    pages: dict[int, tuple[int, tuple[float, float]]] = {}
+def _widget_pages(reader: PdfReader) -> dict[int, int]:
+    """Annotation object number -> 1-based page."""
+    pages: dict[int, int] = {}
     for number, page in enumerate(reader.pages, start=1):
-        box = page.mediabox
-        origin = (float(box.left), float(box.bottom))
         for ref in _resolve(page.get("/Annots")) or []:
             if isinstance(ref, IndirectObject):
-                pages[ref.idnum] = (number, origin)
+                pages[ref.idnum] = number
     return pages
 
 
 def _walk(ref: Any, parent: str, inherited: dict[str, Any], depth: int, seen: set[int],
-          found: FormFields, pages: dict[int, tuple[int, tuple[float, float]]]) -> None:
+          found: FormFields, pages: dict[int, int]) -> None:
     """Depth-first through ``/Kids``; guarded against cycles and absurd depth."""
     node = _resolve(ref)
     key = ref.idnum if isinstance(ref, IndirectObject) else id(node)
@@ -123,7 +122,7 @@ def _is_script(action: Any) -> bool:
 
 
 def _field_widgets(name: str, node: DictionaryObject, own: dict[str, Any], widgets: list[Any],
-                   pages: dict[int, tuple[int, tuple[float, float]]],
+                   pages: dict[int, int],
                    found: FormFields) -> list[Widget]:
     kind = _kind(own)
     if kind is None:
@@ -164,17 +163,15 @@ def _kind(own: dict[str, Any]) -> str | None:
     return None
 
 
-def _place(ref: Any, widget: DictionaryObject,
-           pages: dict[int, tuple[int, tuple[float, float]]]) -> tuple[int | None, Any]:
-    page, origin = pages.get(ref.idnum, (None, (0.0, 0.0))) if isinstance(
-        ref, IndirectObject) else (None, (0.0, 0.0))
+def _place(ref: Any, widget: DictionaryObject, pages: dict[int, int]) -> tuple[int | None, Any]:
+    page = pages.get(ref.idnum) if isinstance(ref, IndirectObject) else None
     rect = _resolve(widget.get("/Rect"))
     if not isinstance(rect, ArrayObject) or len(rect) != 4:
         return page, None
     x0, y0, x1, y1 = (float(_resolve(v)) for v in rect)
     x0, x1 = sorted((x0, x1))
     y0, y1 = sorted((y0, y1))
-    return page, (x0 - origin[0], y0 - origin[1], x1 - origin[0], y1 - origin[1])
+    return page, (x0, y0, x1, y1)
 
 
 def _export(widget: DictionaryObject) -> str | None:

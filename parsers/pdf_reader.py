@@ -25,7 +25,12 @@ from pypdf.errors import FileNotDecryptedError, PdfReadError
 from intake.errors import IntakeError, UnreadableDocument
 from parsers.entries import Entry, ExtractedForm
 from parsers.layout_text import default_known_label
-from parsers.pdf_field_labels import FieldEntry, field_entries, widgets_in_tables
+from parsers.pdf_field_labels import (
+    FieldEntry,
+    PageFrame,
+    field_entries,
+    widgets_in_tables,
+)
 from parsers.pdf_fields import FormFields, read_form_fields
 from parsers.pdf_geometry import Token, tokens_from_words
 from parsers.pdf_strokes import page_strokes, page_tables
@@ -142,9 +147,9 @@ def _read_one(page: Any, number: int, fields: FormFields | None, section: str | 
     tables = page_tables(tokens, strokes)
     found: list[FieldEntry] = []
     if fields is not None:
-        height = float(page.height)
-        outside, shown = widgets_in_tables(fields.on_page(number), tables, height)
-        found = field_entries(outside, tokens, number, height)
+        frame = PageFrame(float(page.width), float(page.height), int(page.rotation or 0))
+        outside, shown = widgets_in_tables(fields.on_page(number), tables, frame)
+        found = field_entries(outside, tokens, number, frame)
         tokens += shown
     printed: PageText = read_page(number, tokens, strokes, section=section,
                                   known_label=known_label, tables=tables)

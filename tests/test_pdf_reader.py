@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import NameObject
+from pypdf.generic import NameObject, RectangleObject
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -598,3 +598,15 @@ def test_struck_option_in_a_table_cell_and_highlighted_option() -> None:
     social = "Is the child known to social care?"
     assert find(result, social, "YES").checked is False
     assert find(result, social, "NO").checked is True
+
+
+def test_fields_on_a_page_whose_media_box_does_not_start_at_zero() -> None:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(fillable_form())))
+    writer.pages[0].mediabox = RectangleObject([20, 30, 600, 830])
+    out = io.BytesIO()
+    writer.write(out)
+    result = read_pdf(out.getvalue(), known_label=known_label)
+    assert find(result, "Surname").value == "Testperson"
+    assert find(result, "Date last attended").value == "01/07/2026"
+    question = "Referral ground (tick all that apply)"
+    assert find(result, question, "Left the country").checked is True
