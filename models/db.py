@@ -109,10 +109,10 @@ def session_scope(engine: Engine, *, readonly: bool = False) -> Iterator[Session
     with Session(bind, expire_on_commit=False) as session:
         try:
             yield session
-            if readonly:
-                session.rollback()
-            else:
+            if not readonly:
                 session.commit()
+            # A reader just closes: objects stay loaded (rollback would expire them) and the
+            # pool's reset-on-return ends its transaction.
         except BaseException:
             session.rollback()
             raise

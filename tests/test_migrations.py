@@ -102,8 +102,11 @@ def test_foreign_keys_enforced(db_engine) -> None:
             )
 
 
-def test_schema_diff_notices_drift(db_engine) -> None:
+def test_schema_diff_notices_drift(db_url: str) -> None:
     """The emptiness checks above mean something: a missing index is reported."""
-    with db_engine.begin() as connection:
+    engine = make_engine(db_url)
+    migrate(engine)
+    with engine.begin() as connection:
         connection.exec_driver_sql("DROP INDEX ix_case_queue")
-    assert [entry[0] for entry in schema_diff(db_engine)] == ["add_index"]
+    assert [entry[0] for entry in schema_diff(engine)] == ["add_index"]
+    engine.dispose()
