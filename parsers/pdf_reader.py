@@ -152,7 +152,8 @@ def _read_one(page: Any, number: int, fields: FormFields | None, section: str | 
         found = field_entries(outside, tokens, number, frame)
         tokens += shown
     printed: PageText = read_page(number, tokens, strokes, section=section,
-                                  known_label=known_label, tables=tables)
+                                  known_label=known_label, tables=tables,
+                                  bounds=(float(page.bbox[1]), float(page.bbox[3])))
     for item in found:
         form.entries.append(_with_section(item, printed, section))
     form.entries.extend(printed.entries)

@@ -31,6 +31,8 @@ from parsers.pdf_strokes import (
 KnownLabel = Callable[[str], bool]
 
 _COLON = re.compile(r"^(?P<label>[^:]{1,80}?)\s*[:：]\s*(?P<value>.*)$")
+_MARGIN = 0.045  # of the page height: running headers and footers live there
+_LATER_COLON = re.compile(r"(?<=[^\s\d]):(?:\s|$)")
 _NOT_LABEL = re.compile(r"(?:\d$|https?$|\bwww\b)", re.IGNORECASE)
 
 
@@ -53,12 +55,15 @@ def read_page(
     section: str | None,
     known_label: KnownLabel,
     tables: list[RuledTable] | None = None,
+    bounds: tuple[float, float] | None = None,
 ) -> PageText:
     """Read one page's tokens (words, glyph ticks; ``consumed`` ones only go to the text).
 
     ``tables`` are the page's ruled tables from :func:`parsers.pdf_strokes.page_tables`
     when the caller has found them already (to put form fields that sit in table cells into
-    those cells).
+    those cells). With the page's vertical ``bounds`` (top, bottom), lines in the top and bottom margins (running
+    headers and footers such as "OFFICIAL - SENSITIVE", "Page 1 of 3") go to the text only,
+    so that a footer never becomes the section heading of the next page.
     """
     tables = page_tables(tokens, strokes) if tables is None else tables
     tokens = box_tokens(strokes, tokens)
@@ -81,10 +86,16 @@ def read_page(
         else:
             line_no += 1
             texts.append(" ".join(tok.shown() for tok in block))
-            reader.line(block, line_no)
+            if bounds is None or _in_body(block[0].top, bounds):
+                reader.line(block, line_no)
     reader.finish()
     return PageText(reader.entries, reader.grids, "\n".join(texts), reader.section,
                     reader.headings)
+
+
+def _in_body(top: float, bounds: tuple[float, float]) -> bool:
+    margin = _MARGIN * (bounds[1] - bounds[0])
+    return bounds[0] + margin < top < bounds[1] - margin
 
 
 def _table_rows(table: RuledTable, strokes: Strokes) -> list[list[Cell]]:
@@ -260,8 +271,12 @@ class _LineReader:
             text = _text(parts[pos])
             match = _COLON.match(text)
             if match and match["value"] and not _NOT_LABEL.search(match["label"]):
-                self.add(match["label"], match["value"], where, live,
-                         value_x0=_value_x0(parts[pos], match["label"]))
+                pairs = self.split_pairs(match["label"], match["value"])
+                for label, value in pairs:
+                    self.add(label, value, where, live,
+                             value_x0=_value_x0(parts[pos], match["label"]))
+                if len(pairs) > 1:
+                    self.last = None
                 found, pos = True, pos + 1
                 continue
             nxt = _text(parts[pos + 1]) if pos + 1 < len(parts) else None
@@ -276,6 +291,19 @@ class _LineReader:
                 return True
             pos += 1
         return found
+
+    def split_pairs(self, label: str, value: str) -> list[tuple[str, str]]:
+        """ "Surname: Doe Forename: Ann" on one line: split where a known label and colon
+        start again (the longest known label of up to five words before the colon)."""
+        for colon in _LATER_COLON.finditer(value):
+            words = value[: colon.start()].split()
+            for size in range(min(5, len(words) - 1), 0, -1):
+                candidate = " ".join(words[-size:])
+                if self.known_label(clean_label(candidate)):
+                    head = " ".join(words[:-size])
+                    rest = value[colon.end():].strip()
+                    return [(label, head), *self.split_pairs(candidate, rest)]
+        return [(label, value)]
 
     def continues(self, live: list[Token], text: str) -> bool:
         """A plain line that carries on the value of the entry above (an address, a paragraph)."""

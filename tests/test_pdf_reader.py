@@ -29,7 +29,7 @@ if HAS_DEJAVU:
 
 KNOWN = {
     "surname", "forename(s)", "date of birth", "address", "upn", "gender", "school name",
-    "date last attended", "information provided by the family", "dsl name",
+    "date last attended", "information provided by the family", "dsl name", "role", "date",
 }
 
 
@@ -113,8 +113,16 @@ class Form:
         return self.buffer.getvalue()
 
 
+def footer(form: Form, text: str) -> None:
+    y = form.y
+    form.y = 20
+    form.text(50, text, font="Helvetica-Bold", size=9)
+    form.y = y
+
+
 def text_form() -> bytes:
     form = Form()
+    footer(form, "OFFICIAL - SENSITIVE")
     form.heading("PART 1: PUPIL DETAILS")
     form.table(
         [["Surname", "Testperson"], ["Forename(s)", "Alexa Jane"],
@@ -166,6 +174,7 @@ def text_form() -> bytes:
     form.heading("PART 2 - TO BE COMPLETED BY THE DSL")
     form.line("DSL name: Sam Example")
     form.line("Concerns: none known to the school; no concerns of neglect.")
+    form.line("Role: Deputy head teacher Date: 12/07/2026")
     return form.pdf()
 
 
@@ -265,6 +274,30 @@ def test_bold_heading_starts_a_section_on_the_next_page(text_result: ExtractedFo
     assert dsl.value == "Sam Example"
     assert dsl.section == "PART 2 - TO BE COMPLETED BY THE DSL"
     assert dsl.locator == "page 2, line 2"
+
+
+def test_running_footer_is_text_not_a_heading() -> None:
+    form = Form()
+    form.heading("PART 1: PUPIL DETAILS")
+    form.line("Surname: Testperson")
+    footer(form, "OFFICIAL - SENSITIVE")
+    form.new_page()
+    form.line("Forename(s): Alexa")
+    result = read_pdf(form.pdf(), known_label=known_label)
+    assert "OFFICIAL - SENSITIVE" in result.text
+    assert find(result, "Forename(s)").section == "PART 1: PUPIL DETAILS"
+
+
+def test_two_labelled_values_on_one_line(text_result: ExtractedForm) -> None:
+    assert find(text_result, "Role").value == "Deputy head teacher"
+    assert find(text_result, "Date", "12/07/2026").locator == "page 2, line 4"
+
+
+def test_default_label_test_when_none_is_given() -> None:
+    result = read_pdf(text_form())
+    assert find(result, "Surname").value == "Testperson"
+    assert find(result, "Date last attended").value == "01/07/2026"
+    assert find(result, "School name").value == "Example Primary School"
 
 
 # -- fillable forms -----------------------------------------------------------------------
