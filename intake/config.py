@@ -39,7 +39,8 @@ class OAuth2Settings(BaseModel):
     certificate_thumbprint: str | None = None
     authority: str | None = None  # default https://login.microsoftonline.com/<tenant>
     scope: str = "https://outlook.office365.com/.default"
-    token_endpoint: str | None = None  # override, for tests against a local endpoint
+    token_endpoint: str | None = None  # plain client-credentials POST instead of msal
+    ca_file: str | None = None  # CA bundle for the token service (TLS-inspecting proxies)
 
     @model_validator(mode="after")
     def _one_credential(self) -> OAuth2Settings:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import ssl
 import threading
 import time
 import urllib.error
@@ -55,7 +56,8 @@ class TokenProvider:
             if self._token and not self.expiring():
                 return self._token
             result = self._acquire()
-            if self._app is not None and float(result.get("expires_in", 3600)) <= 300:
+            if (result.get("token_source") == "cache"
+                    and float(result.get("expires_in", 3600)) <= 300):
                 self._drop_msal_cache()  # msal's cached token is about to expire: get a new one
                 result = self._acquire()
             if "access_token" not in result:
@@ -97,7 +99,9 @@ class TokenProvider:
 
         return msal.ConfidentialClientApplication(
             self.settings.client_id, authority=self.authority,
-            client_credential=self.client_credential(), timeout=self.timeout)
+            client_credential=self.client_credential(), timeout=self.timeout,
+            verify=self.settings.ca_file or True,
+            instance_discovery=self.settings.authority is None)
 
     def _from_msal(self) -> dict[str, Any]:
         try:
@@ -111,7 +115,7 @@ class TokenProvider:
     def _drop_msal_cache(self) -> None:
         try:
             cache = self._app.token_cache
-            for token in cache.find(cache.CredentialType.ACCESS_TOKEN):
+            for token in list(cache.search(cache.CredentialType.ACCESS_TOKEN)):
                 cache.remove_at(token)
         except Exception:  # noqa: BLE001 - best effort; msal re-validates expiry itself
             self._app = None
@@ -127,8 +131,10 @@ class TokenProvider:
             "client_secret": credential, "scope": s.scope}).encode()
         request = urllib.request.Request(str(s.token_endpoint), data=body, method="POST", headers={
             "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"})
+        context = ssl.create_default_context(cafile=s.ca_file) if s.ca_file else None
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=self.timeout,  # noqa: S310
+                                        context=context) as response:
                 return dict(json.loads(response.read()))
         except urllib.error.HTTPError as exc:
             try:

@@ -17,6 +17,7 @@ import os
 import pwd
 import shutil
 import signal
+import ssl
 import subprocess
 import tempfile
 import time
@@ -305,3 +306,125 @@ def referral_email(n: int, *, to: str = "cme@council.example.org",
                                subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
                                filename=f"cme-referral-{n}.docx")
     return message.as_bytes()
+
+
+# -- OAuth2: a local token endpoint + introspection endpoint, and Dovecot's oauth2 passdb -------
+class TokenService:
+    """A tiny OAuth2 server: client-credentials tokens, RFC 7662 introspection, OIDC discovery.
+
+    ``/<tenant>/v2.0/.well-known/openid-configuration`` lets msal itself be pointed at it
+    (``authority = http://127.0.0.1:PORT/<tenant>``); ``/token`` is the plain endpoint.
+    Tokens are valid for ``lifetime`` seconds and for ``username`` only.
+    """
+
+    def __init__(self, *, client_id: str = "cme-intake-test", secret: str = "s3cret-client-Value",
+                 lifetime: float = 3600.0) -> None:
+        import http.server
+        import threading
+
+        self.client_id, self.secret, self.lifetime = client_id, secret, lifetime
+        self.username: str | None = None
+        self.issued: dict[str, float] = {}
+        self.token_requests = 0
+        self.introspections = 0
+        service = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                if self.path.endswith("/.well-known/openid-configuration"):
+                    base = f"https://localhost:{service.tls_port}{self.path.split('/v2.0/')[0]}"
+                    self._json(200, {"token_endpoint": f"{base}/oauth2/v2.0/token",
+                                     "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+                                     "issuer": base})
+                else:
+                    self._json(404, {"error": "not_found"})
+
+            def do_POST(self) -> None:  # noqa: N802
+                import urllib.parse
+
+                length = int(self.headers.get("Content-Length") or 0)
+                form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
+                if self.path.endswith("/introspect"):
+                    service.introspections += 1
+                    self._json(200, service.introspect(form.get("token", "")))
+                elif self.path.endswith("/token"):
+                    service.token_requests += 1
+                    self._json(*service.issue(form))
+                else:
+                    self._json(404, {"error": "not_found"})
+
+            def _json(self, status: int, body: dict) -> None:
+                import json
+
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        # msal insists on https: the same endpoints over TLS, with a self-signed cert.
+        self.tls_dir = Path(tempfile.mkdtemp(prefix="cme-oauth-"))
+        self.cert_file = _write_cert(self.tls_dir)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(self.cert_file, self.tls_dir / "key.pem")
+        self.tls_server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.tls_server.socket = context.wrap_socket(self.tls_server.socket, server_side=True)
+        self.tls_port = self.tls_server.server_address[1]
+        threading.Thread(target=self.tls_server.serve_forever, daemon=True).start()
+
+    def authority(self, tenant: str = "tenant-1") -> str:
+        return f"https://localhost:{self.tls_port}/{tenant}"
+
+    @property
+    def token_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/token"
+
+    @property
+    def introspection_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/introspect"
+
+    def issue(self, form: dict[str, str]) -> tuple[int, dict]:
+        import secrets
+
+        if form.get("grant_type") != "client_credentials":
+            return 400, {"error": "unsupported_grant_type"}
+        if form.get("client_id") != self.client_id or form.get("client_secret") != self.secret:
+            return 401, {"error": "invalid_client", "error_description": "AADSTS7000215: bad secret"}
+        token = secrets.token_urlsafe(24)
+        self.issued[token] = time.monotonic() + self.lifetime
+        return 200, {"access_token": token, "token_type": "Bearer",
+                     "expires_in": int(self.lifetime)}
+
+    def introspect(self, token: str) -> dict:
+        expiry = self.issued.get(token)
+        if expiry is None or time.monotonic() > expiry or self.username is None:
+            return {"active": False}
+        return {"active": True, "username": self.username}
+
+    def close(self) -> None:
+        for server in (self.server, self.tls_server):
+            server.shutdown()
+            server.server_close()
+        shutil.rmtree(self.tls_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def token_service() -> Iterator[TokenService]:
+    service = TokenService(lifetime=6.0)
+    yield service
+    service.close()
+
+
+@pytest.fixture(scope="session")
+def dovecot_oauth(token_service: TokenService) -> Iterator[DovecotServer]:
+    """Dovecot whose XOAUTH2 logins are checked against ``token_service`` (introspection)."""
+    server = start_dovecot(oauth_introspection_url=token_service.introspection_url)
+    yield server
+    stop_dovecot(server)
