@@ -87,15 +87,22 @@ def _read(content: bytes, known_label: Callable[[str], bool], limits: DocxLimits
         notes.append("document has tracked changes")
     if macros:
         notes.append("document contains macros (not run)")
-    filled = sum(1 for e in walker.entries if e.value or e.checked is not None)
-    by_controls = walker.control_values > 0 and walker.control_values * 2 >= filled
     return ExtractedForm(
-        extraction="docx_form_fields" if by_controls else "docx",
+        extraction="docx_form_fields" if _mostly_controls(walker) else "docx",
         entries=walker.entries,
         grids=walker.grids,
         text="\n".join(line for line in walker.lines if line.strip()),
         notes=notes,
     )
+
+
+def _mostly_controls(walker: BodyWalker) -> bool:
+    """Whether most written values, or most tick boxes, came from form controls."""
+    written = sum(1 for e in walker.entries if e.value and e.checked is None)
+    boxes = len({e.locator for e in walker.entries if e.checked is not None})
+    if walker.control_values and walker.control_values * 2 >= written:
+        return True
+    return bool(walker.control_boxes) and walker.control_boxes >= boxes
 
 
 def _open_package(content: bytes, limits: DocxLimits) -> zipfile.ZipFile:

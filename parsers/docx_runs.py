@@ -60,6 +60,7 @@ class RunReader:
     known_label: Callable[[str], bool]
     revisions: bool
     control_values: int
+    control_boxes: int
     _fields: list[FieldState]
 
     def _paragraph(self, p: etree._Element) -> ParaRead:
@@ -113,7 +114,7 @@ class RunReader:
             acc.hints.append(info.hint)
         if info.checkbox is not None:
             acc.parts.append((x.TICKED if info.checkbox else x.UNTICKED, bold, False, False))
-            self.control_values += 1
+            self.control_boxes += 1
             return
         if info.placeholder:
             return
@@ -204,7 +205,9 @@ class RunReader:
                 acc.hints.append(form.name)
             if form.shown and self._showing():
                 acc.parts.append((form.shown, bold, False, False))
-            if form.kind in ("checkbox", "dropdown") and form.shown:
+            if form.kind == "checkbox":
+                self.control_boxes += 1
+            elif form.kind == "dropdown" and form.shown:
                 self.control_values += 1
             self._fields.append(FieldState(form.kind))
         elif kind == "separate" and self._fields:

@@ -39,6 +39,7 @@ class BodyWalker(RunReader):
         self.section: str | None = None
         self.revisions = False
         self.control_values = 0
+        self.control_boxes = 0
         self._fields: list[FieldState] = []
         self._pending: list[Cell] = []
         self._pending_at: list[str] = []
@@ -248,7 +249,7 @@ def _continued(top: Cell | None, span: int) -> Cell:
     """A vertically merged continuation: repeat a short label-like top cell, else empty."""
     if top is None or len(top.text) > 60 or "\n" in top.text or top.options or top.hint:
         return Cell("", span=span)
-    return Cell(top.text, bold=top.bold, span=span)
+    return Cell(top.text, bold=top.bold, span=span, continued=True)
 
 
 def _first_hint(hints: list[str] | tuple[str, ...]) -> str | None:

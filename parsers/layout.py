@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from parsers.entries import Entry, Grid
 from parsers.layout_blocks import BlockRules
@@ -47,7 +47,9 @@ class Cell:
     ``options`` are the tick-box options in the cell, in order, as (option text, checked);
     ``hint`` a name the format attaches to the value (content-control tag, form-field name);
     ``bold`` marks a label-ish cell (bold text or shading); ``span`` how many grid columns
-    the cell covers, when the reader knows (a full-width row is a heading or a free-text row).
+    the cell covers, when the reader knows (a full-width row is a heading or a free-text row);
+    ``continued`` marks a cell merged down from the row above (its text repeated), so a label
+    spanning several rows gathers their values into one entry.
     """
 
     text: str
@@ -55,6 +57,7 @@ class Cell:
     hint: str | None = None
     bold: bool = False
     span: int = 1
+    continued: bool = False
 
 
 def table_to_entries(
@@ -110,7 +113,7 @@ def _prepare_row(row: list[Cell], merge_duplicates: bool) -> list[Cell]:
     for cell in cells:
         if merged and cell == merged[-1] and len(cell.text.strip()) > 3 and not cell.options:
             last = merged[-1]
-            merged[-1] = Cell(last.text, last.options, last.hint, last.bold, last.span + 1)
+            merged[-1] = replace(last, span=last.span + 1)
             continue
         merged.append(cell)
     return merged
@@ -123,7 +126,7 @@ def _with_text_options(cell: Cell) -> Cell:
     _, options = options_from_text(cell.text)
     if not options:
         return cell
-    return Cell(cell.text, options, cell.hint, cell.bold, cell.span)
+    return replace(cell, options=options)
 
 
 class _TableReader(SingleCellRules, BlockRules):
@@ -246,7 +249,24 @@ class _TableReader(SingleCellRules, BlockRules):
             self.add(self.question or "", label, index, checked=mark)
             return
         self.question = None
+        if label_cell.continued and self.repeats_label(label, value_cell, index):
+            return
         self.value_cell(value_cell, label, index)
+
+    def repeats_label(self, label: str, value_cell: Cell, index: int) -> bool:
+        """A label merged down over several rows (Address | line 1, | line 2, ...) gives one
+        value: each row's text joins the entry of the row above."""
+        text = value_cell.text.strip()
+        if not self.entries or not text or value_cell.options or index == 0:
+            return False
+        last = self.entries[-1]
+        follows = last.locator == self.at(index - 1) or self.continued_at == index - 1
+        if not follows or last.checked is not None or last.label != clean_label(label):
+            return False
+        joined = f"{last.value}\n{clean_value(text)}" if last.value else clean_value(text)
+        self.entries[-1] = replace(last, value=joined)
+        self.continued_at = index
+        return True
 
     def value_cell(self, cell: Cell, label: str, index: int) -> None:
         """Emit what one value cell holds: options, "Label: value" lines, or its text."""

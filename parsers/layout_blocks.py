@@ -113,7 +113,17 @@ class BlockRules(ReaderShape):
         if self.label_value_rows(data, width):
             return 0
         self.add_grid(header, data, index, body[-1] if body else index)
+        for pos in body:
+            self.grid_row_options(rows[pos], pos)
         return 1 + len(body)
+
+    def grid_row_options(self, row: list[Cell], pos: int) -> None:
+        """Tick options inside a grid row ("☒ Yes ☐ No" under "Done?") answer the row's
+        first cell, so they are entries as well as grid text."""
+        question = row[0].text.strip()
+        for cell in row[1:]:
+            if cell.options and question:
+                self.options_cell(cell, question, pos)
 
     def header_cell(self, cell: Cell) -> bool:
         text = cell.text.strip()
@@ -173,8 +183,11 @@ def _tick_columns(header: list[Cell]) -> list[int]:
 
 
 def _tickable(cell: Cell) -> bool:
+    """A bare tick cell under a Yes/No heading (☒, X, ✓ or empty; not "☒ Yes ☐ No")."""
+    if cell.options:
+        return all(not caption for caption, _ in cell.options)
     text = cell.text.strip()
-    return bool(cell.options) or not text or mark_state(text) is not None
+    return not text or mark_state(text) is not None
 
 
 def _cell_state(cell: Cell) -> bool | None:

@@ -6,6 +6,7 @@ Part of the layout rules of :mod:`parsers.layout`. The same rules read running p
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from parsers.layout_blocks import ReaderShape
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
 
 class SingleCellRules(ReaderShape):
     """Mixin for the table reader: what a row with a single filled cell means."""
+
+    continued_at: int = -1
 
     def read_single(self, rows: list[list[Cell]], index: int, cell: Cell) -> int:
         """A row with one filled cell: heading, label over its value, lines, or options."""
@@ -48,8 +51,26 @@ class SingleCellRules(ReaderShape):
             self.question = clean_label(text)
             return 1
         self.question = None
+        if self.paragraph_mode and self.continues_previous(index, cell):
+            return 1
         self.value_cell(cell, "", index)
         return 1
+
+    def continues_previous(self, index: int, cell: Cell) -> bool:
+        """An unlabelled paragraph right after "Address: 1 Example Road" carries on that value
+        (the next address line, the next paragraph of free text)."""
+        text = cell.text.strip()
+        if not self.entries or index == 0 or cell.hint or label_value_lines(text):
+            return False
+        last = self.entries[-1]
+        after = last.locator == self.at(index - 1) or self.continued_at == index - 1
+        if not after or not last.label or last.checked is not None or not last.value:
+            return False
+        if len(last.value) <= 40 and looks_like_data(last.value):
+            return False
+        self.entries[-1] = replace(last, value=f"{last.value}\n{text}")
+        self.continued_at = index
+        return True
 
     def blank_label(self, row: list[Cell], cell: Cell) -> bool:
         """A short first cell beside empty cells: a printed label whose answer is blank."""

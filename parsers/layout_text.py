@@ -34,7 +34,7 @@ _SECTION = re.compile(
 )
 _COMPLETED_BY = re.compile(r"^\(?\s*(?:to be|for) (?:completed|use)\b", re.IGNORECASE)
 _DATE = re.compile(r"\b\d{1,4}[/.\-]\d{1,2}[/.\-]\d{2,4}\b")
-_LINE_LABEL = re.compile(r"^\s*([^:\n]{1,60}?)\s*:\s*(.*)$")
+_LINE_LABEL = re.compile(r"^\s*([^:\n]{1,120}?)\s*:\s*(.*)$")
 _PLACEHOLDER_HINT = re.compile(
     r"^(?:text|check|checkbox|check box|dropdown|combo|combobox|date|field|"
     r"textbox|bookmark|ole_link)\s*_?\d*$",
@@ -206,7 +206,7 @@ def label_value_lines(
             continue
         match = _LINE_LABEL.match(line)
         label = match.group(1).strip() if match else ""
-        if match and _line_label_ok(label):
+        if match and _line_label_ok(label, match.group(2)):
             pairs.append((clean_label(label), match.group(2).strip()))
         elif pairs:
             last_label, last_value = pairs[-1]
@@ -226,10 +226,13 @@ def _tab_pieces(text: str) -> list[str]:
     return lines
 
 
-def _line_label_ok(label: str) -> bool:
-    if not label or len(label.split()) > 6 or label.lower().startswith(("http", "www")):
+def _line_label_ok(label: str, rest: str) -> bool:
+    """A printed label before a colon: not a time (10:30), a link, a date or a sentence."""
+    if not label or len(label.split()) > 12 or label.lower().startswith(("http", "www")):
         return False
-    return not looks_like_data(label) and not re.search(r"\d$", label)
+    if label[-1:].isdigit() and rest[:1].isdigit():
+        return False
+    return not looks_like_data(label)
 
 
 def is_placeholder_hint(hint: str | None) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from parsers.layout import Cell, section_heading, table_to_entries
+from parsers.layout import Cell, paragraphs_to_entries, section_heading, table_to_entries
 from parsers.layout_text import (
     clean_label,
     default_known_label,
@@ -338,3 +338,80 @@ def test_capitalised_values_do_not_make_a_header():
     )
     assert grids == []
     assert pairs(entries)[:2] == [("SURNAME", "EXAMPLE", None), ("FIRST NAME", "SAM", None)]
+
+
+def paragraphs(*texts, bold=()):
+    cells = [Cell(text, bold=index in bold) for index, text in enumerate(texts)]
+    locators = [f"paragraph {n}" for n in range(1, len(cells) + 1)]
+    return paragraphs_to_entries(
+        cells, locators=locators, section=None, known_label=default_known_label
+    )
+
+
+def test_paragraph_value_continues_on_unlabelled_lines():
+    entries, _ = paragraphs(
+        "Address: 92 Example Avenue", "Fellmarsh", "Exbridge", "Postcode: ZY2 9UR"
+    )
+    assert pairs(entries) == [
+        ("Address", "92 Example Avenue\nFellmarsh\nExbridge", None),
+        ("Postcode", "ZY2 9UR", None),
+    ]
+
+
+def test_paragraph_label_then_several_value_paragraphs():
+    entries, _ = paragraphs(
+        "Information provided by the family:",
+        "A neighbour told us the family moved on 17/10/2026.",
+        "The house is now empty.",
+        "Date the family left: 17/10/2026",
+    )
+    assert pairs(entries) == [
+        (
+            "Information provided by the family",
+            "A neighbour told us the family moved on 17/10/2026.\nThe house is now empty.",
+            None,
+        ),
+        ("Date the family left", "17/10/2026", None),
+    ]
+
+
+def test_data_value_is_not_continued():
+    entries, _ = paragraphs("Date of referral: 30/10/2026", "Please return this form by email.")
+    assert pairs(entries)[1] == ("", "Please return this form by email.", None)
+
+
+def test_long_label_and_label_ending_in_a_number():
+    entries, _ = paragraphs(
+        "Name of person completing Part 1: Declan Example",
+        "Safeguarding concerns the school has had about this child or family: None.",
+    )
+    assert [e.label for e in entries] == [
+        "Name of person completing Part 1",
+        "Safeguarding concerns the school has had about this child or family",
+    ]
+
+
+def test_bold_paragraph_heading_sets_section():
+    entries, section = paragraphs("Pupil details", "Surname: Example", bold=(0,))
+    assert entries[0].section == "Pupil details" and section == "Pupil details"
+
+
+def test_label_merged_down_gathers_values():
+    continued = Cell("Address", continued=True)
+    entries, _, _ = read(
+        [["Address", "91 Example Lane"], [continued, "Oswick"], [continued, "Exbridge"]]
+    )
+    assert pairs(entries) == [("Address", "91 Example Lane\nOswick\nExbridge", None)]
+
+
+def test_repeated_label_without_merge_stays_separate():
+    entries, _, _ = read([["Name", "Jane Example"], ["Name", "John Example"]])
+    assert [e.value for e in entries] == ["Jane Example", "John Example"]
+
+
+def test_grid_row_options_are_entries_too():
+    entries, grids, _ = read(
+        [["Enquiry", "Done?", "Date", "Notes"], ["Home visit made", "☒ Yes ☐ No", "3/9/26", ""]]
+    )
+    assert grids[0].rows == [["Home visit made", "☒ Yes ☐ No", "3/9/26", ""]]
+    assert pairs(entries) == [("Home visit made", "Yes", True), ("Home visit made", "No", False)]
