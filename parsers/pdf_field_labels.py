@@ -11,6 +11,11 @@ reader does not read "Surname:" again as a label with no value.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from pdfminer.pdftypes import resolve1
+from pdfminer.psparser import PSLiteral
+from pdfminer.utils import decode_text
 
 from parsers.entries import Entry
 from parsers.layout import clean_label
@@ -227,3 +232,38 @@ def _question(box: Box, words: list[Token], buttons: list[Box]) -> str:
             tok.consumed = True
         return text
     return ""
+
+
+def typed_annotations(annots: Any, page: PageFrame) -> list[Token]:
+    """Text typed onto the PDF with a viewer's text-box tool (FreeText annotations).
+
+    Read from the raw annotation dictionaries, one line per token at the box's place, so
+    that a damaged annotation is skipped rather than failing the page.
+    """
+    tokens: list[Token] = []
+    for ref in resolve1(annots) or []:
+        annot = resolve1(ref)
+        if not isinstance(annot, dict) or not _is_free_text(annot.get("Subtype")):
+            continue
+        contents, rect = resolve1(annot.get("Contents")), resolve1(annot.get("Rect"))
+        if not isinstance(contents, (bytes, str)) or not isinstance(rect, list) or len(rect) != 4:
+            continue
+        try:
+            corners = tuple(float(resolve1(v)) for v in rect)
+        except (TypeError, ValueError):
+            continue
+        box = page.box((corners[0], corners[1], corners[2], corners[3]))
+        text = decode_text(contents) if isinstance(contents, bytes) else contents
+        if box is None:
+            continue
+        height = min(box[3] - box[1], 14.0)
+        lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+        for offset, line in enumerate(lines):
+            top = box[1] + offset * height
+            tokens.append(Token(line, box[0], box[2], top, top + height, size=height * 0.8))
+    return tokens
+
+
+def _is_free_text(subtype: Any) -> bool:
+    subtype = resolve1(subtype)
+    return isinstance(subtype, PSLiteral) and subtype.name == "FreeText"

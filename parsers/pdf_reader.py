@@ -29,10 +29,11 @@ from parsers.pdf_field_labels import (
     FieldEntry,
     PageFrame,
     field_entries,
+    typed_annotations,
     widgets_in_tables,
 )
 from parsers.pdf_fields import FormFields, read_form_fields
-from parsers.pdf_geometry import Token, tokens_from_words
+from parsers.pdf_geometry import tokens_from_words
 from parsers.pdf_strokes import page_strokes, page_tables
 from parsers.pdf_text import PageText, read_page
 
@@ -118,16 +119,24 @@ def _read(pdf: pdfplumber.PDF, content: bytes, known_label: KnownLabel,
     texts: list[str] = []
     textless: list[int] = []
     section: str | None = None
+    failed: list[tuple[int, BaseException]] = []
     for number, page in enumerate(pages, start=1):
         try:
             page_text, chars, section = _read_one(page, number, fields if use_fields else None,
                                                   section, known_label, form)
+        except Exception as exc:  # noqa: BLE001 - one damaged page need not lose the rest
+            failed.append((number, exc))
+            continue
         finally:
             page.close()
         texts.append(page_text)
         if chars < _MIN_TEXT_CHARS:
             textless.append(number)
-    if len(textless) == len(pages) and not use_fields:
+    if len(failed) == len(pages):
+        raise failed[0][1]
+    for number, exc in failed:
+        form.notes.append(f"page {number} could not be read: {_reason(exc)}")
+    if textless and len(textless) + len(failed) == len(pages) and not use_fields:
         return ExtractedForm(extraction="none", pages=len(pages),
                              notes=[*notes, "no text layer: needs OCR"])
     if textless:
@@ -142,12 +151,12 @@ def _read_one(page: Any, number: int, fields: FormFields | None, section: str | 
     """One page: words once, fields labelled from them, then the printed layer."""
     words = page.extract_words(keep_blank_chars=False, extra_attrs=["fontname", "size"])
     chars = sum(len(word["text"]) for word in words)
-    tokens = tokens_from_words(words) + _typed_annotations(page)
+    frame = PageFrame(float(page.width), float(page.height), int(page.rotation or 0))
+    tokens = tokens_from_words(words) + typed_annotations(page.page_obj.annots, frame)
     strokes = page_strokes(page.lines, page.rects, page.curves)
     tables = page_tables(tokens, strokes)
     found: list[FieldEntry] = []
     if fields is not None:
-        frame = PageFrame(float(page.width), float(page.height), int(page.rotation or 0))
         outside, shown = widgets_in_tables(fields.on_page(number), tables, frame)
         found = field_entries(outside, tokens, number, frame)
         tokens += shown
@@ -187,27 +196,6 @@ def _shown(entry: Entry) -> str:
     if entry.checked is None:
         return entry.value
     return f"{'☒' if entry.checked else '☐'} {entry.value}" if entry.checked else ""
-
-
-def _typed_annotations(page: Any) -> list[Token]:
-    """Text typed onto the PDF with a viewer's text tool (FreeText annotations)."""
-    if not page.page_obj.annots:
-        return []
-    tokens: list[Token] = []
-    for annot in page.annots:
-        data = annot.get("data") or {}
-        subtype = getattr(resolve1(data.get("Subtype")), "name", None)
-        contents = annot.get("contents")
-        if subtype != "FreeText" or not contents:
-            continue
-        top, bottom = float(annot["top"]), float(annot["bottom"])
-        height = min(bottom - top, 14.0)
-        for offset, line in enumerate(str(contents).splitlines()):
-            if line.strip():
-                y = top + offset * height
-                tokens.append(Token(" ".join(line.split()), float(annot["x0"]),
-                                    float(annot["x1"]), y, y + height, size=height * 0.8))
-    return tokens
 
 
 def _check_page_count(catalog: dict[str, Any], max_pages: int) -> None:

@@ -502,22 +502,43 @@ def pdf_stream(head: bytes, data: bytes) -> bytes:
     return head + f" /Length {len(data)} >>\nstream\n".encode() + data + b"\nendstream"
 
 
-def test_deeply_nested_forms_are_unreadable_not_a_crash() -> None:
-    depth = 1500
+def nested_forms_pdf(*, good_page: bool) -> bytes:
+    """Form XObjects nested 1500 deep (pdfminer recurses once per level), optionally after
+    an ordinary first page."""
+    depth, first = 1500, 8
+    kids = "[3 0 R 6 0 R]" if good_page else "[3 0 R]"
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] "
-        b"/Resources << /XObject << /X 5 0 R >> >> /Contents 4 0 R >>",
+        f"<< /Type /Pages /Kids {kids} /Count {2 if good_page else 1} >>".encode(),
+        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] "
+        f"/Resources << /XObject << /X {first} 0 R >> >> /Contents 4 0 R >>".encode(),
         pdf_stream(b"<<", b"/X Do"),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 400 400] "
+        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 7 0 R >>",
+        pdf_stream(b"<<", b"BT /F1 10 Tf 20 300 Td (Surname: Testperson, a readable page) Tj ET"),
     ]
     for level in range(depth):
-        inner = f"<< /XObject << /X {6 + level} 0 R >> >>".encode() if level < depth - 1 else b"<<>>"
+        inner = (f"<< /XObject << /X {first + level + 1} 0 R >> >>".encode()
+                 if level < depth - 1 else b"<<>>")
         objects.append(pdf_stream(
             b"<< /Type /XObject /Subtype /Form /BBox [0 0 200 200] /Resources " + inner, b"/X Do"))
+    return raw_pdf(objects)
+
+
+def test_deeply_nested_forms_are_unreadable_not_a_crash() -> None:
     with pytest.raises(UnreadableDocument) as caught:
-        read_pdf(raw_pdf(objects))
+        read_pdf(nested_forms_pdf(good_page=False))
     assert "loop or nest" in caught.value.reason
+
+
+def test_one_damaged_page_leaves_the_others_readable() -> None:
+    result = read_pdf(nested_forms_pdf(good_page=True), known_label=known_label)
+    assert result.pages == 2
+    assert find(result, "Surname").value == "Testperson, a readable page"
+    assert find(result, "Surname").locator == "page 2, line 1"
+    assert any(note.startswith("page 1 could not be read: the PDF is malformed")
+               for note in result.notes)
 
 
 def test_page_limit() -> None:
