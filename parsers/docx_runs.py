@@ -50,6 +50,7 @@ class ParaRead:
     heading: bool
     hints: tuple[str, ...]
     boxes: tuple[etree._Element, ...]
+    marked: str = ""  # "struck" or "lit" when most of the paragraph's letters are
 
 
 class RunReader:
@@ -74,7 +75,8 @@ class RunReader:
         if not heading and bold and len(text) <= 80 and not text.rstrip().endswith(":"):
             heading = section_heading(text)
         options = x.formatting_choices(acc.parts) if "/" in text else ()
-        return ParaRead(text, options, bold, heading, tuple(acc.hints), tuple(acc.boxes))
+        hints, boxes = tuple(acc.hints), tuple(acc.boxes)
+        return ParaRead(text, options, bold, heading, hints, boxes, _marked(acc.parts))
 
     def _paragraph_props(self, p: etree._Element) -> tuple[StyleInfo | None, bool]:
         """The paragraph's style and whether it carries an outline (heading) level."""
@@ -235,3 +237,18 @@ def int_value(value: str | None, default: int = 0) -> int:
         return int(value or default)
     except ValueError:
         return default
+
+
+def _marked(parts: list[tuple[str, bool, bool, bool]]) -> str:
+    """"struck" / "lit" when most letters of the paragraph are struck through / highlighted."""
+    letters = struck = lit = 0
+    for text, _bold, is_struck, is_lit in parts:
+        count = sum(1 for ch in text if ch.isalnum())
+        letters += count
+        struck += count if is_struck else 0
+        lit += count if is_lit else 0
+    if letters and struck * 2 > letters:
+        return "struck"
+    if letters and lit * 2 > letters:
+        return "lit"
+    return ""

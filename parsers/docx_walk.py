@@ -9,6 +9,7 @@ merged and nested tables.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from lxml import etree
 
@@ -43,6 +44,7 @@ class BodyWalker(RunReader):
         self._fields: list[FieldState] = []
         self._pending: list[Cell] = []
         self._pending_at: list[str] = []
+        self._pending_marks: list[ParaRead] = []
         self._paragraphs = 0
         self._tables = 0
 
@@ -88,6 +90,7 @@ class BodyWalker(RunReader):
                 hint = _first_hint(para.hints)
                 self._pending.append(Cell(text, para.options, hint, para.bold))
                 self._pending_at.append(f"paragraph {self._paragraphs}")
+                self._pending_marks.append(para)
         for box in para.boxes:
             self._blocks(box, depth)
 
@@ -95,13 +98,13 @@ class BodyWalker(RunReader):
         if not self._pending:
             return
         entries, self.section = paragraphs_to_entries(
-            self._pending,
+            _struck_runs(self._pending, self._pending_marks),
             locators=self._pending_at,
             section=self.section,
             known_label=self.known_label,
         )
         self.entries.extend(entries)
-        self._pending, self._pending_at = [], []
+        self._pending, self._pending_at, self._pending_marks = [], [], []
 
     # -- tables ----------------------------------------------------------------------------
 
@@ -185,7 +188,7 @@ class BodyWalker(RunReader):
         paras: list[ParaRead] = []
         self._cell_blocks(tc, paras, nested)
         texts = [p.text.strip() for p in paras if p.text.strip()]
-        options = tuple(option for p in paras for option in p.options)
+        options = tuple(option for p in paras for option in p.options) or line_choices(paras)
         hints = [h for p in paras for h in p.hints]
         hint = hint if hint and not is_placeholder_hint(hint) else _first_hint(hints)
         bold = shaded or (bool(texts) and all(p.bold for p in paras if p.text.strip()))
@@ -250,6 +253,45 @@ def _continued(top: Cell | None, span: int) -> Cell:
     if top is None or len(top.text) > 60 or "\n" in top.text or top.options or top.hint:
         return Cell("", span=span)
     return Cell(top.text, bold=top.bold, span=span, continued=True)
+
+
+def line_choices(paras: list[ParaRead]) -> tuple[tuple[str, bool | None], ...]:
+    """Options listed one per line where some lines are struck through (deleted) or
+    highlighted (chosen): "LEFT THE COUNTRY" / ~~"MOVED AWAY"~~ / ~~"20 DAYS ABSENT"~~."""
+    lines = [p for p in paras if p.text.strip()]
+    if len(lines) < 2 or any(p.options for p in lines):
+        return ()
+    marks = [p.marked for p in lines]
+    for kind, chosen in (("struck", False), ("lit", True)):
+        if kind in marks and any(mark != kind for mark in marks):
+            return tuple(
+                (" ".join(p.text.split()), chosen if p.marked == kind else not chosen)
+                for p in lines
+            )
+    return ()
+
+
+def _struck_runs(cells: list[Cell], paras: list[ParaRead]) -> list[Cell]:
+    """Body paragraphs listed as options, some struck through or highlighted, become
+    option cells (one option each) so the question above them gets checked states."""
+    out = list(cells)
+    start = 0
+    while start < len(cells):
+        end = start
+        while end < len(cells) and _short_choice(cells[end], paras[end]):
+            end += 1
+        group = range(start, end)
+        if end - start >= 2:
+            choices = line_choices([paras[i] for i in group])
+            for i, option in zip(group, choices, strict=False):
+                out[i] = replace(cells[i], options=(option,))
+        start = max(end, start + 1)
+    return out
+
+
+def _short_choice(cell: Cell, para: ParaRead) -> bool:
+    text = cell.text
+    return not cell.options and 0 < len(text) <= 100 and "\n" not in text and ":" not in text
 
 
 def _first_hint(hints: list[str] | tuple[str, ...]) -> str | None:

@@ -142,6 +142,7 @@ class _TableReader(SingleCellRules, BlockRules):
         self.locators: list[str] | None = None
         self.paragraph_mode = False
         self.row_sections: list[str | None] = []
+        self.tick_rows: dict[int, tuple[str, int]] = {}
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -180,6 +181,28 @@ class _TableReader(SingleCellRules, BlockRules):
             consumed = consumed or self.read_row(rows, index)
             self.row_sections.extend([start] + [self.section] * (consumed - 1))
             index += consumed
+        self.untick_blank_options()
+
+    def untick_blank_options(self) -> None:
+        """[option | ✓] rows beside [option | (empty)] rows: the empty ones are unticked
+        options of the same question, not labels with a blank answer."""
+        rows = sorted(self.tick_rows)
+        run: list[int] = []
+        for row in rows + [-2]:
+            if run and row == run[-1] + 1:
+                run.append(row)
+                continue
+            marks = [self.tick_rows[r] for r in run if self.tick_rows[r][0] == "mark"]
+            if marks:
+                question = self.entries[marks[0][1]].label
+                for r in run:
+                    kind, at = self.tick_rows[r]
+                    if kind == "blank":
+                        blank = self.entries[at]
+                        self.entries[at] = replace(
+                            blank, label=question, value=blank.label, checked=False
+                        )
+            run = [row]
 
     def read_row(self, rows: list[list[Cell]], index: int) -> int:
         """Read one ordinary row; returns how many rows it used (2 when the value is below)."""
@@ -247,6 +270,7 @@ class _TableReader(SingleCellRules, BlockRules):
         mark = _lone_mark(value_cell)
         if label and mark is not None:
             self.add(self.question or "", label, index, checked=mark)
+            self.tick_rows[index] = ("mark", len(self.entries) - 1)
             return
         self.question = None
         if label_cell.continued and self.repeats_label(label, value_cell, index):

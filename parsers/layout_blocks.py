@@ -41,12 +41,15 @@ class ReaderShape:
     known_label: Callable[[str], bool]
     entries: list[Entry]
     grids: list[Grid]
+    tick_rows: dict[int, tuple[str, int]]
 
     if TYPE_CHECKING:
 
         def add(self, label: str, value: str, index: int, checked: bool | None = None) -> None: ...
 
         def labelish(self, cell: Cell) -> bool: ...
+
+        def at(self, index: int) -> str: ...
 
         def value_cell(self, cell: Cell, label: str, index: int) -> None: ...
 
@@ -122,7 +125,7 @@ class BlockRules(ReaderShape):
         first cell, so they are entries as well as grid text."""
         question = row[0].text.strip()
         for cell in row[1:]:
-            if cell.options and question:
+            if question and any(caption for caption, _ in cell.options):
                 self.options_cell(cell, question, pos)
 
     def header_cell(self, cell: Cell) -> bool:

@@ -38,14 +38,17 @@ class SingleCellRules(ReaderShape):
             self.value_cell(below, text, index + used - 1)
             return used
         if heading:
-            self.question = None
+            self.question = clean_label(text) if _asks_for_choice(text) else None
             return 1
         if cell.options:
             self.options_cell(cell, "", index)
             return 1
         if len(rows[index]) > 1 and (self.labelish(cell) or self.blank_label(rows[index], cell)):
-            self.question = clean_label(text) if _asks_for_choice(text) else None
+            if _asks_for_choice(text):
+                self.question = clean_label(text)
             self.add(text, "", index)
+            if rows[index][0] is cell:
+                self.tick_rows[index] = ("blank", len(self.entries) - 1)
             return 1
         if self.labelish(cell) and _asks_for_choice(text):
             self.question = clean_label(text)

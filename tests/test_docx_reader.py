@@ -561,3 +561,24 @@ def test_one_big_table_form_in_capitals():
     assert by_label["NAME"].section == "YOUR CONTACT DETAILS"
     assert by_label["Risk Assessment"].section.startswith("SAFEGUARDING RISK APPRAISAL")
     assert by_label["OUTLINE CURRENT CIRCUMSTANCES"].value.startswith("Family said")
+
+
+def test_options_one_per_line_some_struck():
+    doc = Document()
+    table = doc.add_table(rows=1, cols=2)
+    table.cell(0, 0).text = "REASON FOR REFERRAL*"
+    cell = table.cell(0, 1)
+    cell.paragraphs[0].add_run("LEFT THE COUNTRY")
+    cell.add_paragraph().add_run("MOVED AWAY – WHEREABOUTS UNKNOWN").font.strike = True
+    cell.add_paragraph().add_run("20 DAYS CONTINUOUS UNAUTHORISED ABSENCE").font.strike = True
+    doc.add_paragraph("Grounds (delete as appropriate):")
+    doc.add_paragraph().add_run("Left the country").font.strike = True
+    doc.add_paragraph("Moved away, whereabouts unknown")
+    form = read_docx(docx_bytes(doc))
+    assert found(form) == [
+        ("REASON FOR REFERRAL", "LEFT THE COUNTRY", True),
+        ("REASON FOR REFERRAL", "MOVED AWAY – WHEREABOUTS UNKNOWN", False),
+        ("REASON FOR REFERRAL", "20 DAYS CONTINUOUS UNAUTHORISED ABSENCE", False),
+        ("Grounds (delete as appropriate)", "Left the country", False),
+        ("Grounds (delete as appropriate)", "Moved away, whereabouts unknown", True),
+    ]

@@ -415,3 +415,17 @@ def test_grid_row_options_are_entries_too():
     )
     assert grids[0].rows == [["Home visit made", "☒ Yes ☐ No", "3/9/26", ""]]
     assert pairs(entries) == [("Home visit made", "Yes", True), ("Home visit made", "No", False)]
+
+
+def test_empty_rows_beside_ticked_rows_are_unticked_options():
+    entries, _, _ = read(
+        [
+            [Cell("CME criteria (Please indicate)", bold=True)],
+            ["All attempts to contact the family have failed", ""],
+            ["Family known to have moved away", "✓"],
+        ]
+    )
+    assert pairs(entries) == [
+        ("CME criteria (Please indicate)", "All attempts to contact the family have failed", False),
+        ("CME criteria (Please indicate)", "Family known to have moved away", True),
+    ]
