@@ -295,15 +295,15 @@ class _TableReader(SingleCellRules, BlockRules):
     def value_cell(self, cell: Cell, label: str, index: int) -> None:
         """Emit what one value cell holds: options, "Label: value" lines, or its text."""
         text = cell.text.strip()
+        lines = [] if cell.options else label_value_lines(text, self.known_label)
+        if lines and (len(lines) > 1 or not label):
+            for line_label, line_value in lines:
+                self.add(line_label, line_value, index)
+            return
         if not label and cell.hint and not is_placeholder_hint(cell.hint):
             label = cell.hint
         if cell.options:
             self.options_cell(cell, label, index)
-            return
-        lines = label_value_lines(text, self.known_label)
-        if lines and (len(lines) > 1 or not label):
-            for line_label, line_value in lines:
-                self.add(line_label, line_value, index)
             return
         self.add(label, text, index)
 

@@ -35,7 +35,7 @@ class SingleCellRules(ReaderShape):
                 extra = rows[index + used][0].text.strip()
                 below = type(below)(f"{below.text.strip()}\n{extra}", hint=below.hint)
                 used += 1
-            self.value_cell(below, text, index + used - 1)
+            self.value_cell(below, text, index + 1)
             return used
         if heading:
             self.question = clean_label(text) if _asks_for_choice(text) else None
@@ -52,6 +52,9 @@ class SingleCellRules(ReaderShape):
             return 1
         if self.labelish(cell) and _asks_for_choice(text):
             self.question = clean_label(text)
+            nxt = rows[index + 1] if index + 1 < len(rows) else []
+            if text.endswith(":") and not any(c.options for c in nxt):
+                self.add(text, "", index)
             return 1
         self.question = None
         if self.paragraph_mode and self.continues_previous(index, cell):
