@@ -240,7 +240,8 @@ def _insert_sql(dialect: Any, table_name: str, columns: list[str]) -> str:
     else:  # psycopg2: pyformat
         marks = ", ".join("%s" for _ in columns)
     names = ", ".join(quote(c) for c in columns)
-    return f"INSERT INTO {quote(table_name)} ({names}) VALUES ({marks})"
+    conflict = " ON CONFLICT DO NOTHING" if table_name == "blob" else ""  # blobs are shared
+    return f"INSERT INTO {quote(table_name)} ({names}) VALUES ({marks}){conflict}"
 
 
 def _driver_value(sqlite: bool, value: Any) -> Any:

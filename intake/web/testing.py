@@ -33,9 +33,7 @@ def migrated_engine(path: Path) -> Engine:
         template = folder / "template.db"
         engine = make_engine(f"sqlite:///{template}")
         migrate(engine)
-        with engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        engine.dispose()
+        engine.dispose()  # the last connection closing checkpoints the WAL into the file
         _TEMPLATE["db"] = template
     shutil.copyfile(_TEMPLATE["db"], path)
     return make_engine(f"sqlite:///{path}")

@@ -6,7 +6,7 @@ import json
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import func
+from sqlalchemy import func, select
 
 from intake.web.access import Admin, Db
 from intake.web.pages import audit, csv_download, csv_text, page_of, parse_day, render
@@ -27,8 +27,8 @@ def _filters(request: Request) -> dict[str, object]:
 @router.get("/audit", response_class=HTMLResponse)
 def audit_trail(request: Request, db: Db, user: Admin) -> HTMLResponse:
     filters = _filters(request)
-    statement = audit_statement(**filters).with_only_columns(func.count())  # type: ignore[arg-type]
-    total = db.exec(statement).one()
+    matching = audit_statement(**filters).subquery()  # type: ignore[arg-type]
+    total = db.execute(select(func.count()).select_from(matching)).scalar_one()
     page = page_of(request.query_params.get("page"), total)
     rows = audit_rows(db, **filters, limit=page.size, offset=page.offset)  # type: ignore[arg-type]
     return render(request, "audit.html", {
