@@ -11,7 +11,13 @@ from intake.errors import IntakeError
 from intake.web.testing import PASSWORD, migrated_engine
 from models.tables import AuditEvent, utcnow
 from models.users import (
-    UserError, add_user, disable_user, get_user, set_password, user_areas, verify_login,
+    UserError,
+    add_user,
+    disable_user,
+    get_user,
+    set_password,
+    user_areas,
+    verify_login,
 )
 
 

@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from bench.seed import FLAG_KINDS, FORM_BYTES, CaseSpec, add_case, add_message
+from bench.seed import FLAG_KINDS, FORM_BYTES, add_case, add_message
 from intake.web.testing import add_users, form_token, make_app, migrated_engine, sign_in
 from models.reports import audit_rows
 from models.tables import AuditEvent, Case, Flag
