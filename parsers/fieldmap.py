@@ -20,7 +20,8 @@ FIELDS_FILE = Path(__file__).with_name("fields.toml")
 
 _INSTRUCTION = re.compile(
     r"\((?=[^)]*\b(?:please|tick|delete|if known|if applicable|if different|dd|mm|yyyy|yy|"
-    r"optional|mandatory|required|appropriate|see|circle|select|indicate|specify|attach|"
+    r"optional|mandatory|required|appropriate|see|circle|select|indicate|specify|attach|must|"
+    r"copies|copy|eg|e\.g|for example|including|include|incl|"
     r"as applicable|use|enter|state|give|where)\b)[^)]*\)"
 )
 _NUMBERING = re.compile(r"^\s*(?:(?:q|question|section)\s*)?(?:\d+(?:\.\d+)*[a-z]?|[a-z]|[ivx]+)[.)]\s+")
@@ -34,9 +35,13 @@ _CONTEXT_TOKENS = {
     "sibling": "siblings", "siblings": "siblings", "brother": "siblings", "sister": "siblings",
     "parent": "parents", "parents": "parents", "mother": "parents", "father": "parents",
     "carer": "parents", "carers": "parents", "mothers": "parents", "fathers": "parents",
-    "dsl": "part2", "dcpo": "part2", "aio": "part3", "referrer": "school", "school": "school",
-    "new": "family_info", "previous": "other", "mash": "part2", "emergency": "enquiries",
+    "dsl": "part2", "dcpo": "part2", "aio": "part3", "referrer": "school", "mash": "part2",
 }
+# Words that carry no meaning for matching a question to a field's label.
+_STOPWORDS = frozenset(
+    "the a an of to this that is are was were be been has have had any or and for in on with "
+    "by at does do did if it its their there please".split()
+)
 
 
 def norm_label(text: str) -> str:
@@ -141,23 +146,37 @@ class FieldMap:
         ))
 
     def _by_containment(self, key: str, context: str | None) -> LabelMatch | None:
-        tokens = key.split()
+        """The field whose longest label's words all stand in the printed label.
+
+        "Has the pupil been removed from the school roll?" holds every word of "removed
+        from school roll"; a contiguous match is surer than scattered words.
+        """
+        tokens = [t for t in key.split() if t not in _STOPWORDS]
         token_set = frozenset(tokens)
-        if len(tokens) > 16:
+        if len(tokens) > 20 or not tokens:
             return None
+        best: tuple[int, int, float, FieldSpec] | None = None
         for label, label_tokens in self._specific_tokens:
-            if len(label_tokens) < 2 and len(tokens) > 3:
+            content = label_tokens - _STOPWORDS
+            if not content or not content <= token_set:
                 continue
-            if not label_tokens <= token_set or label not in key:
+            if len(content) < 2 and len(tokens) > 3:
                 continue
-            extra = token_set - label_tokens
-            specs = self._specific[label]
-            spec = _pick(specs, context)
+            spec = _pick(self._specific[label], context)
+            extra = token_set - content
             if _conflicting_context(extra, spec):
                 continue
-            confidence = 0.9 if len(extra) <= 3 else 0.8
-            return LabelMatch(spec, confidence, "contains")
-        return None
+            contiguous = label in key
+            if contiguous:
+                confidence = 0.9 if len(extra) <= 3 else 0.85
+            else:
+                confidence = 0.85 if len(content) * 2 >= len(token_set) else 0.8
+            candidate = (len(content), int(contiguous), confidence, spec)
+            if best is None or candidate[:2] > best[:2]:
+                best = candidate
+        if best is None:
+            return None
+        return LabelMatch(best[3], best[2], "contains")
 
     def _by_spelling(self, key: str, context: str | None) -> LabelMatch | None:
         if len(key) < 5:
@@ -200,6 +219,15 @@ class FieldMap:
             value = next(v for v, words in spec.options.items() if close[0] in words)
             return value, 0.75
         return None
+
+    @lru_cache(maxsize=4096)  # noqa: B019
+    def option_anywhere(self, text: str) -> tuple[str, str] | None:
+        """A lone tick option ("Maintained", "No SEN") that names one choice field's option."""
+        key = norm_label(text)
+        found = {(spec.path, value) for spec in self.fields
+                 if spec.kind not in ("grounds",) and spec.options
+                 for value, words in spec.options.items() if key in words and len(key) > 2}
+        return found.pop() if len(found) == 1 else None
 
     def options_in_text(self, path: str, text: str) -> list[str]:
         """Every option of a choice field that a piece of prose mentions, in field order."""

@@ -10,7 +10,7 @@ to ``unmapped``; every value that fails validation or was a guess becomes a Find
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from parsers import normalise as nz
@@ -62,6 +62,7 @@ class FormMapper:
         self.options: list[_Option] = []
         self.parent_index = -1
         self.parent_slots: dict[str, int] = {}
+        self.self_block = False  # a "your contact details" block: its person completed Part 1
 
     # ------------------------------------------------------------------ setting values
     def set(self, path: str, value: Any, confidence: float, entry: Entry) -> None:
@@ -126,6 +127,9 @@ class FormMapper:
     # ------------------------------------------------------------------ entries
     def entry(self, entry: Entry) -> None:
         context = self.fmap.context_of(entry.section)
+        if context == "self":
+            self.self_block = True
+        entry = _without_echoed_label(entry)
         if entry.checked is not None:
             self.option(entry, context)
             return
@@ -234,6 +238,10 @@ class FormMapper:
             self.options.append(_Option("referral.grounds", ground[0], entry.checked, group, entry,
                                         ground[1]))
             return
+        choice = self.fmap.option_anywhere(entry.value)
+        if choice is not None:
+            self.options.append(_Option(choice[0], choice[1], entry.checked, group, entry, 0.9))
+            return
         from parsers.risk import indicators_in_option
 
         indicators = indicators_in_option(entry.value)
@@ -250,6 +258,9 @@ class FormMapper:
                         confidence: float) -> bool:
         if spec.kind in CHOICE_KINDS:
             choice = self.fmap.match_option(spec.path, entry.value)
+            if choice is None and spec.kind != "grounds":
+                value = read_value(spec.kind, entry.value).values.get("")
+                choice = (value[0], value[1]) if value and value[0] != "unknown" else None
             if choice is None:
                 return False
             self.options.append(_Option(spec.path, choice[0], entry.checked, group, entry,
@@ -315,7 +326,30 @@ class FormMapper:
         record = self.out.record
         record["parents"] = [p for p in record["parents"] if any(v for v in p.values())]
         record["siblings"] = [s for s in record["siblings"] if any(v for v in s.values())]
+        if self.self_block:
+            self.contact_completed_part1()
         return self.out
+
+    def contact_completed_part1(self) -> None:
+        """A "your contact details" block names the person who completed Part 1."""
+        record, provenance = self.out.record, self.out.provenance
+        for sub in ("name", "role"):
+            source = f"school.contact.{sub}"
+            target = f"part1_completed_by.{sub}"
+            if record["school"]["contact"][sub] and not record["part1_completed_by"][sub]:
+                record["part1_completed_by"][sub] = record["school"]["contact"][sub]
+                provenance[target] = dict(provenance[source])
+
+
+def _without_echoed_label(entry: Entry) -> Entry:
+    """"Surname: Smith" given as the value of the label "Surname" is just "Smith"."""
+    label = entry.label.strip().rstrip(":").strip()
+    value = entry.value.lstrip()
+    if label and value[: len(label)].lower() == label.lower():
+        rest = value[len(label):].lstrip()
+        if rest.startswith((":", "-", "–")):
+            return replace(entry, value=rest[1:].strip())
+    return entry
 
 
 def _answer_path(spec: FieldSpec) -> str:
