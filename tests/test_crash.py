@@ -1,0 +1,149 @@
+"""Exactly once under SIGKILL: 300 messages, the daemon killed at 20 seeded random moments.
+
+Each round starts real daemon processes (``python -m intake.mailbox.daemon``), waits until
+they are connected and working, lets them run for a random moment and kills them with
+SIGKILL — so kills land before, inside and after the store's commit and around the IMAP
+MOVE. A final ``--once`` run drains what is left. Every message must then be exactly once
+in the database and exactly once in the processed folder: none lost, none duplicated.
+The PostgreSQL variant runs two daemons at once on the same mailbox and database.
+"""
+# ruff: noqa: F811  (pytest fixtures imported from tests.services are parameters here)
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from models.db import make_engine, session_scope
+from models.tables import Message
+from tests.services.dovecot import DovecotServer, dovecot, referral_docx, referral_email  # noqa: F401
+from tests.services.postgres import pg_cluster, pg_database_url  # noqa: F401
+
+pytestmark = [pytest.mark.slow, pytest.mark.dovecot]
+REPO = Path(__file__).resolve().parents[1]
+MESSAGES = 300
+KILLS = 20
+SEED = 20260401
+
+
+def write_config(tmp_path: Path, server: DovecotServer, user: str, database_url: str) -> Path:
+    (tmp_path / "pw").write_text(server.password)
+    config = tmp_path / "cme.toml"
+    config.write_text(
+        f'[database]\nurl = "{database_url}"\n\n'
+        f'[[mailbox]]\nkey = "cme"\nhost = "127.0.0.1"\nport = {server.port}\ntls = "none"\n'
+        f'username = "{user}"\npassword_file = "{tmp_path / "pw"}"\npoll_interval = 1.0\n\n'
+        '[daemon]\nbackoff_initial = 0.1\nbackoff_cap = 0.5\nidle_check_seconds = 0.5\n')
+    return config
+
+
+class Daemon:
+    """One daemon process whose log tells when it has connected."""
+
+    def __init__(self, config: Path, log: Path, *, once: bool = False) -> None:
+        self.log = log
+        self.handle = open(log, "ab")  # noqa: SIM115 - closed in stop()
+        self.start_size = log.stat().st_size
+        command = [sys.executable, "-m", "intake.mailbox.daemon", "--config", str(config)]
+        self.process = subprocess.Popen(command + (["--once"] if once else []), cwd=REPO,
+                                        env=dict(os.environ, PYTHONPATH=str(REPO)),
+                                        stdin=subprocess.DEVNULL, stdout=self.handle,
+                                        stderr=self.handle)
+
+    def connected(self) -> bool:
+        with open(self.log, "rb") as handle:
+            handle.seek(self.start_size)
+            return b"connected (imap)" in handle.read()
+
+    def wait_connected(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not self.connected() and self.process.poll() is None:
+            assert time.monotonic() < deadline, "daemon never connected"
+            time.sleep(0.02)
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+        self.handle.close()
+
+
+def load_mailbox(server: DovecotServer, user: str) -> set[str]:
+    form = referral_docx()
+    raws = [referral_email(n, docx=(n % 25 == 0), docx_bytes=form) for n in range(MESSAGES)]
+    server.append_many(user, raws)
+    return {line.split(b":", 1)[1].strip().decode() for raw in raws
+            for line in raw.split(b"\n") if line.lower().startswith(b"message-id:")}
+
+
+def processed_ids(server: DovecotServer, user: str) -> list[str]:
+    with server.client(user) as client:
+        client.select_folder("Processed", readonly=True)
+        uids = client.search("ALL")
+        data = client.fetch(uids, [b"BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"]) if uids else {}
+    return [item[b"BODY[HEADER.FIELDS (MESSAGE-ID)]"].split(b":", 1)[1].strip().decode()
+            for item in data.values()]
+
+
+def crash_rounds(config: Path, tmp_path: Path, *, daemons: int) -> None:
+    rng = random.Random(SEED + daemons)
+    log = tmp_path / "daemon.log"
+    log.touch()
+    running = [Daemon(config, log) for _ in range(daemons)]
+    for _round in range(KILLS):
+        victim = rng.randrange(daemons)
+        running[victim].wait_connected()
+        time.sleep(rng.uniform(0.05, 1.5))
+        running[victim].kill()
+        running[victim] = Daemon(config, log)
+    for daemon in running:
+        daemon.kill()
+    final = Daemon(config, log, once=True)
+    assert final.process.wait(timeout=120) == 0, log.read_text()[-3000:]
+    final.handle.close()
+
+
+def assert_exactly_once(server: DovecotServer, user: str, database_url: str,
+                        sent: set[str]) -> None:
+    engine = make_engine(database_url)
+    with session_scope(engine, readonly=True) as session:
+        total = session.scalar(select(func.count()).select_from(Message))
+        ids = list(session.scalars(select(Message.message_id)))
+        unmoved = session.scalar(select(func.count()).select_from(Message).where(
+            Message.moved.is_(False)))  # type: ignore[attr-defined]
+        failed = session.scalar(select(func.count()).select_from(Message).where(
+            Message.status == "failed"))
+    engine.dispose()
+    assert total == MESSAGES and set(ids) == sent, "every message stored exactly once"
+    assert unmoved == 0 and failed == 0
+    in_processed = processed_ids(server, user)
+    assert len(in_processed) == MESSAGES, "every message moved exactly once"
+    assert set(in_processed) == sent
+    assert server.count(user) == 0 and server.count(user, "Failed") == 0
+
+
+def test_sigkill_at_random_moments_loses_and_duplicates_nothing(dovecot: DovecotServer,
+                                                                tmp_path: Path) -> None:
+    user, _ = dovecot.new_user("crash")
+    sent = load_mailbox(dovecot, user)
+    url = f"sqlite:///{tmp_path / 'cases.db'}"
+    crash_rounds(write_config(tmp_path, dovecot, user, url), tmp_path, daemons=1)
+    assert_exactly_once(dovecot, user, url, sent)
+
+
+@pytest.mark.postgres
+def test_two_daemons_on_postgresql_killed_at_random_moments(dovecot: DovecotServer,
+                                                           pg_database_url: str,
+                                                           tmp_path: Path) -> None:
+    user, _ = dovecot.new_user("crashpg")
+    sent = load_mailbox(dovecot, user)
+    crash_rounds(write_config(tmp_path, dovecot, user, pg_database_url), tmp_path, daemons=2)
+    assert_exactly_once(dovecot, user, pg_database_url, sent)
