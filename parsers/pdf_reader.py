@@ -55,8 +55,11 @@ def read_pdf(
     """
     _check_bytes(content)
     try:
-        with _open(content) as pdf:
-            return _read(pdf, content, known_label or default_known_label, max_pages)
+        # Not ``with pdf:``: PDF.close() builds every page object it has not built yet,
+        # which on a refused (over-long, damaged) file repeats the cost or raises anew.
+        # Each page read is closed in _read and the bytes are in memory.
+        pdf = _open(content)
+        return _read(pdf, content, known_label or default_known_label, max_pages)
     except IntakeError:
         raise
     except Exception as exc:  # noqa: BLE001 - pdfminer/pypdf raise many unrelated types
