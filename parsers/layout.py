@@ -183,6 +183,9 @@ class _TableReader(SingleCellRules, BlockRules):
             index += consumed
         self.untick_blank_options()
 
+    def label_at(self, row: int) -> str:
+        return self.entries[self.tick_rows[row][1]].label
+
     def untick_blank_options(self) -> None:
         """[option | ✓] rows beside [option | (empty)] rows: the empty ones are unticked
         options of the same question, not labels with a blank answer."""
@@ -192,12 +195,15 @@ class _TableReader(SingleCellRules, BlockRules):
             if run and row == run[-1] + 1:
                 run.append(row)
                 continue
-            marks = [self.tick_rows[r] for r in run if self.tick_rows[r][0] == "mark"]
+            marks = [r for r in run if self.tick_rows[r][0] == "mark"]
             if marks:
-                question = self.entries[marks[0][1]].label
+                question = self.entries[self.tick_rows[marks[0]][1]].label
+                last = max(
+                    [r for r in run if r <= marks[-1] or not self.known_label(self.label_at(r))]
+                )
                 for r in run:
                     kind, at = self.tick_rows[r]
-                    if kind == "blank":
+                    if kind == "blank" and r <= last:
                         blank = self.entries[at]
                         self.entries[at] = replace(
                             blank, label=question, value=blank.label, checked=False

@@ -10,7 +10,13 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from parsers.layout_blocks import ReaderShape
-from parsers.layout_text import clean_label, label_value_lines, looks_like_data, section_heading
+from parsers.layout_text import (
+    clean_label,
+    label_value_lines,
+    looks_like_data,
+    mark_state,
+    section_heading,
+)
 
 if TYPE_CHECKING:
     from parsers.layout import Cell
@@ -26,6 +32,9 @@ class SingleCellRules(ReaderShape):
         text = cell.text.strip()
         below = self.value_below(rows, index)
         heading = not cell.options and self.heading_cell(rows[index], cell, below)
+        if heading and _options_follow(rows, index) and not section_heading(text, strict=True):
+            self.question = clean_label(text)
+            return 1
         if heading:
             self.section = text
         if below is not None and not cell.options and (heading or self.label_over(cell, below)):
@@ -38,7 +47,7 @@ class SingleCellRules(ReaderShape):
             self.value_cell(below, text, index + 1)
             return used
         if heading:
-            self.question = clean_label(text) if _asks_for_choice(text) else None
+            self.question = clean_label(text)
             return 1
         if cell.options:
             self.options_cell(cell, "", index)
@@ -84,7 +93,7 @@ class SingleCellRules(ReaderShape):
         return (
             row[0] is cell
             and not cell.hint
-            and len(text) <= 60
+            and len(text) <= 150
             and "\n" not in text
             and not looks_like_data(text)
         )
@@ -132,6 +141,8 @@ class SingleCellRules(ReaderShape):
             return None
         if self.paragraph_mode and (label_value_lines(text) or cell.bold):
             return None
+        if len(nxt) > 1 and nxt[0] is cell and cell.span == 1 and not cell.continued:
+            return None
         if len(nxt) == 1 or cell.span > 1 or len(text) > 60 or "\n" in text:
             return cell
         return cell if text.endswith((".", "!")) else None
@@ -142,3 +153,17 @@ def _asks_for_choice(text: str) -> bool:
     return text.endswith(("?", ":")) or any(
         phrase in lowered for phrase in ("tick", "indicate", "delete as appropriate", "select")
     )
+
+
+def _options_follow(rows: list[list[Cell]], index: int) -> bool:
+    """Whether the rows under a one-cell row are [option | ✓/☐/X/empty] rows, so that row
+    is the question they answer rather than a section heading."""
+    for row in rows[index + 1 : index + 8]:
+        filled = [cell for cell in row if cell.text.strip() or cell.options]
+        if len(row) < 2 or not filled or len(filled) > 2 or row[0] is not filled[0]:
+            return False
+        if len(filled) == 2:
+            box = filled[1]
+            lone = len(box.options) == 1 and not box.options[0][0]
+            return lone or mark_state(box.text, words=False) is not None
+    return False

@@ -16,7 +16,7 @@ _MARK_CHARS = frozenset("[" + TICKED_GLYPHS + EMPTY_GLYPHS)
 _MARK = re.compile(r"\[\s*[xX✓✔]?\s*\]|[" + TICKED_GLYPHS + EMPTY_GLYPHS + "]")
 _SINGLE_CHOICES = frozenset(
     "yes|y|done|tick|ticked|✓|✔|completed|complete|tick if done|tick if applicable|"
-    "please tick|tick as appropriate|true|x".split("|")
+    "please tick|tick as appropriate|true".split("|")
 )
 _OTHER_CHOICES = frozenset(
     "no|n|not done|n/a|na|not applicable|unknown|not known|don't know|false|partly".split("|")
@@ -93,6 +93,9 @@ def options_from_text(text: str) -> tuple[str, tuple[tuple[str, bool | None], ..
     marks = list(_MARK.finditer(text))
     if not marks:
         return "", ()
+    per_line = _options_per_line(text)
+    if per_line is not None:
+        return per_line
     states = [mark_state(match.group()) for match in marks]
     bounds = [0] + [pos for m in marks for pos in (m.start(), m.end())] + [len(text)]
     pieces = [text[bounds[i] : bounds[i + 1]] for i in range(0, len(bounds), 2)]
@@ -104,7 +107,40 @@ def options_from_text(text: str) -> tuple[str, tuple[tuple[str, bool | None], ..
         return first, tuple(zip(captions, states, strict=True))
     leading, first_option = _split_question(first)
     captions = [first_option] + pieces[1:-1]
-    return leading, tuple(zip(captions, states, strict=True))
+    options = tuple(zip(captions, states, strict=True))
+    words = leading.split()
+    if words and all(choice_word(word) for word in words):
+        return "", tuple((word, False) for word in words) + options
+    return leading, options
+
+
+def _options_per_line(text: str) -> tuple[str, tuple[tuple[str, bool | None], ...]] | None:
+    """One option per line, the mark at the line's start or end, or only on the ticked line:
+    "Authorised" / "Unauthorised ✔". A first unmarked line ending in ":" or "?" is the
+    question. None when the lines are not laid out like that."""
+    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    if len(lines) < 2:
+        return None
+    leading = ""
+    if not _MARK.search(lines[0]) and lines[0].endswith((":", "?")):
+        leading, lines = lines[0], lines[1:]
+    parsed: list[tuple[str, bool | None]] = []
+    for line in lines:
+        found = list(_MARK.finditer(line))
+        if len(found) > 1:
+            return None
+        if not found:
+            parsed.append((line.strip(" |/,;"), None))
+            continue
+        mark = found[0]
+        if mark.start() > 0 and mark.end() < len(line):
+            return None
+        caption = (line[: mark.start()] + line[mark.end() :]).strip(" |/,;")
+        parsed.append((caption, mark_state(mark.group())))
+    if len(parsed) < 2 or not all(caption for caption, _ in parsed):
+        return None
+    ticked = any(state for _, state in parsed)
+    return leading, tuple((c, bool(s) if ticked or s is not None else None) for c, s in parsed)
 
 
 def _first_line(text: str, marks: list[re.Match[str]], index: int) -> str:

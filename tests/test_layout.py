@@ -429,3 +429,42 @@ def test_empty_rows_beside_ticked_rows_are_unticked_options():
         ("CME criteria (Please indicate)", "All attempts to contact the family have failed", False),
         ("CME criteria (Please indicate)", "Family known to have moved away", True),
     ]
+
+
+def test_option_per_line_with_mark_only_on_the_ticked_one():
+    entries, _, _ = read(
+        [["Type of absence", "Authorised\nUnauthorised ✔"], ["Looked after", "Yes No ✔"]]
+    )
+    assert pairs(entries) == [
+        ("Type of absence", "Authorised", False),
+        ("Type of absence", "Unauthorised", True),
+        ("Looked after", "Yes", False),
+        ("Looked after", "No", True),
+    ]
+
+
+def test_question_row_over_tick_rows_is_not_a_section():
+    entries, _, section = read(
+        [
+            [Cell("Type of school", bold=True)],
+            ["Maintained", "✓"],
+            ["Academy / free school", ""],
+            ["Independent", ""],
+            ["DfE number", "383/1234"],
+            [Cell("Type of absence", bold=True)],
+            ["Authorised", ""],
+            ["Unauthorised", "X"],
+            ["Date authorised absence ended", ""],
+        ],
+        section="School details",
+    )
+    assert pairs(entries) == [
+        ("Type of school", "Maintained", True),
+        ("Type of school", "Academy / free school", False),
+        ("Type of school", "Independent", False),
+        ("DfE number", "383/1234", None),
+        ("Type of absence", "Authorised", False),
+        ("Type of absence", "Unauthorised", True),
+        ("Date authorised absence ended", "", None),
+    ]
+    assert section == "School details"
