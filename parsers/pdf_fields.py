@@ -65,9 +65,9 @@ def read_form_fields(content: bytes) -> FormFields:
     reader = PdfReader(io.BytesIO(content), strict=False)
     if reader.is_encrypted:
         reader.decrypt("")
-    root = reader.trailer["/Root"].get_object()
-    form = _resolve(root.get("/AcroForm"))
+    root = _resolve(reader.trailer.get("/Root"))
     found = FormFields()
+    form = _resolve(root.get("/AcroForm")) if isinstance(root, DictionaryObject) else None
     if not isinstance(form, DictionaryObject):
         return found
     found.xfa = "/XFA" in form

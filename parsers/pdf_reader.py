@@ -119,14 +119,33 @@ def _read(pdf: pdfplumber.PDF, content: bytes, known_label: KnownLabel,
     use_fields = fields.any_filled
     form = ExtractedForm(extraction="pdf_form_fields" if use_fields else "pdf_text",
                          pages=len(pages), notes=notes)
+    texts, textless, failed = _read_pages(pages, fields if use_fields else None, known_label,
+                                          form)
+    if textless and len(textless) + failed == len(pages) and not use_fields:
+        return ExtractedForm(extraction="none", pages=len(pages),
+                             notes=[*notes, "no text layer: needs OCR"])
+    if textless:
+        listed = ", ".join(str(n) for n in textless)
+        form.notes.append(f"no text layer on page(s) {listed}: needs OCR")
+    form.text = "\n\n".join(text for text in texts if text)
+    return form
+
+
+def _read_pages(pages: list[Any], fields: FormFields | None, known_label: KnownLabel,
+                form: ExtractedForm) -> tuple[list[str], list[int], int]:
+    """Read every page, closing each at once; returns texts, pages without text, failures.
+
+    A page that cannot be parsed is noted and the others are still read; when none can be,
+    the first page's error is raised.
+    """
     texts: list[str] = []
     textless: list[int] = []
-    section: str | None = None
     failed: list[tuple[int, BaseException]] = []
+    section: str | None = None
     for number, page in enumerate(pages, start=1):
         try:
-            page_text, chars, section = _read_one(page, number, fields if use_fields else None,
-                                                  section, known_label, form)
+            page_text, chars, section = _read_one(page, number, fields, section, known_label,
+                                                  form)
         except Exception as exc:  # noqa: BLE001 - one damaged page need not lose the rest
             failed.append((number, exc))
             continue
@@ -135,18 +154,11 @@ def _read(pdf: pdfplumber.PDF, content: bytes, known_label: KnownLabel,
         texts.append(page_text)
         if chars < _MIN_TEXT_CHARS:
             textless.append(number)
-    if len(failed) == len(pages):
+    if failed and len(failed) == len(pages):
         raise failed[0][1]
-    for number, exc in failed:
-        form.notes.append(f"page {number} could not be read: {_reason(exc)}")
-    if textless and len(textless) + len(failed) == len(pages) and not use_fields:
-        return ExtractedForm(extraction="none", pages=len(pages),
-                             notes=[*notes, "no text layer: needs OCR"])
-    if textless:
-        listed = ", ".join(str(n) for n in textless)
-        form.notes.append(f"no text layer on page(s) {listed}: needs OCR")
-    form.text = "\n\n".join(text for text in texts if text)
-    return form
+    for number, error in failed:
+        form.notes.append(f"page {number} could not be read: {_reason(error)}")
+    return texts, textless, len(failed)
 
 
 def _read_one(page: Any, number: int, fields: FormFields | None, section: str | None,

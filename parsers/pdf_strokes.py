@@ -192,7 +192,8 @@ def _mark_struck(tokens: list[Token], horizontal: list[tuple[float, float, float
     return strikes
 
 
-def _mark_highlighted(tokens: list[Token], shaded_rects: list[tuple[float, ...]]) -> None:
+def _mark_highlighted(tokens: list[Token],
+                      shaded_rects: list[tuple[float, float, float, float]]) -> None:
     """A coloured patch hugging a word (Word's highlighter) marks it as the chosen option."""
     patches = [r for r in shaded_rects if r[3] - r[1] <= 24]
     for x0, top, x1, bottom in patches:

@@ -61,9 +61,9 @@ def read_page(
 
     ``tables`` are the page's ruled tables from :func:`parsers.pdf_strokes.page_tables`
     when the caller has found them already (to put form fields that sit in table cells into
-    those cells). With the page's vertical ``bounds`` (top, bottom), lines in the top and bottom margins (running
-    headers and footers such as "OFFICIAL - SENSITIVE", "Page 1 of 3") go to the text only,
-    so that a footer never becomes the section heading of the next page.
+    those cells). With the page's vertical ``bounds`` (top, bottom), lines in the top and
+    bottom margins (running headers and footers such as "OFFICIAL - SENSITIVE", "Page 1 of
+    3") go to the text only, so that a footer never becomes the next page's section.
     """
     tables = page_tables(tokens, strokes) if tables is None else tables
     tokens = box_tokens(strokes, tokens)
