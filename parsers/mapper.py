@@ -63,6 +63,9 @@ class FormMapper:
         self.parent_index = -1
         self.parent_slots: dict[str, int] = {}
         self.self_block = False  # a "your contact details" block: its person completed Part 1
+        self.reader_section: str | None = None
+        self.heading: str | None = None
+        self.unanswered: set[tuple[str, str]] = set()
 
     # ------------------------------------------------------------------ setting values
     def set(self, path: str, value: Any, confidence: float, entry: Entry) -> None:
@@ -125,8 +128,26 @@ class FormMapper:
         return f"parents.{index}.{sub}"
 
     # ------------------------------------------------------------------ entries
+    def heading_from(self, entry: Entry) -> bool:
+        """A label printed with no value that names a part of the form is a heading.
+
+        Readers cannot always tell a heading from an empty field (a PDF line "Pupil
+        details"); the field map can, so the mapper keeps its own latest heading.
+        """
+        if entry.section != self.reader_section:
+            self.reader_section, self.heading = entry.section, None
+        if entry.checked is not None or entry.value.strip() or not entry.label.strip():
+            return False
+        context = self.fmap.context_of(entry.label)
+        if context is None:
+            return False
+        self.heading = entry.label
+        return True
+
     def entry(self, entry: Entry) -> None:
-        context = self.fmap.context_of(entry.section)
+        if self.heading_from(entry):
+            return
+        context = self.fmap.context_of(self.heading or entry.section)
         if context == "self":
             self.self_block = True
         entry = _without_echoed_label(entry)
@@ -136,6 +157,10 @@ class FormMapper:
         if not entry.label.strip():
             return
         match = self.fmap.match(entry.label, context)
+        if (entry.label, entry.locator) in self.unanswered:
+            if match is not None:
+                self.out.labels_seen.add(match.spec.path)
+            return
         if match is None:
             self.keep_unmapped(entry.label, entry.value)
             return
@@ -352,6 +377,19 @@ def _without_echoed_label(entry: Entry) -> Entry:
     return entry
 
 
+def _unanswered_choices(entries: list[Entry]) -> set[tuple[str, str]]:
+    """Labels printed with all their options and none chosen ("YES / NO" left as it is)."""
+    seen: dict[tuple[str, str], list[str]] = {}
+    for entry in entries:
+        if entry.checked is None and entry.label.strip():
+            seen.setdefault((entry.label, entry.locator), []).append(entry.value)
+    return {
+        key for key, values in seen.items()
+        if len(values) > 1 and all(nz.boolean(v).value is not None for v in values)
+        and len({nz.boolean(v).value for v in values}) > 1
+    }
+
+
 def _answer_path(spec: FieldSpec) -> str:
     return f"{spec.path}.done" if spec.kind == "enquiry" else spec.path
 
@@ -364,6 +402,7 @@ def map_form(form: ExtractedForm, *, document: int = 0, low_confidence_below: fl
              fmap: FieldMap | None = None) -> MappedForm:
     """Map one document's entries and grids onto a fresh record."""
     mapper = FormMapper(document, fmap or field_map(), low_confidence_below)
+    mapper.unanswered = _unanswered_choices(form.entries)
     for entry in form.entries:
         mapper.entry(entry)
     grids = GridReader(mapper)

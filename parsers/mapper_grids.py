@@ -107,8 +107,11 @@ class GridReader:
             self.fill_enquiry(match.spec.path, done, when, outcome, entry, match.confidence)
             return
         if action:
-            self.mapper.out.record["enquiries"]["other"].append(
-                {"action": action, "date": when, "outcome": outcome})
+            other = self.mapper.out.record["enquiries"]["other"]
+            other.append({"action": action, "date": when, "outcome": outcome})
+            self.mapper.out.provenance[f"enquiries.other.{len(other) - 1}"] = {
+                "document": self.mapper.document, "locator": entry.locator,
+                "label": grid_label(entry), "confidence": 1.0}
 
     def home_visit(self, cells: dict[str, str | None], entry: Entry) -> None:
         parts = [cells.get("address") and f"address visited: {cells['address']}",
@@ -149,6 +152,10 @@ class GridReader:
         for sub, value in values.items():
             if value:
                 self.mapper.set(f"{base}.{sub}", value, 1.0, entry)
+
+
+def grid_label(entry: Entry) -> str | None:
+    return entry.label or None
 
 
 def _date(text: str | None) -> str | None:

@@ -19,7 +19,8 @@ DATE_IN_TEXT = re.compile(
     r"|\b[A-Za-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{2,4}\b"
 )
 _LEADING_ANSWER = re.compile(
-    r"^\s*(n/a|not applicable|not done|not completed|na|yes|y|no|n|done|completed)(?![\w/])[\s,.:;\-–]*",
+    r"^\s*(n/a|not applicable|not done|not completed|na|yes|y|no|n|done|completed)"
+    r"(?:\s*$|\s*[,.:;\-–(/]\s*)",
     re.IGNORECASE,
 )
 _NOT_DONE = {"no", "n", "not done", "not completed"}
@@ -65,7 +66,9 @@ def _multiline(raw: str, reading: Reading) -> None:
 
 
 def _signature(raw: str, reading: Reading) -> None:
-    reading.values[""] = (nz.clean_text(raw) is not None, 1.0)
+    """A signature or typed name counts as signed; a blank line says nothing (null)."""
+    if nz.clean_text(raw) is not None:
+        reading.values[""] = (True, 1.0)
 
 
 def _fullname(raw: str, reading: Reading) -> None:
