@@ -264,7 +264,7 @@ def _tab_pieces(text: str) -> list[str]:
 
 def _line_label_ok(label: str, rest: str) -> bool:
     """A printed label before a colon: not a time (10:30), a link, a date or a sentence."""
-    if not label or len(label.split()) > 12 or label.lower().startswith(("http", "www")):
+    if not label or len(label.split()) > 20 or label.lower().startswith(("http", "www")):
         return False
     if label[-1:].isdigit() and rest[:1].isdigit():
         return False
