@@ -184,7 +184,7 @@ def _mark_struck(tokens: list[Token], horizontal: list[tuple[float, float, float
         for tok in ordered[bisect_left(mids, y - 10) : bisect_right(mids, y + 10)]:
             height = tok.bottom - tok.top
             width = max(tok.x1 - tok.x0, 0.1)
-            if tok.tick is None and tok.top + 0.3 * height <= y <= tok.bottom - 0.3 * height and (
+            if tok.tick is None and tok.top + 0.25 * height <= y <= tok.bottom - 0.18 * height and (
                 min(x1, tok.x1) - max(x0, tok.x0) >= 0.6 * width
             ):
                 tok.struck = True
@@ -225,6 +225,16 @@ def _levels(segments: list[tuple[float, float, float]]) -> list[tuple[float, lis
     return joined
 
 
+def _meets(level: tuple[float, list[list[float]]], columns: list[tuple[float, list[list[float]]]]
+           ) -> bool:
+    """Whether a horizontal rule touches or crosses any vertical rule."""
+    y, pieces = level
+    return any(
+        _covers(pieces, x) and any(top - _TOL <= y <= bottom + _TOL for top, bottom in spans)
+        for x, spans in columns
+    )
+
+
 def _covers(pieces: list[list[float]], x: float) -> bool:
     return any(start - _TOL <= x <= end + _TOL for start, end in pieces)
 
@@ -232,12 +242,14 @@ def _covers(pieces: list[list[float]], x: float) -> bool:
 def find_ruled_tables(strokes: Strokes) -> list[RuledTable]:
     """Tables drawn with ruling lines: rows between horizontal rules, cells between verticals.
 
-    A vertical counts for a row when it spans the row and touches the rule above or below it
-    (so a frame around the page adds no margin cells). A lone cell is a box around one value
-    and is left to the line reader; a small lone square is a tick box.
+    A horizontal rule that meets no vertical (an underline, a strike-through the words did
+    not give away) divides no row. A vertical counts for a row when it spans the row and
+    touches the rule above or below it (so a frame around the page adds no margin cells). A
+    lone cell is a box around one value and is left to the line reader; a small lone square
+    is a tick box.
     """
-    rows = _levels(strokes.horizontal)
     columns = _levels(strokes.vertical)
+    rows = [level for level in _levels(strokes.horizontal) if _meets(level, columns)]
     tables: list[RuledTable] = []
     current: list[Band] = []
     for (top, above), (bottom, below) in zip(rows, rows[1:], strict=False):

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader, PdfWriter
@@ -20,6 +22,7 @@ from reportlab.pdfgen import canvas
 from intake.errors import UnreadableDocument
 from parsers.entries import Entry, ExtractedForm
 from parsers.pdf_reader import PASSWORD_PROTECTED, read_pdf
+from tests.services.base import require_binary
 
 WIDTH, HEIGHT = A4
 DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -664,3 +667,65 @@ def test_fields_on_a_page_whose_media_box_does_not_start_at_zero() -> None:
     assert find(result, "Date last attended").value == "01/07/2026"
     question = "Referral ground (tick all that apply)"
     assert find(result, question, "Left the country").checked is True
+
+
+# -- a real Word form saved as PDF (LibreOffice) ------------------------------------------
+
+
+def word_form(path: Path) -> None:
+    """A Word form as schools fill them: tables, tick glyphs, a struck-out choice."""
+    from docx import Document
+
+    document = Document()
+    document.add_heading("PART 1 - PUPIL DETAILS", 2)
+    pupil = document.add_table(rows=3, cols=2)
+    pupil.style = "Table Grid"
+    for row, (label, value) in enumerate([("Surname", "Testperson"), ("Date of birth",
+                                                                      "03/09/2015"),
+                                          ("Address", "1 Example Road\nExampletown EX1 2AB")]):
+        pupil.cell(row, 0).text, pupil.cell(row, 1).text = label, value
+    document.add_paragraph("School name: Example Primary School")
+    document.add_paragraph("Referral ground (tick all that apply):")
+    document.add_paragraph("☒ Left the country")
+    document.add_paragraph("☐ Moved away, whereabouts unknown")
+    log = document.add_table(rows=2, cols=3)
+    log.style = "Table Grid"
+    for col, (head, cell) in enumerate(zip(["Date", "Action", "Outcome"],
+                                           ["02/07/2026", "Home visit", "House empty"],
+                                           strict=True)):
+        log.cell(0, col).text, log.cell(1, col).text = head, cell
+    choice = document.add_table(rows=1, cols=2)
+    choice.style = "Table Grid"
+    choice.cell(0, 0).text = "Does the school hold letters from the family?"
+    runs = choice.cell(0, 1).paragraphs[0]
+    runs.add_run("YES / ")
+    runs.add_run("NO").font.strike = True
+    document.save(str(path))
+
+
+@pytest.mark.libreoffice
+def test_word_form_saved_as_pdf_by_libreoffice(tmp_path: Path) -> None:
+    soffice = require_binary("soffice", "libreoffice-writer")
+    source = tmp_path / "form.docx"
+    word_form(source)
+    profile = (tmp_path / "profile").as_uri()
+    subprocess.run(
+        [soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(tmp_path), str(source)],
+        check=True, timeout=180, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    result = read_pdf((tmp_path / "form.pdf").read_bytes(), known_label=known_label)
+    assert result.extraction == "pdf_text"
+    surname = find(result, "Surname")
+    assert (surname.value, surname.section) == ("Testperson", "PART 1 - PUPIL DETAILS")
+    assert find(result, "Address").value == "1 Example Road\nExampletown EX1 2AB"
+    assert find(result, "School name").value == "Example Primary School"
+    question = "Referral ground (tick all that apply)"
+    assert find(result, question, "Left the country").checked is True
+    assert find(result, question, "Moved away, whereabouts unknown").checked is False
+    grid = next(g for g in result.grids if g.headers == ["Date", "Action", "Outcome"])
+    assert grid.rows == [["02/07/2026", "Home visit", "House empty"]]
+    letters = "Does the school hold letters from the family?"
+    assert find(result, letters, "YES").checked is True
+    assert find(result, letters, "NO").checked is False
