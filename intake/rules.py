@@ -106,6 +106,8 @@ def _document_flags(record: dict[str, Any]) -> list[dict[str, Any]]:
 def _missing(path: str, section: str) -> dict[str, Any]:
     title = field_map().title(path)
     part = "Part 1" if section == "part1" else "Part 2"
+    if path == "parents.*.name":
+        path, title = "parents", "A parent/carer's name"
     return flag("missing_field", section, path, "blocking", f"{title} is missing ({part}).",
                 PART1_CONTACT if section == "part1" else DSL)
 

@@ -40,7 +40,7 @@ _CONTEXT_TOKENS = {
 # Words that carry no meaning for matching a question to a field's label.
 _STOPWORDS = frozenset(
     "the a an of to this that is are was were be been has have had any or and for in on with "
-    "by at does do did if it its their there please".split()
+    "by at does do did if it its their there please / - 1 2 3 4".split()
 )
 
 
@@ -287,6 +287,9 @@ _KIND_TOKENS = {
     "phone": ({"telephone", "phone", "tel", "mobile"}, {"phone", "parent_combined", "enquiry"}),
     "email": ({"email"}, {"email", "parent_combined", "enquiry"}),
     "address": ({"address", "postcode"}, {"address", "postcode", "multiline", "enquiry"}),
+    "relationship": ({"relationship"}, {"text"}),
+    "name": ({"name", "names"}, {"name", "fullname", "parent_name", "sibling_name", "parent_combined",
+                                 "siblings_text", "text"}),
 }
 
 

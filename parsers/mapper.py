@@ -25,6 +25,7 @@ from parsers.record import empty_parent, empty_record, empty_sibling, get_path, 
 CHOICE_KINDS = {"grounds", "gender", "sen", "school_type", "absence_type"}
 YES_NO_KINDS = {"bool", "enquiry", "signature"}
 _PARENT_NUMBER = re.compile(r"\b(?:parent|carer|guardian)s?\s*(?:/\s*carer\s*)?(?:no\.?\s*)?([1-4])\b", re.I)
+_NUMBER = re.compile(r"\b([1-9])\b")
 _PARENT_WORD = re.compile(r"\b(mother|father|mum|dad|step[- ]?mother|step[- ]?father|guardian)s?\b", re.I)
 
 
@@ -62,6 +63,7 @@ class FormMapper:
         self.options: list[_Option] = []
         self.parent_index = -1
         self.parent_slots: dict[str, int] = {}
+        self.sibling_index = 0
         self.self_block = False  # a "your contact details" block: its person completed Part 1
         self.reader_section: str | None = None
         self.heading: str | None = None
@@ -127,6 +129,20 @@ class FormMapper:
             parents[index]["relationship"] = word.group(1).capitalize()
         return f"parents.{index}.{sub}"
 
+    def sibling_path(self, sub: str, label: str, *, new_person: bool) -> str:
+        siblings = self.out.record["siblings"]
+        number = _NUMBER.search(label)
+        if number:
+            index = int(number.group(1)) - 1
+        elif new_person and siblings and siblings[self.sibling_index].get("name"):
+            index = len(siblings)
+        else:
+            index = max(self.sibling_index, 0)
+        while len(siblings) <= index:
+            siblings.append(empty_sibling())
+        self.sibling_index = index
+        return f"siblings.{index}.{sub}"
+
     # ------------------------------------------------------------------ entries
     def heading_from(self, entry: Entry) -> bool:
         """A label printed with no value that names a part of the form is a heading.
@@ -184,13 +200,18 @@ class FormMapper:
             for sibling in split_siblings(entry.value):
                 self.add_sibling(sibling, entry, confidence)
             return
-        if kind == "siblings_school":
+        if kind == "siblings_school" and not _NUMBER.search(entry.label):
             return self.siblings_school(entry, confidence)
         reading = read_value(kind, entry.value)
         target = path
         if path.startswith("parents.*."):
             target = self.parent_path(path.rsplit(".", 1)[1], entry.label, new_person=kind == "parent_name")
             reading = read_value("name" if kind == "parent_name" else kind, entry.value)
+        elif path.startswith("siblings.*."):
+            sub = path.rsplit(".", 1)[1]
+            target = self.sibling_path(sub, entry.label, new_person=kind == "sibling_name")
+            reading = read_value({"sibling_name": "name", "siblings_school": "text"}.get(kind, kind),
+                                 entry.value)
         elif path == "pupil.name":
             target = "pupil"
         for sub, problem in reading.problems:

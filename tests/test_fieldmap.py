@@ -39,6 +39,9 @@ from parsers.fieldmap import field_map, norm_label
     ("TEL NO", None, "school.contact.phone"),
     ("JOB TITLE", "school", "school.contact.role"),
     ("Risk Assessment*", None, "safeguarding.concerns"),
+    ("Date of birth of sibling", None, "siblings.*.date_of_birth"),
+    ("Sibling 1 - Name", None, "siblings.*.name"),
+    ("Parent/carer 1 - Relationship to child", None, "parents.*.relationship"),
 ])
 def test_labels_map_to_fields(label, context, path):
     match = field_map().match(label, context)
@@ -47,7 +50,7 @@ def test_labels_map_to_fields(label, context, path):
 
 
 @pytest.mark.parametrize("label", ["Ethnicity", "Religion", "Home language",
-                                   "Date of birth of sibling", "Date any concerns referred to MASH"])
+                                   "Date any concerns referred to MASH"])
 def test_unrelated_labels_do_not_map(label):
     assert field_map().match(label, None) is None
 
@@ -61,7 +64,8 @@ def test_generic_labels_need_their_section():
     ("PART 2 - TO BE COMPLETED BY THE DSL", "part2"),
     ("SAFEGUARDING RISK APPRAISAL (TO BE COMPLETED BY DSL)", "part2"),
     ("CHILD'S DETAILS", "pupil"),
-    ("YOUR CONTACT DETAILS", "school"),
+    ("YOUR CONTACT DETAILS", "self"),
+    ("School details", "school"),
     ("ACTIONS TAKEN PRIOR TO REFERRAL / OUTCOME OF HOME VISITS", "enquiries"),
     ("Part 1: to be completed by school staff", "part1"),
     ("Parent/carer details", "parents"),
