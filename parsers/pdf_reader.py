@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pdfplumber
@@ -119,8 +120,11 @@ def _read(pdf: pdfplumber.PDF, content: bytes, known_label: KnownLabel,
     use_fields = fields.any_filled
     form = ExtractedForm(extraction="pdf_form_fields" if use_fields else "pdf_text",
                          pages=len(pages), notes=notes)
-    texts, textless, failed = _read_pages(pages, fields if use_fields else None, known_label,
-                                          form)
+    # FreeText annotations (text typed with a viewer) are looked for only when the bytes
+    # could hold one: resolving every annotation of a form costs as much as its fields.
+    typed = b"/FreeText" in content or b"/ObjStm" in content
+    document = _Document(form, fields if use_fields else None, known_label, typed)
+    texts, textless, failed = _read_pages(pages, document)
     if textless and len(textless) + failed == len(pages) and not use_fields:
         return ExtractedForm(extraction="none", pages=len(pages),
                              notes=[*notes, "no text layer: needs OCR"])
@@ -131,8 +135,17 @@ def _read(pdf: pdfplumber.PDF, content: bytes, known_label: KnownLabel,
     return form
 
 
-def _read_pages(pages: list[Any], fields: FormFields | None, known_label: KnownLabel,
-                form: ExtractedForm) -> tuple[list[str], list[int], int]:
+@dataclass
+class _Document:
+    """What every page's reading shares."""
+
+    form: ExtractedForm
+    fields: FormFields | None
+    known_label: KnownLabel
+    typed_text: bool
+
+
+def _read_pages(pages: list[Any], document: _Document) -> tuple[list[str], list[int], int]:
     """Read every page, closing each at once; returns texts, pages without text, failures.
 
     A page that cannot be parsed is noted and the others are still read; when none can be,
@@ -144,8 +157,7 @@ def _read_pages(pages: list[Any], fields: FormFields | None, known_label: KnownL
     section: str | None = None
     for number, page in enumerate(pages, start=1):
         try:
-            page_text, chars, section = _read_one(page, number, fields, section, known_label,
-                                                  form)
+            page_text, chars, section = _read_one(page, number, section, document)
         except Exception as exc:  # noqa: BLE001 - one damaged page need not lose the rest
             failed.append((number, exc))
             continue
@@ -157,17 +169,20 @@ def _read_pages(pages: list[Any], fields: FormFields | None, known_label: KnownL
     if failed and len(failed) == len(pages):
         raise failed[0][1]
     for number, error in failed:
-        form.notes.append(f"page {number} could not be read: {_reason(error)}")
+        document.form.notes.append(f"page {number} could not be read: {_reason(error)}")
     return texts, textless, len(failed)
 
 
-def _read_one(page: Any, number: int, fields: FormFields | None, section: str | None,
-              known_label: KnownLabel, form: ExtractedForm) -> tuple[str, int, str | None]:
+def _read_one(page: Any, number: int, section: str | None,
+              document: _Document) -> tuple[str, int, str | None]:
     """One page: words once, fields labelled from them, then the printed layer."""
+    fields, form = document.fields, document.form
     words = page.extract_words(keep_blank_chars=False, extra_attrs=["fontname", "size"])
     chars = sum(len(word["text"]) for word in words)
     frame = PageFrame(float(page.width), float(page.height), int(page.rotation or 0))
-    tokens = tokens_from_words(words) + typed_annotations(page.page_obj.annots, frame)
+    tokens = tokens_from_words(words)
+    if document.typed_text and page.page_obj.annots:
+        tokens += typed_annotations(page.page_obj.annots, frame)
     strokes = page_strokes(page.lines, page.rects, page.curves)
     tables = page_tables(tokens, strokes)
     found: list[FieldEntry] = []
@@ -176,7 +191,7 @@ def _read_one(page: Any, number: int, fields: FormFields | None, section: str | 
         found = field_entries(outside, tokens, number, frame)
         tokens += shown
     printed: PageText = read_page(number, tokens, strokes, section=section,
-                                  known_label=known_label, tables=tables,
+                                  known_label=document.known_label, tables=tables,
                                   bounds=(float(page.bbox[1]), float(page.bbox[3])))
     for item in found:
         form.entries.append(_with_section(item, printed, section))
