@@ -21,6 +21,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSM = "application/vnd.ms-excel.sheet.macroEnabled.12"
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 ODT = "application/vnd.oasis.opendocument.text"
+ODS = "application/vnd.oasis.opendocument.spreadsheet"
+ODP = "application/vnd.oasis.opendocument.presentation"
 ZIP = "application/zip"
 PDF = "application/pdf"
 DOC = "application/msword"
@@ -47,9 +49,8 @@ EXTENSIONS: dict[str, str] = {
     PPTX: ".pptx", ODT: ".odt", ZIP: ".zip", PDF: ".pdf", DOC: ".doc", XLS: ".xls",
     PPT: ".ppt", MSG: ".msg", ENCRYPTED_OOXML: ".docx", OLE: ".bin", RTF: ".rtf",
     PNG: ".png", JPEG: ".jpg", TIFF: ".tif", GIF: ".gif", BMP: ".bmp", WEBP: ".webp",
-    HTML: ".html", EML: ".eml", TEXT: ".txt", EMPTY: ".bin", UNKNOWN: ".bin",
-    "application/vnd.oasis.opendocument.spreadsheet": ".ods",
-    "application/vnd.oasis.opendocument.presentation": ".odp",
+    HTML: ".html", EML: ".eml", TEXT: ".txt", EMPTY: ".bin", UNKNOWN: ".bin", ODS: ".ods",
+    ODP: ".odp",
 }
 
 # Main-part content type in [Content_Types].xml -> package media type; Word first, because
@@ -109,6 +110,8 @@ def _sniff(content: bytes, filename: str | None) -> str:
         return RTF
     if _looks_like_message(content):
         return EML
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return TEXT if _is_utf16_text(content[:_TEXT_PROBE]) else UNKNOWN
     if not _is_text(content[:_TEXT_PROBE]):
         return UNKNOWN
     if _HTML_START.match(content[:4096].lstrip(b"\xef\xbb\xbf")):
@@ -124,9 +127,9 @@ def _sniff_zip(content: bytes) -> str:
     with archive:
         names = set(archive.namelist())
         if "mimetype" in names:
-            declared = _read_small(archive, "mimetype", 200).strip()
-            if re.fullmatch(rb"application/vnd\.oasis\.opendocument\.[a-z.-]{1,40}", declared):
-                return declared.decode("ascii")
+            declared = _read_small(archive, "mimetype", 200).strip().decode("ascii", "replace")
+            if declared in (ODT, ODS, ODP):
+                return declared
         if "[Content_Types].xml" in names:
             types = _read_small(archive, "[Content_Types].xml", _SMALL_MEMBER)
             found = set(re.findall(rb'ContentType\s*=\s*["\']([^"\'<>]{1,200})["\']', types))
@@ -238,6 +241,17 @@ def _is_text(sample: bytes) -> bool:
         return False
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
     return controls * 100 <= len(text)
+
+
+def _is_utf16_text(sample: bytes) -> bool:
+    """Notepad's "Unicode" (UTF-16 with a byte-order mark)."""
+    sample = sample[: len(sample) // 2 * 2]
+    try:
+        text = sample.decode("utf-16")
+    except UnicodeDecodeError:
+        return False
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
+    return bool(text) and controls * 100 <= len(text)
 
 
 def _break_text_tie(content: bytes, filename: str) -> str:

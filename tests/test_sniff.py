@@ -239,6 +239,8 @@ def test_images(fmt: str, expected: str) -> None:
     ("Caf\u00e9 au lait \u2013 r\u00e9sum\u00e9\n".encode(), None, s.TEXT),
     ("Caf\u00e9 \u2013 \u00a3 letter\n".encode("cp1252"), None, s.TEXT),
     (b"BMW notes\n" * 5, None, s.TEXT),
+    ("We have moved to Leeds.\r\n".encode("utf-16-le"), None, s.UNKNOWN),
+    ("We have moved to Leeds.\r\n".encode("utf-16"), None, s.TEXT),
     (b"\x00\x01\x02\x03binary", None, s.UNKNOWN),
     (b"", "x.pdf", s.EMPTY),
 ])
