@@ -70,7 +70,7 @@ class FormMapper:
         self.unanswered: set[tuple[str, str]] = set()
 
     # ------------------------------------------------------------------ setting values
-    def set(self, path: str, value: Any, confidence: float, entry: Entry) -> None:
+    def put(self, path: str, value: Any, confidence: float, entry: Entry) -> None:
         record = self.out.record
         current = get_path(record, path)
         if path == "school.type" and current == "unknown":
@@ -190,7 +190,7 @@ class FormMapper:
             if found:
                 for sub, value in found.items():
                     if value is not None:
-                        self.set(f"{path}.{sub}", value, confidence, entry)
+                        self.put(f"{path}.{sub}", value, confidence, entry)
             return
         if kind == "grounds":
             return self.grounds_text(entry, confidence)
@@ -217,7 +217,7 @@ class FormMapper:
         for sub, problem in reading.problems:
             self.find("invalid_value", _join(target, sub), problem)
         for sub, (value, value_confidence) in reading.values.items():
-            self.set(_join(target, sub), value, min(confidence, value_confidence), entry)
+            self.put(_join(target, sub), value, min(confidence, value_confidence), entry)
 
     def grounds_text(self, entry: Entry, confidence: float) -> None:
         found = self.fmap.options_in_text("referral.grounds", entry.value)
@@ -226,7 +226,7 @@ class FormMapper:
         if not found:
             text = nz.clean_multiline(entry.value)
             if text:
-                self.set("referral.details", text, confidence, entry)
+                self.put("referral.details", text, confidence, entry)
 
     def add_ground(self, ground: str, entry: Entry, confidence: float) -> None:
         grounds = self.out.record["referral"]["grounds"]
@@ -245,7 +245,7 @@ class FormMapper:
             base = name_path.rsplit(".", 1)[0]
             for sub in ("name", "relationship", "phone", "email"):
                 if person.get(sub):
-                    self.set(f"{base}.{sub}", person[sub], confidence * 0.95, entry)
+                    self.put(f"{base}.{sub}", person[sub], confidence * 0.95, entry)
 
     def add_sibling(self, sibling: dict[str, Any], entry: Entry, confidence: float) -> None:
         siblings = self.out.record["siblings"]
@@ -253,7 +253,7 @@ class FormMapper:
         siblings.append(empty_sibling())
         for sub, value in sibling.items():
             if value is not None:
-                self.set(f"siblings.{index}.{sub}", value, confidence * 0.95, entry)
+                self.put(f"siblings.{index}.{sub}", value, confidence * 0.95, entry)
 
     def siblings_school(self, entry: Entry, confidence: float) -> None:
         school = nz.clean_text(entry.value)
@@ -264,7 +264,7 @@ class FormMapper:
             self.keep_unmapped(entry.label, school)
         for index, sibling in enumerate(siblings):
             if not sibling.get("school"):
-                self.set(f"siblings.{index}.school", school, confidence, entry)
+                self.put(f"siblings.{index}.school", school, confidence, entry)
 
     # ------------------------------------------------------------------ tick options
     def option(self, entry: Entry, context: str | None) -> None:
@@ -340,7 +340,7 @@ class FormMapper:
             return
         values = list(dict.fromkeys(o.value for o in chosen))
         if len(values) == 1:
-            self.set(spec.path, values[0], chosen[0].confidence, chosen[0].entry)
+            self.put(spec.path, values[0], chosen[0].confidence, chosen[0].entry)
         elif len(values) > 1:
             self.find("low_confidence", spec.path, "more than one option is ticked")
 
@@ -362,9 +362,9 @@ class FormMapper:
         if source is None:
             return
         if spec.kind == "signature":
-            self.set(spec.path, value, source.confidence, source.entry)
+            self.put(spec.path, value, source.confidence, source.entry)
         else:
-            self.set(_answer_path(spec), value, source.confidence, source.entry)
+            self.put(_answer_path(spec), value, source.confidence, source.entry)
 
     # ------------------------------------------------------------------ finish
     def finish(self) -> MappedForm:

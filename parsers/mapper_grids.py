@@ -130,7 +130,7 @@ class GridReader:
             return
         for sub, value in (("done", done), ("date", when), ("notes", notes)):
             if value is not None:
-                self.mapper.set(f"{path}.{sub}", value, confidence, entry)
+                self.mapper.put(f"{path}.{sub}", value, confidence, entry)
 
     def sibling(self, cells: dict[str, str | None], entry: Entry) -> None:
         self.mapper.add_sibling({
@@ -151,7 +151,7 @@ class GridReader:
         }
         for sub, value in values.items():
             if value:
-                self.mapper.set(f"{base}.{sub}", value, 1.0, entry)
+                self.mapper.put(f"{base}.{sub}", value, 1.0, entry)
 
 
 def grid_label(entry: Entry) -> str | None:
