@@ -105,8 +105,10 @@ def _walk(ref: Any, parent: str, inherited: dict[str, Any], depth: int, seen: se
     own = {**inherited, **{k: node[k] for k in _INHERITED if k in node}}
     if "/AA" in node or _is_script(node.get("/A")):
         found.javascript = True
-    kids = [kid for kid in _resolve(node.get("/Kids")) or []]
-    children = [kid for kid in kids if "/T" in (_resolve(kid) or {})]
+    listed = _resolve(node.get("/Kids"))
+    kids = [kid for kid in listed if isinstance(_resolve(kid), DictionaryObject)] if isinstance(
+        listed, ArrayObject) else []
+    children = [kid for kid in kids if "/T" in _resolve(kid)]
     for kid in children:
         _walk(kid, name, own, depth + 1, seen, found, pages)
     widgets = [kid for kid in kids if kid not in children]
@@ -142,7 +144,7 @@ def _field_widgets(name: str, node: DictionaryObject, own: dict[str, Any], widge
             item.checked = _checked(value, widget, item.export, single=len(refs) == 1)
             item.value = _readable_name(item.export or "")
         else:
-            item.value = _value(value, kind)
+            item.value = _value(value, kind, own.get("/Opt"))
         out.append(item)
         if kind not in ("checkbox", "radio"):
             break
@@ -191,20 +193,36 @@ def _checked(value: Any, widget: DictionaryObject, export: str | None, *, single
     if value is not None and str(value) not in ("", "/"):
         if str(value) == "/Off":
             return False
-        return single or export is None or str(value) == export
+        if single or str(value) == export:
+            return True
+        if export is not None:
+            return False
     state = widget.get("/AS")
     return state is not None and str(state) != "/Off"
 
 
-def _value(value: Any, kind: str) -> str:
+def _value(value: Any, kind: str, options: Any = None) -> str:
+    """A field's value as text; a choice shows its display text, not its export value."""
     value = _resolve(value)
     if kind == "signature":
         if isinstance(value, DictionaryObject):
             return _text(value.get("/Name")) or "digitally signed"
         return ""
+    shown = _choice_labels(options) if kind == "choice" else {}
     if isinstance(value, ArrayObject):
-        return "; ".join(_text(_resolve(item)) for item in value)
-    return _text(value)
+        return "; ".join(shown.get(_text(item), _text(item)) for item in value)
+    return shown.get(_text(value), _text(value))
+
+
+def _choice_labels(options: Any) -> dict[str, str]:
+    """/Opt entries given as [export, display] pairs: export value -> display text."""
+    labels: dict[str, str] = {}
+    listed = _resolve(options)
+    for item in listed if isinstance(listed, ArrayObject) else []:
+        pair = _resolve(item)
+        if isinstance(pair, ArrayObject) and len(pair) == 2:
+            labels[_text(pair[0])] = _text(pair[1])
+    return labels
 
 
 def _text(value: Any) -> str:

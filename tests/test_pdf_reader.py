@@ -729,3 +729,15 @@ def test_word_form_saved_as_pdf_by_libreoffice(tmp_path: Path) -> None:
     letters = "Does the school hold letters from the family?"
     assert find(result, letters, "YES").checked is True
     assert find(result, letters, "NO").checked is False
+
+
+def test_choice_field_shows_its_display_text() -> None:
+    form = Form()
+    form.text(50, "Gender:")
+    form.canvas.acroForm.choice(name="gender", value="F", x=120, y=form.y - 5, width=150,
+                                height=16, options=[("Female", "F"), ("Male", "M")])
+    form.y -= 30
+    form.line("A line of printed text long enough to count as a text layer.")
+    result = read_pdf(form.pdf(), known_label=known_label)
+    gender = find(result, "Gender")
+    assert (gender.value, gender.locator) == ("Female", "page 1, field gender")
