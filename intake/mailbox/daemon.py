@@ -66,6 +66,9 @@ def run_daemon(settings: Settings, *, once: bool, stop_event: threading.Event | 
     from models.db import make_engine, migrate
 
     install_redaction()
+    # imapclient logs whole protocol lines (subjects, addresses) at DEBUG: never let them out.
+    logging.getLogger("imapclient").setLevel(max(logging.INFO,
+                                                 logging.getLogger("imapclient").level))
     if not settings.mailbox:
         logger.error("no [[mailbox]] configured: nothing to watch")
         return 2
