@@ -21,7 +21,7 @@ from parsers.entries import Entry
 from parsers.layout import clean_label
 from parsers.pdf_fields import Widget, readable_field_name
 from parsers.pdf_geometry import Token, group_lines
-from parsers.pdf_strokes import RuledTable, in_table
+from parsers.pdf_tables import RuledTable, in_table
 
 Box = tuple[float, float, float, float]  # x0, top, x1, bottom (pdfplumber page space)
 _CHOICE_WORDS = frozenset({"yes", "no", "y", "n", "n/a", "unknown"})

@@ -35,7 +35,8 @@ from parsers.pdf_field_labels import (
 )
 from parsers.pdf_fields import FormFields, read_form_fields
 from parsers.pdf_geometry import tokens_from_words
-from parsers.pdf_strokes import page_strokes, page_tables
+from parsers.pdf_strokes import page_strokes
+from parsers.pdf_tables import page_tables
 from parsers.pdf_text import PageText, read_page
 
 log = logging.getLogger(__name__)

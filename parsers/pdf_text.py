@@ -18,14 +18,14 @@ from statistics import median
 from parsers.entries import Entry, Grid
 from parsers.layout import Cell, clean_label, section_heading, table_to_entries
 from parsers.pdf_geometry import LineOptions, Token, group_lines, line_options
-from parsers.pdf_strokes import (
+from parsers.pdf_strokes import Strokes, box_tokens
+from parsers.pdf_tables import (
     RuledTable,
-    Strokes,
-    box_tokens,
-    column_spans,
     fill_tables,
+    name_fields,
     page_tables,
-    shaded,
+    row_fields,
+    table_rows,
 )
 
 KnownLabel = Callable[[str], bool]
@@ -80,9 +80,9 @@ def read_page(
     for _, block in blocks:
         if isinstance(block, RuledTable):
             table_no += 1
-            rows = _table_rows(block, strokes)
+            rows = table_rows(block, strokes)
             texts.extend(" | ".join(cell.text.replace("\n", " ") for cell in row) for row in rows)
-            reader.table(rows, table_no, block.top, _row_fields(block))
+            reader.table(rows, table_no, block.top, row_fields(block))
         else:
             line_no += 1
             texts.append(" ".join(tok.shown() for tok in block))
@@ -96,41 +96,6 @@ def read_page(
 def _in_body(top: float, bounds: tuple[float, float]) -> bool:
     margin = _MARGIN * (bounds[1] - bounds[0])
     return bounds[0] + margin < top < bounds[1] - margin
-
-
-def _table_rows(table: RuledTable, strokes: Strokes) -> list[list[Cell]]:
-    rows: list[list[Cell]] = []
-    for band, spans in zip(table.bands, column_spans(table), strict=True):
-        row = []
-        for cell, cell_tokens, span in zip(band.cells, band.tokens, spans, strict=True):
-            bold = shaded(strokes, band.top, band.bottom, cell)
-            row.append(_cell(cell_tokens, bold, span))
-        rows.append(row)
-    return rows
-
-
-def _row_fields(table: RuledTable) -> list[list[tuple[str, str]]]:
-    """Per row, the form fields (name, shown value) whose widgets sit in its cells."""
-    return [
-        [(tok.field, tok.text) for cell in band.tokens for tok in cell if tok.field]
-        for band in table.bands
-    ]
-
-
-def _cell(tokens: list[Token], shaded_cell: bool, span: int) -> Cell:
-    """A table cell's text (tick glyphs shown), its tick options and whether it is bold."""
-    live = [tok for tok in tokens if not tok.consumed]
-    lines = group_lines(live)
-    options: list[tuple[str, bool | None]] = []
-    for line in lines:
-        parsed = line_options(line)
-        if parsed is not None:
-            options.extend(parsed.options)
-    words = [tok for tok in live if tok.tick is None]
-    bold = shaded_cell or (bool(words) and all(tok.bold for tok in words))
-    text = "\n".join(" ".join(tok.shown() for tok in line) for line in lines)
-    hint = next((tok.field for tok in live if tok.field), None)
-    return Cell(text, tuple(options), hint, bold, span)
 
 
 def segments(line: list[Token]) -> list[list[Token]]:
@@ -194,7 +159,7 @@ class _LineReader:
             rows, locator=where, section=self.section,
             known_label=self.known_label, merge_duplicates=False,
         )
-        self.entries.extend(_name_fields(entry, where, fields) for entry in entries)
+        self.entries.extend(name_fields(entry, where, fields) for entry in entries)
         self.grids.extend(grids)
         self.question = self.last = None
         if self.section and self.section != before:
@@ -316,18 +281,6 @@ class _LineReader:
         last.value = f"{last.value}\n{text}" if last.value else text
         last.bottom = live[-1].bottom
         return True
-
-
-def _name_fields(entry: Entry, where: str, fields: list[list[tuple[str, str]]]) -> Entry:
-    """Add the form field's name to the locator of an entry read from a field in a table."""
-    match = re.fullmatch(re.escape(where) + r", row (\d+)", entry.locator)
-    row = fields[int(match[1]) - 1] if match and int(match[1]) <= len(fields) else []
-    names = [name for name, value in row if value and value == entry.value] or (
-        [row[0][0]] if len(row) == 1 else [])
-    if not names:
-        return entry
-    return Entry(entry.label, entry.value, f"{entry.locator}, field {names[0]}", entry.section,
-                 entry.checked, entry.confidence)
 
 
 def _value_x0(tokens: list[Token], label: str) -> float:
