@@ -67,6 +67,9 @@ def read_docx(
     except (RecursionError, MemoryError, ValueError, KeyError, IndexError, TypeError) as exc:
         log.warning("docx reader failed: %s", type(exc).__name__)
         raise UnreadableDocument(DAMAGED) from None
+    except Exception:  # noqa: BLE001 - a reader bug must not stop the daemon
+        log.exception("docx reader error")
+        raise UnreadableDocument("the Word document could not be read (reader error)") from None
 
 
 def _read(content: bytes, known_label: Callable[[str], bool], limits: DocxLimits) -> ExtractedForm:

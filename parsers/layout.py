@@ -22,6 +22,7 @@ from parsers.layout_text import (
     clean_value,
     is_placeholder_hint,
     label_value_lines,
+    looks_like_data,
     mark_state,
     options_from_text,
     section_heading,
@@ -169,6 +170,8 @@ class _TableReader(SingleCellRules, BlockRules):
             return False
         if text.endswith((":", "?")) or "*" in text or cell.bold:
             return True
+        if _sentence(text) or looks_like_data(text):
+            return False
         return bool(self.known_label(clean_label(text)))
 
     # -- walking ---------------------------------------------------------------------------
@@ -374,3 +377,8 @@ def _lone_mark(cell: Cell) -> bool | None:
     if not cell.options and len(cell.text.strip()) <= 3:
         return mark_state(cell.text, words=False)
     return None
+
+
+def _sentence(text: str) -> bool:
+    """Written prose ("The school has had no concerns.") rather than a printed label."""
+    return (text.endswith(".") and len(text.split()) >= 4) or ". " in text

@@ -78,7 +78,9 @@ class BlockRules(ReaderShape):
         for pos in body:
             extra |= self.tick_row(rows[pos], columns, names, pos)
         if extra:
-            self.add_grid(header, [rows[pos] for pos in body], index, body[-1])
+            keep = [c for c in range(len(header)) if c not in columns]
+            data = [[rows[pos][c] for c in keep] for pos in body]
+            self.add_grid([header[c] for c in keep], data, index, body[-1])
         self.question = None
         return 1 + len(body)
 

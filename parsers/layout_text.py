@@ -101,13 +101,18 @@ def options_from_text(text: str) -> tuple[str, tuple[tuple[str, bool | None], ..
     pieces = [text[bounds[i] : bounds[i + 1]] for i in range(0, len(bounds), 2)]
     pieces = [" ".join(piece.split()).strip(" |/,;") for piece in pieces]
     first, last = pieces[0], pieces[-1]
-    after = bool(first) and (not last or (_ends_with_choice(first) and not choice_word(last)))
+    bare = bool(first) and all(choice_word(word) for word in first.split())
+    after = bool(first) and (
+        not last or bare or (_ends_with_choice(first) and not choice_word(last))
+    )
     if not after:
         captions = [_first_line(text, marks, i) for i in range(len(marks))]
         return first, tuple(zip(captions, states, strict=True))
     leading, first_option = _split_question(first)
     captions = [first_option] + pieces[1:-1]
     options = tuple(zip(captions, states, strict=True))
+    if last and all(choice_word(word) for word in last.split()):
+        options += tuple((word, False) for word in last.split())
     words = leading.split()
     if words and all(choice_word(word) for word in words):
         return "", tuple((word, False) for word in words) + options

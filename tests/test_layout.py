@@ -174,8 +174,8 @@ def test_tick_column_variants(header):
 def test_tick_columns_with_date_column_also_give_a_grid():
     entries, grids, _ = read([["Enquiry", "Yes", "No", "Date"], ["Home visit", "X", "", "3/9/26"]])
     assert pairs(entries)[0] == ("Home visit", "Yes", True)
-    assert grids[0].headers == ["Enquiry", "Yes", "No", "Date"]
-    assert grids[0].rows == [["Home visit", "X", "", "3/9/26"]]
+    assert grids[0].headers == ["Enquiry", "Date"]
+    assert grids[0].rows == [["Home visit", "3/9/26"]]
 
 
 def test_single_yes_no_written_column():
