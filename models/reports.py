@@ -104,29 +104,38 @@ def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
+def weekly_counts(session: Session, *, filters: LogFilters
+                  ) -> tuple[dict[date, dict[str, int]], dict[date, dict[str, int]]]:
+    """Per week and area: every message received, and the new referrals among them.
+
+    One scan gives both (the log's totals table and its chart). A message's area is its
+    case's, else its mailbox's; a new referral is a message that opened a case
+    (status ``ingested``; a ``threaded`` reply added to an existing one).
+    """
+    week = week_start(Message.received_at, session.get_bind().dialect.name).label("week")
+    area = func.coalesce(Message.area, Message.mailbox).label("area")
+    is_new = case((Message.status == "ingested", 1), else_=0).label("is_new")
+    rows = session.exec(filtered(select(week, area, is_new, func.count()), filters)
+                        .group_by(week, area, is_new))
+    totals: dict[date, dict[str, int]] = defaultdict(dict)
+    referrals: dict[date, dict[str, int]] = defaultdict(dict)
+    for week_value, area_value, new, count in rows:
+        name = AREA_OF_MAILBOX.get(area_value, area_value)
+        day = _as_date(week_value)
+        totals[day][name] = totals[day].get(name, 0) + count
+        if new:
+            referrals[day][name] = referrals[day].get(name, 0) + count
+    return dict(sorted(totals.items())), dict(sorted(referrals.items()))
+
+
 def weekly_totals(session: Session, *, filters: LogFilters) -> dict[date, dict[str, int]]:
     """Messages received per week per area (the case's area, else the mailbox's)."""
-    week = week_start(Message.received_at, session.get_bind().dialect.name).label("week")
-    rows = session.exec(filtered(select(week, Message.mailbox, Message.area, func.count()),
-                                 filters).group_by(week, Message.mailbox, Message.area))
-    totals: dict[date, dict[str, int]] = defaultdict(dict)
-    for week_value, mailbox, message_area, count in rows:
-        area = message_area or AREA_OF_MAILBOX.get(mailbox, mailbox)
-        bucket = totals[_as_date(week_value)]
-        bucket[area] = bucket.get(area, 0) + count
-    return dict(sorted(totals.items()))
+    return weekly_counts(session, filters=filters)[0]
 
 
 def referrals_per_week(session: Session, *, filters: LogFilters) -> dict[date, dict[str, int]]:
-    """New referrals (messages that opened a case) per week, by the case's area."""
-    week = week_start(Message.received_at, session.get_bind().dialect.name).label("week")
-    area = func.coalesce(Message.area, "unknown").label("area")
-    statement = filtered(select(week, area, func.count()), filters).where(
-        Message.status == "ingested").group_by(week, area)
-    totals: dict[date, dict[str, int]] = defaultdict(dict)
-    for week_value, area_value, count in session.exec(statement):
-        totals[_as_date(week_value)][area_value] = count
-    return dict(sorted(totals.items()))
+    """New referrals (messages that opened a case) per week, by area."""
+    return weekly_counts(session, filters=filters)[1]
 
 
 def _hours_between(start: Any, end: Any, dialect: str) -> ColumnElement[Any]:
@@ -136,12 +145,31 @@ def _hours_between(start: Any, end: Any, dialect: str) -> ColumnElement[Any]:
 
 
 def median_hours_to_complete(session: Session, *, filters: LogFilters) -> float | None:
-    """Median hours from receipt to completion over the completed referrals in view."""
-    hours = _hours_between(Case.received_at, Case.completed_at,
-                           session.get_bind().dialect.name)
-    statement = filtered(select(hours), filters, join_case=True).where(
-        Message.status == "ingested", col(Case.completed_at).is_not(None))
-    values = [float(v) for v in session.exec(statement) if v is not None]
+    """Median hours from receipt to completion over the completed referrals in view.
+
+    Read from the case table alone (a referral is its case; its receipt the message that
+    opened it): joining 50,000 messages to their cases costs more than the whole page may.
+    """
+    if filters.status not in (None, "ingested"):
+        return None  # threaded replies, failures and stray mail are no referrals
+    hours = _hours_between(Case.received_at, Case.completed_at, session.get_bind().dialect.name)
+    statement = select(hours).where(col(Case.completed_at).is_not(None))
+    if filters.since:
+        statement = statement.where(Case.received_at >= day_start(filters.since))
+    if filters.until:
+        statement = statement.where(Case.received_at < day_after(filters.until))
+    if filters.mailbox:
+        statement = statement.where(Case.mailbox == filters.mailbox)
+    if filters.school:
+        statement = statement.where(func.lower(Case.school_name).contains(filters.school.lower()))
+    if filters.flag:
+        statement = statement.where(exists().where(
+            Flag.case_id == Case.id, Flag.code == filters.flag, Flag.status == "open"))
+    if filters.late is not None:
+        statement = statement.where(col(Case.late).is_(filters.late))
+    if filters.misrouted is not None:
+        statement = statement.where(col(Case.misrouted).is_(filters.misrouted))
+    values = sorted(float(v) for v in session.exec(statement) if v is not None)
     return statistics.median(values) if values else None
 
 

@@ -7,6 +7,8 @@ filtered view lists, unpaginated.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
@@ -92,13 +94,40 @@ def log_rows(db: Session, rows: list[Any]) -> list[dict[str, Any]]:
             for message, reference, school, area, late, misrouted in rows]
 
 
+FIGURES_SECONDS = 60.0
+_figures_lock = threading.Lock()
+
+
+def cached_figures(request: Request, db: Session, filters: LogFilters) -> dict[str, Any]:
+    """The figures for a filter set, reused for a minute.
+
+    Paging through a filtered log must not recompute aggregates over 50,000 messages on
+    every page; figures a minute old are fine for management information, while the rows
+    themselves are always read afresh.
+    """
+    now = time.monotonic()
+    with _figures_lock:
+        if not hasattr(request.app.state, "log_figures"):
+            request.app.state.log_figures = {}
+        cache: dict[LogFilters, tuple[float, dict[str, Any]]] = request.app.state.log_figures
+        hit = cache.get(filters)
+        if hit and now - hit[0] < FIGURES_SECONDS:
+            return hit[1]
+    figures = _figures(db, filters)
+    with _figures_lock:
+        if len(cache) > 256:
+            cache.clear()
+        cache[filters] = (now, figures)
+    return figures
+
+
 def _figures(db: Session, filters: LogFilters) -> dict[str, Any]:
-    referrals = reports.referrals_per_week(db, filters=filters)
+    totals, referrals = reports.weekly_counts(db, filters=filters)
     series = tuple(a for a in AREA_ORDER if any(a in w for w in referrals.values()))
     series += tuple(sorted({a for w in referrals.values() for a in w} - set(series)))
     median = reports.median_hours_to_complete(db, filters=filters)
     return {
-        "totals": reports.weekly_totals(db, filters=filters), "areas": AREA_ORDER,
+        "totals": totals, "areas": AREA_ORDER,
         "referrals": referrals, "chart": stacked_weekly_bars(
             referrals, series or AREA_ORDER, title="New referrals per week by area"),
         "median_days": None if median is None else median / 24,
@@ -117,7 +146,7 @@ def intake_log(request: Request, db: Db, user: Manager) -> HTMLResponse:
     return render(request, "log.html", {
         "nav": "log", "title": "Intake log", "filters": filters, "page": page,
         "rows": log_rows(db, rows), "mailboxes": MAILBOXES, "statuses": STATUSES,
-        "flag_codes": FLAG_CODES, "export_query": query, **_figures(db, filters),
+        "flag_codes": FLAG_CODES, "export_query": query, **cached_figures(request, db, filters),
     })
 
 
