@@ -16,6 +16,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pdfplumber
 from reportlab.lib import colors
@@ -62,25 +63,14 @@ def _quad(rows: list[tuple[str, str, str, str]]) -> Table:
 def make_form() -> bytes:
     """A three-page referral form, filled in, as Word would save it to PDF."""
     styles = getSampleStyleSheet()
-    font, on, off = _tick_font()
-    body = styles["BodyText"]
-    tick = styles["BodyText"].clone("tick", fontName=font, fontSize=9)
+    story = _pupil_page(styles) + _referral_page(styles) + _dsl_page(styles)
+    buffer = io.BytesIO()
+    SimpleDocTemplate(buffer, pagesize=A4).build(story)
+    return buffer.getvalue()
+
+
+def _pupil_page(styles: Any) -> list[Any]:
     head = styles["Heading3"]
-    story: list = [Paragraph("CHILDREN MISSING EDUCATION REFERRAL FORM", styles["Heading1"]),
-                   Paragraph("PART 1 - PUPIL DETAILS", head)]
-    story.append(_pairs([
-        ("Legal surname*", "Testperson"), ("Forename(s)*", "Alexa Jane"),
-        ("Date of birth*", "03/09/2015"), ("Gender", "Female"), ("Year group", "Year 6"),
-        ("UPN", "A123456789012"), ("Current address (include post code)*",
-                                   "1 Example Road, Exampletown EX1 2AB"),
-        ("Date last attended", "01/07/2026"), ("Ethnicity", "Prefer not to say"),
-    ]))
-    story += [Spacer(1, 8), Paragraph("PARENTS / CARERS", head), _quad([
-        ("Name", "Jo Testperson", "Relationship", "Mother"),
-        ("Telephone", "07700 900123", "Email", "jo@example.org"),
-        ("Name", "Chris Testperson", "Relationship", "Father"),
-        ("Telephone", "07700 900456", "Email", "chris@example.org"),
-    ]), Spacer(1, 8), Paragraph("SIBLINGS", head)]
     siblings = Table([["Name", "Date of birth", "School attended"],
                       ["Sam Testperson", "12/01/2013", "Example Academy"],
                       ["Lee Testperson", "30/06/2019", "Example Infant School"]],
@@ -88,23 +78,44 @@ def make_form() -> bytes:
     siblings.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black),
                                   ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E7E6E6")),
                                   ("FONTSIZE", (0, 0), (-1, -1), 9)]))
-    story += [siblings, Spacer(1, 8), Paragraph("SCHOOL DETAILS", head), _pairs([
-        ("School name", "Example Primary School"), ("DfE number", "999/1234"),
-        ("Name of person completing the form", "Pat Example"), ("Role", "Attendance officer"),
-        ("Telephone", "0113 496 0000"), ("Email", "office@example-primary.example"),
-    ]), PageBreak(), Paragraph("REFERRAL GROUNDS (please tick all that apply)", head)]
+    return [
+        Paragraph("CHILDREN MISSING EDUCATION REFERRAL FORM", styles["Heading1"]),
+        Paragraph("PART 1 - PUPIL DETAILS", head),
+        _pairs([
+            ("Legal surname*", "Testperson"), ("Forename(s)*", "Alexa Jane"),
+            ("Date of birth*", "03/09/2015"), ("Gender", "Female"), ("Year group", "Year 6"),
+            ("UPN", "A123456789012"), ("Current address (include post code)*",
+                                       "1 Example Road, Exampletown EX1 2AB"),
+            ("Date last attended", "01/07/2026"), ("Ethnicity", "Prefer not to say"),
+        ]),
+        Spacer(1, 8), Paragraph("PARENTS / CARERS", head), _quad([
+            ("Name", "Jo Testperson", "Relationship", "Mother"),
+            ("Telephone", "07700 900123", "Email", "jo@example.org"),
+            ("Name", "Chris Testperson", "Relationship", "Father"),
+            ("Telephone", "07700 900456", "Email", "chris@example.org"),
+        ]),
+        Spacer(1, 8), Paragraph("SIBLINGS", head), siblings,
+        Spacer(1, 8), Paragraph("SCHOOL DETAILS", head), _pairs([
+            ("School name", "Example Primary School"), ("DfE number", "999/1234"),
+            ("Name of person completing the form", "Pat Example"),
+            ("Role", "Attendance officer"), ("Telephone", "0113 496 0000"),
+            ("Email", "office@example-primary.example"),
+        ]),
+        PageBreak(),
+    ]
+
+
+def _referral_page(styles: Any) -> list[Any]:
+    font, on, off = _tick_font()
+    body, head = styles["BodyText"], styles["Heading3"]
+    tick = body.clone("tick", fontName=font, fontSize=9)
+    story: list[Any] = [Paragraph("REFERRAL GROUNDS (please tick all that apply)", head)]
     for ticked, text in [(True, "The child has left the country"),
                          (False, "Moved out of the area, whereabouts unknown"),
                          (False, "Moved to another LA but not confirmed on a school roll"),
                          (False, "Not returned 10 school days after authorised absence"),
                          (True, "Absent without authorisation for 20 consecutive school days")]:
         story.append(Paragraph(f"{on if ticked else off} {text}", tick))
-    story += [Spacer(1, 8), Paragraph("INFORMATION PROVIDED BY THE FAMILY", head),
-              Paragraph("Information provided by the family:", body),
-              Paragraph("The mother told the class teacher at the gate that the family were "
-                        "moving abroad, possibly to Portugal, to live near relatives. No new "
-                        "address or school was given. " * 3, body),
-              Spacer(1, 8), Paragraph("ENQUIRIES MADE BEFORE REFERRAL", head)]
     log = [["Date", "Action", "Person contacted", "Outcome"]]
     for day in range(2, 12):
         log.append([f"{day:02d}/07/2026", "Home visit" if day % 2 else "Telephone call",
@@ -114,17 +125,30 @@ def make_form() -> bytes:
     grid.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black),
                               ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
                               ("FONTSIZE", (0, 0), (-1, -1), 9)]))
-    story += [grid, PageBreak(), Paragraph("PART 2 - TO BE COMPLETED BY THE DSL", head),
-              Paragraph("Does the school have any safeguarding concerns about this child? "
-                        f"Yes {off}   No {on}", tick),
-              _pairs([("Details of concerns", "None known to the school. " * 4),
-                      ("DSL name", "Sam Example"), ("Role", "Deputy head teacher"),
-                      ("Signature", "S. Example"), ("Date", "12/07/2026")]),
-              Spacer(1, 8), Paragraph("PART 3 - FOR LOCAL AUTHORITY USE", head),
-              _pairs([("AIO allocated", ""), ("Date allocated", ""), ("Notes", "")])]
-    buffer = io.BytesIO()
-    SimpleDocTemplate(buffer, pagesize=A4).build(story)
-    return buffer.getvalue()
+    return story + [
+        Spacer(1, 8), Paragraph("INFORMATION PROVIDED BY THE FAMILY", head),
+        Paragraph("Information provided by the family:", body),
+        Paragraph("The mother told the class teacher at the gate that the family were moving "
+                  "abroad, possibly to Portugal, to live near relatives. No new address or "
+                  "school was given. " * 3, body),
+        Spacer(1, 8), Paragraph("ENQUIRIES MADE BEFORE REFERRAL", head), grid, PageBreak(),
+    ]
+
+
+def _dsl_page(styles: Any) -> list[Any]:
+    font, on, off = _tick_font()
+    head = styles["Heading3"]
+    tick = styles["BodyText"].clone("tick", fontName=font, fontSize=9)
+    return [
+        Paragraph("PART 2 - TO BE COMPLETED BY THE DSL", head),
+        Paragraph("Does the school have any safeguarding concerns about this child? "
+                  f"Yes {off}   No {on}", tick),
+        _pairs([("Details of concerns", "None known to the school. " * 4),
+                ("DSL name", "Sam Example"), ("Role", "Deputy head teacher"),
+                ("Signature", "S. Example"), ("Date", "12/07/2026")]),
+        Spacer(1, 8), Paragraph("PART 3 - FOR LOCAL AUTHORITY USE", head),
+        _pairs([("AIO allocated", ""), ("Date allocated", ""), ("Notes", "")]),
+    ]
 
 
 def bare(content: bytes) -> int:
