@@ -110,8 +110,7 @@ class Case(SQLModel, table=True):
     __table_args__ = (
         Index("ix_case_queue", "status", "has_blocking", "received_at"),
         Index("ix_case_pupil", "surname_key", "forenames_key", "date_of_birth"),
-        Index("ix_case_blocking_received", "has_blocking", "received_at"),
-        Index("ix_case_area_blocking_received", "area", "has_blocking", "received_at"),
+        Index("ix_case_received", "received_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -135,6 +134,25 @@ class Case(SQLModel, table=True):
     version: int = 1
     aio_name: str | None = Field(default=None, max_length=120)
     record: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+def _queue_order_indexes() -> None:
+    """The review queue's order (open blocking first, oldest, most risk) as index order.
+
+    Mixed ASC/DESC: without it both SQLite and PostgreSQL sort all 50,000 cases per page.
+    """
+    columns = Case.__table__.c  # type: ignore[attr-defined]
+    order = (
+        columns.has_blocking.desc(),
+        columns.received_at,
+        columns.risk_count.desc(),
+        columns.id,
+    )
+    Index("ix_case_queue_order", *order)
+    Index("ix_case_area_queue_order", columns.area, *order)
+
+
+_queue_order_indexes()
 
 
 class CaseVersion(SQLModel, table=True):

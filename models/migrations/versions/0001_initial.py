@@ -69,8 +69,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('case', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_area'), ['area'], unique=False)
-        batch_op.create_index('ix_case_area_blocking_received', ['area', 'has_blocking', 'received_at'], unique=False)
-        batch_op.create_index('ix_case_blocking_received', ['has_blocking', 'received_at'], unique=False)
+        batch_op.create_index('ix_case_area_queue_order', ['area', sa.literal_column('has_blocking DESC'), 'received_at', sa.literal_column('risk_count DESC'), 'id'], unique=False)
+        batch_op.create_index('ix_case_queue_order', [sa.literal_column('has_blocking DESC'), 'received_at', sa.literal_column('risk_count DESC'), 'id'], unique=False)
+        batch_op.create_index('ix_case_received', ['received_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_mailbox'), ['mailbox'], unique=False)
         batch_op.create_index('ix_case_pupil', ['surname_key', 'forenames_key', 'date_of_birth'], unique=False)
         batch_op.create_index('ix_case_queue', ['status', 'has_blocking', 'received_at'], unique=False)
