@@ -46,8 +46,9 @@ def _prepare(url: str, cases: int) -> tuple[object, str]:
 def _time(client: TestClient, path: str, runs: int) -> tuple[list[float], list[float]]:
     """Wall-clock and CPU milliseconds per request (CPU time is what the page costs when
     the machine is shared: wall time then includes waiting for a core)."""
-    client.get(path)  # warm caches and templates
-    wall, cpu = [], []
+    started = time.perf_counter()
+    client.get(path)  # the first, cold render (warms templates and the log's figures)
+    wall, cpu = [(time.perf_counter() - started) * 1000], []
     for _ in range(runs):
         started, started_cpu = time.perf_counter(), time.process_time()
         response = client.get(path)
@@ -78,12 +79,14 @@ def main() -> int:
     ]
     failed = False
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"{'page':40} {'median ms':>10} {'worst ms':>10} {'median CPU ms':>14}")
+    print(f"{'page':40} {'cold ms':>9} {'median ms':>10} {'worst ms':>9} {'median CPU ms':>14}")
     for label, client, path in pages:
         wall, cpu = _time(client, path, args.runs)
+        cold, wall = wall[0], wall[1:]
         median = statistics.median(wall)
         failed |= median >= TARGET_MS
-        print(f"{label:40} {median:10.1f} {max(wall):10.1f} {statistics.median(cpu):14.1f}")
+        print(f"{label:40} {cold:9.1f} {median:10.1f} {max(wall):9.1f} "
+              f"{statistics.median(cpu):14.1f}")
     print(f"target: median < {TARGET_MS:.0f} ms per page -> {'FAIL' if failed else 'ok'}")
     return 1 if failed else 0
 
