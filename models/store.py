@@ -11,6 +11,7 @@ on PostgreSQL); a race that still ends in an IntegrityError is reported as alrea
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import logging
 import re
@@ -159,6 +160,7 @@ def ingest_message(
             existing = _find_message(session, source, headers.dedup_key)
             if existing is not None:
                 return _outcome(session, existing, already_stored=True)
+            source = _usable_uid(session, source)
             message = _new_message(session, raw, source, headers, received_at, parsed)
             if parsed is None:
                 _mark_failed(session, message, failure or "parse failed")
@@ -254,21 +256,42 @@ def _lock(session: Session, key: str) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
 
 
+def _by_uid(session: Session, source: SourceRef) -> Message | None:
+    if source.uid is None or source.uidvalidity is None:
+        return None
+    return session.exec(
+        select(Message).where(
+            Message.account == source.account,
+            Message.folder == source.folder,
+            Message.uidvalidity == source.uidvalidity,
+            Message.uid == source.uid,
+        )
+    ).first()
+
+
 def _find_message(session: Session, source: SourceRef, dedup_key: str) -> Message | None:
-    if source.uid is not None and source.uidvalidity is not None:
-        by_uid = session.exec(
-            select(Message).where(
-                Message.account == source.account,
-                Message.folder == source.folder,
-                Message.uidvalidity == source.uidvalidity,
-                Message.uid == source.uid,
-            )
-        ).first()
-        if by_uid is not None:
-            return by_uid
+    """The stored copy: same IMAP UID (and the same message), or same mailbox and dedup key."""
+    by_uid = _by_uid(session, source)
+    if by_uid is not None and by_uid.dedup_key == dedup_key:
+        return by_uid
     return session.exec(
         select(Message).where(Message.mailbox == source.mailbox, Message.dedup_key == dedup_key)
     ).first()
+
+
+def _usable_uid(session: Session, source: SourceRef) -> SourceRef:
+    """A server that reuses a UID for another message must not cost us that message."""
+    taken = _by_uid(session, source)
+    if taken is None:
+        return source
+    log.warning(
+        "UID %s of mailbox %s reused by a different message (stored message %s): "
+        "storing it without its UID",
+        source.uid,
+        source.mailbox,
+        taken.id,
+    )
+    return dataclasses.replace(source, uidvalidity=None, uid=None)
 
 
 def _stored_outcome(engine: Engine, source: SourceRef, dedup_key: str) -> IngestOutcome | None:
@@ -398,6 +421,7 @@ def _store_parsed(session: Session, message: Message, parsed: Any, headers: Head
     if case is not None:
         message.status = "threaded"
         message.case_id = case.id
+        case.updated_at = utcnow()
         if has_form:
             version = _add_version(session, case, message, parsed.record)
     elif has_form:

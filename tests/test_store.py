@@ -221,6 +221,37 @@ def test_same_message_in_two_mailboxes_is_stored_in_each(db_engine) -> None:
     assert "possible_duplicate" in {f.code for f in open_flags(db_engine, cme.case_reference)}
 
 
+def test_a_lost_race_ends_as_already_stored(db_engine, monkeypatch) -> None:
+    """Were the lock bypassed, the unique constraint still stops a second copy."""
+    import models.store
+
+    raw = referral_email(fields=pupil_fields())
+    first = ingest(db_engine, raw)
+    real_find = models.store._find_message
+    calls = []
+
+    def blind_twice(*args):
+        calls.append(args)  # the pre-check and the check in the transaction miss it
+        return None if len(calls) <= 2 else real_find(*args)
+
+    monkeypatch.setattr(models.store, "_find_message", blind_twice)
+    again = ingest(db_engine, raw)
+    assert again.already_stored and again.message_pk == first.message_pk
+    assert len(calls) == 3
+    assert (count(db_engine, Message), count(db_engine, Case)) == (1, 1)
+
+
+def test_a_reused_uid_does_not_hide_a_different_message(db_engine) -> None:
+    first = ingest(db_engine, referral_email(fields=pupil_fields()), uid=3, uidvalidity=9)
+    other = ingest(
+        db_engine, referral_email(fields=pupil_fields(Surname="Roe")), uid=3, uidvalidity=9
+    )
+    assert not other.already_stored and other.message_pk != first.message_pk
+    with session_scope(db_engine, readonly=True) as session:
+        message = session.get(Message, other.message_pk)
+        assert message is not None and (message.uidvalidity, message.uid) == (None, None)
+
+
 def _ingest_all(url: str, raws: list[bytes]) -> list[IngestOutcome]:
     engine = make_engine(url)
     try:
