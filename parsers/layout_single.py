@@ -135,7 +135,11 @@ class SingleCellRules(ReaderShape):
             return None
         cell = filled[0]
         text = cell.text.strip()
-        if cell.options or self.labelish(cell) or section_heading(text, strict=True):
+        if cell.options or section_heading(text, strict=True):
+            return None
+        asked = any(c.text.strip().endswith(":") for c in rows[index])
+        strong = text.endswith((":", "?")) or "*" in text or cell.bold
+        if self.labelish(cell) and (strong or not asked):
             return None
         if label_value_lines(text, self.known_label) and not self.paragraph_mode:
             return None
