@@ -625,8 +625,8 @@ def _reconcile_flags(
         elif flag.closed_by != SYSTEM:
             closed_by_reviewer.add(key)
     new_flags: dict[tuple, list[dict]] = defaultdict(list)
-    for flag in raised:
-        new_flags[_flag_key(flag.get("code"), flag.get("field"))].append(flag)
+    for raised_flag in raised:
+        new_flags[_flag_key(raised_flag.get("code"), raised_flag.get("field"))].append(raised_flag)
     for key, olds in open_flags.items():
         news = new_flags.get(key, [])
         for old, new in zip(olds, news, strict=False):
@@ -859,14 +859,15 @@ def update_part3(
     notes: str | None,
 ) -> int:
     """Write Part 3 (the AIO's section) into the record as a new case version; returns it."""
-    part3 = {
-        "name": " ".join((aio_name or "").split()) or None,
+    name = " ".join((aio_name or "").split()) or None
+    if name is not None and len(name) > 120:
+        raise StoreError("the AIO name is longer than 120 characters")
+    part3: dict[str, Any] = {
+        "name": name,
         "date_allocated": _iso_date(date_allocated),
         "sections_complete": None if sections_complete is None else bool(sections_complete),
         "notes": (notes or "").strip() or None,
     }
-    if part3["name"] is not None and len(part3["name"]) > 120:
-        raise StoreError("the AIO name is longer than 120 characters")
     with session_scope(engine) as session:
         case_id = session.exec(select(Case.id).where(Case.reference == reference)).first()
         if case_id is None:
@@ -875,7 +876,7 @@ def update_part3(
         record = copy.deepcopy(case.record)
         before = record.get("aio") or {}
         record["aio"] = part3
-        case.aio_name = part3["name"]
+        case.aio_name = name
         case.version += 1
         _refresh_case(session, case, record)
         session.add(CaseVersion(case_id=case.id, version=case.version, record=case.record))
