@@ -8,9 +8,11 @@ event with who made it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from intake.errors import IntakeError
@@ -41,6 +43,21 @@ def _check_password(password: str) -> None:
         raise UserError(f"password too short: at least {MIN_PASSWORD_LENGTH} characters")
 
 
+@contextmanager
+def _using(db: Engine | Session | None, session: Session | None) -> Iterator[Session]:
+    """The session to work in: the caller's, or a new one on the engine (committed)."""
+    chosen = session if session is not None else db
+    if isinstance(chosen, Session):
+        yield chosen
+        return
+    if chosen is None:
+        raise UserError("no database given")
+    from models.db import session_scope
+
+    with session_scope(chosen) as own:
+        yield own
+
+
 def _audit(session: Session, *, actor: str, action: str, detail: dict) -> None:
     session.add(AuditEvent(actor=actor, action=action, detail=detail))
 
@@ -53,9 +70,20 @@ def get_user(*, session: Session, name: str) -> User | None:
     return session.exec(select(User).where(User.name == name)).first()
 
 
-def add_user(*, session: Session, name: str, role: str, password: str,
-             areas: Iterable[str] = (), actor: str = "cli") -> User:
-    """Create a login. An AIO must be given at least one area; others see every area."""
+def add_user(db: Engine | Session | None = None, /, *, session: Session | None = None,
+             name: str, role: str, password: str, areas: Iterable[str] = (),
+             actor: str = "cli") -> User:
+    """Create a login. An AIO must be given at least one area; others see every area.
+
+    ``db`` is an engine (one transaction of its own) or an open session.
+    """
+    with _using(db, session) as work:
+        return _add_user(work, name=name, role=role, password=password, areas=areas,
+                         actor=actor)
+
+
+def _add_user(session: Session, *, name: str, role: str, password: str,
+              areas: Iterable[str], actor: str) -> User:
     name = name.strip()
     if not name or len(name) > 120:
         raise UserError("a user name must be 1 to 120 characters")
@@ -86,32 +114,37 @@ def _existing(session: Session, name: str) -> User:
     return user
 
 
-def disable_user(*, session: Session, name: str, actor: str = "cli") -> User:
+def disable_user(db: Engine | Session | None = None, /, *, session: Session | None = None,
+                 name: str, actor: str = "cli") -> User:
     """Disable a login; the web app checks the user on every request, so it stops at once."""
-    user = _existing(session, name)
-    user.disabled = True
-    session.add(user)
-    _audit(session, actor=actor, action="user_disabled", detail={"user": name})
-    session.commit()
-    return user
+    with _using(db, session) as work:
+        user = _existing(work, name)
+        user.disabled = True
+        work.add(user)
+        _audit(work, actor=actor, action="user_disabled", detail={"user": name})
+        work.commit()
+        return user
 
 
-def set_password(*, session: Session, name: str, password: str, actor: str = "cli") -> User:
+def set_password(db: Engine | Session | None = None, /, *, session: Session | None = None,
+                 name: str, password: str, actor: str = "cli") -> User:
     """Set a new password, clear any lock; sessions signed in with the old one end."""
     from intake.web.auth import hash_password
 
     _check_password(password)
-    user = _existing(session, name)
-    user.password_hash = hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
-    session.add(user)
-    _audit(session, actor=actor, action="password_set", detail={"user": name})
-    session.commit()
-    return user
+    with _using(db, session) as work:
+        user = _existing(work, name)
+        user.password_hash = hash_password(password)
+        user.failed_logins = 0
+        user.locked_until = None
+        work.add(user)
+        _audit(work, actor=actor, action="password_set", detail={"user": name})
+        work.commit()
+        return user
 
 
-def verify_login(*, session: Session, name: str, password: str, max_failures: int = 5,
+def verify_login(db: Engine | Session | None = None, /, *, session: Session | None = None,
+                 name: str, password: str, max_failures: int = 5,
                  lock_minutes: int = 15) -> User | None:
     """The user when the password is right and the account usable, else None.
 
@@ -119,6 +152,13 @@ def verify_login(*, session: Session, name: str, password: str, max_failures: in
     ``lock_minutes``; during the lock even the right password fails. Unknown names cost a
     hash too, so timing does not tell which names exist.
     """
+    with _using(db, session) as work:
+        return _verify_login(work, name=name, password=password, max_failures=max_failures,
+                             lock_minutes=lock_minutes)
+
+
+def _verify_login(session: Session, *, name: str, password: str, max_failures: int,
+                  lock_minutes: int) -> User | None:
     from intake.web.auth import hash_password, needs_rehash, verify_password
 
     user = get_user(session=session, name=name.strip())

@@ -103,3 +103,12 @@ def test_changes_to_unknown_users_are_refused(session):
         disable_user(session=session, name="ghost")
     with pytest.raises(UserError, match="no user"):
         set_password(session=session, name="ghost", password=PASSWORD)
+
+
+def test_functions_take_an_engine_as_the_cli_does(tmp_path):
+    engine = migrated_engine(tmp_path / "cli.db")
+    add_user(engine, name="manager", role="manager", password=PASSWORD, actor="cli")
+    assert verify_login(engine, name="manager", password=PASSWORD) is not None
+    set_password(engine, name="manager", password="another long passphrase", actor="cli")
+    disable_user(engine, name="manager", actor="cli")
+    assert verify_login(engine, name="manager", password="another long passphrase") is None
