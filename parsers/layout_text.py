@@ -122,20 +122,26 @@ def options_from_text(text: str) -> tuple[str, tuple[tuple[str, bool | None], ..
 def _options_per_line(text: str) -> tuple[str, tuple[tuple[str, bool | None], ...]] | None:
     """One option per line, the mark at the line's start or end, or only on the ticked line:
     "Authorised" / "Unauthorised ✔". A first unmarked line ending in ":" or "?" is the
-    question. None when the lines are not laid out like that."""
-    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    question; a line starting in lower case, or an unmarked line under "☐ caption" lines,
+    continues the caption above (wrapped text). None when the lines are not like that."""
+    lines = _joined_lines(text)
     if len(lines) < 2:
         return None
     leading = ""
     if not _MARK.search(lines[0]) and lines[0].endswith((":", "?")):
         leading, lines = lines[0], lines[1:]
+    marks_first = sum(1 for line in lines if _MARK.match(line))
     parsed: list[tuple[str, bool | None]] = []
     for line in lines:
         found = list(_MARK.finditer(line))
         if len(found) > 1:
             return None
         if not found:
-            parsed.append((line.strip(" |/,;"), None))
+            if marks_first and parsed:
+                caption, state = parsed[-1]
+                parsed[-1] = (f"{caption} {line}".strip(), state)
+            else:
+                parsed.append((line.strip(" |/,;"), None))
             continue
         mark = found[0]
         if mark.start() > 0 and mark.end() < len(line):
@@ -146,6 +152,20 @@ def _options_per_line(text: str) -> tuple[str, tuple[tuple[str, bool | None], ..
         return None
     ticked = any(state for _, state in parsed)
     return leading, tuple((c, bool(s) if ticked or s is not None else None) for c, s in parsed)
+
+
+def _joined_lines(text: str) -> list[str]:
+    """Non-empty lines, with a line that starts in lower case joined to the one above."""
+    lines: list[str] = []
+    for raw in text.splitlines():
+        line = " ".join(raw.split())
+        if not line:
+            continue
+        if lines and line[0].islower():
+            lines[-1] = f"{lines[-1]} {line}"
+        else:
+            lines.append(line)
+    return lines
 
 
 def _first_line(text: str, marks: list[re.Match[str]], index: int) -> str:

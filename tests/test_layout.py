@@ -468,3 +468,25 @@ def test_question_row_over_tick_rows_is_not_a_section():
         ("Date authorised absence ended", "", None),
     ]
     assert section == "School details"
+
+
+def test_wrapped_option_captions_join():
+    text = (
+        "☒ The child has left the country\n"
+        "☐ Reported or believed to have moved to another\n"
+        "local authority but not confirmed on a school roll there\n"
+        "☐ Not returned after an\n"
+        "Authorised absence"
+    )
+    assert options_from_text(text) == (
+        "",
+        (
+            ("The child has left the country", True),
+            (
+                "Reported or believed to have moved to another local authority but not "
+                "confirmed on a school roll there",
+                False,
+            ),
+            ("Not returned after an Authorised absence", False),
+        ),
+    )
