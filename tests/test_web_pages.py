@@ -353,3 +353,18 @@ def test_admin_views_and_exports_the_audit_trail(clients, world):
         tomorrow = (NOW + timedelta(days=1)).date()
         assert audit_rows(db, since=tomorrow) == []
         assert audit_rows(db, until=tomorrow) == audit_rows(db)
+
+
+def test_chart_is_an_accessible_svg_with_whole_ticks():
+    from datetime import date
+
+    from intake.web.charts import stacked_weekly_bars
+
+    svg = str(stacked_weekly_bars({date(2026, 3, 2): {"ENE": 3, "South": 2},
+                                   date(2026, 3, 9): {"ENE": 1}}, ("ENE", "South"),
+                                  title="New referrals per week by area"))
+    assert svg.startswith('<svg class="chart" role="img" aria-labelledby="chart-title')
+    assert "<title>ENE, week of 02 Mar 2026: 3</title>" in svg
+    ticks = re.findall(r'text-anchor="end" font-size="12" fill="#0b0c0c">(\d+)<', svg)
+    assert ticks == ["0", "2", "4", "6", "8"]
+    assert "<script" not in svg and "style=" not in svg

@@ -16,13 +16,15 @@ SERIES_COLOURS = ("#0072b2", "#d55e00", "#007a5e", "#6a3d9a", "#5c5c5c")
 
 
 def _nice_ceiling(value: int) -> int:
-    if value <= 5:
-        return 5
+    """The axis top: a round number at or above ``value`` that splits into 4 whole ticks."""
+    if value <= 4:
+        return 4
     magnitude = 10 ** (len(str(value)) - 1)
-    for step in (1, 2, 5, 10):
-        if value <= step * magnitude:
-            return step * magnitude
-    return value
+    for step in (1, 2, 4, 8, 10):
+        top = step * magnitude
+        if value <= top and top % 4 == 0:
+            return top
+    return -(-value // 4) * 4
 
 
 def stacked_weekly_bars(weeks: dict[date, dict[str, int]], series: tuple[str, ...], *,
