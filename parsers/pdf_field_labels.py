@@ -10,6 +10,7 @@ reader does not read "Surname:" again as a label with no value.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,9 @@ from parsers.pdf_tables import RuledTable, in_table
 Box = tuple[float, float, float, float]  # x0, top, x1, bottom (pdfplumber page space)
 _CHOICE_WORDS = frozenset({"yes", "no", "y", "n", "n/a", "unknown"})
 _BUTTONS = ("checkbox", "radio")
+_FAR = 400.0
+# "Looked after child - Yes", "Type of school: Academy": a button named question + option.
+_OPTION_NAME = re.compile(r"^(?P<question>.*\S)\s+[-–:]\s+(?P<option>[^-–:]+)$")  # a label may sit a long way left of its field, with nothing between
 
 
 @dataclass(frozen=True)
@@ -64,22 +68,21 @@ class FieldEntry:
 def field_entries(widgets: list[Widget], tokens: list[Token], page_no: int,
                   page: PageFrame) -> list[FieldEntry]:
     """Entries for the fields on one page, in reading order (by widget position)."""
-    placed = [(w, page.box(w.rect)) for w in widgets]
-    placed.sort(key=lambda pair: (pair[1][1], pair[1][0]) if pair[1] else (1e9, 0.0))
+    placed = _reading_order([(w, page.box(w.rect)) for w in widgets])
     words = [tok for tok in tokens if tok.tick is None]
     boxes = [box for _, box in placed if box]
     buttons = [box for w, box in placed if box and w.kind in _BUTTONS]
     out: list[FieldEntry] = []
-    groups: dict[str, str] = {}
+    memory: dict[str, str] = {}
     for widget, box in placed:
         where = f"page {page_no}, field {widget.name}"
         top = box[1] if box else 0.0
         if widget.kind in _BUTTONS:
-            entry = _button_entry(widget, box, words, boxes, buttons, where, groups)
+            entry = _button_entry(widget, box, words, boxes, buttons, where, memory)
         else:
-            label = _printed_label(box, words, boxes)
-            label = widget.tooltip or label or readable_field_name(widget.name)
-            entry = Entry(clean_label(label), widget.value, where)
+            label = _printed_label(box, words, boxes, widget.tooltip)
+            entry = Entry(clean_label(label or readable_field_name(widget.name)), widget.value,
+                          where)
         out.append(FieldEntry(entry, top))
     return out
 
@@ -112,6 +115,21 @@ def widgets_in_tables(widgets: list[Widget], tables: list[RuledTable],
     return outside, shown
 
 
+def _reading_order(placed: list[tuple[Widget, Box | None]]) -> list[tuple[Widget, Box | None]]:
+    """Rows top to bottom (widgets that overlap vertically share a row), then left to right,
+    so a row's check boxes take their captions before a taller field beside them looks."""
+    rows: list[list[tuple[Widget, Box]]] = []
+    for widget, box in sorted(((w, b) for w, b in placed if b), key=lambda pair: pair[1][1]):
+        if rows and _overlaps(rows[-1][0][1], box):
+            rows[-1].append((widget, box))
+        else:
+            rows.append([(widget, box)])
+    ordered: list[tuple[Widget, Box | None]] = [
+        pair for row in rows for pair in sorted(row, key=lambda pair: pair[1][0])
+    ]
+    return ordered + [(w, b) for w, b in placed if b is None]
+
+
 def _text(tokens: list[Token]) -> str:
     return " ".join(tok.text for tok in tokens).strip()
 
@@ -123,22 +141,43 @@ def _consume(tokens: list[Token]) -> str:
 
 
 def _button_entry(widget: Widget, box: Box | None, words: list[Token], boxes: list[Box],
-                  buttons: list[Box], where: str, groups: dict[str, str]) -> Entry:
-    """A check box or radio option: (question, option text, checked)."""
+                  buttons: list[Box], where: str, memory: dict[str, str]) -> Entry:
+    """A check box or radio option: (question, option text, checked).
+
+    ``memory`` keeps each radio group's question and each row's question, so the second box
+    on a row ("Looked after?  ☐ Yes  ☒ No") gets the question the first one found.
+    """
     caption, beside = _caption(box, words, boxes) if box else ("", "")
+    named = _OPTION_NAME.match(widget.tooltip or widget.name)
+    if named and caption and named["option"].strip().lower() == caption.lower() and box:
+        _row_question(box, words, boxes, memory)  # the printed (maybe clipped) question
+        return Entry(clean_label(named["question"]), caption, where, checked=widget.checked)
     if widget.kind == "radio":
-        if widget.name not in groups:
-            groups[widget.name] = clean_label(
-                widget.tooltip or beside or (box and _question(box, words, buttons))
-                or readable_field_name(widget.name)
+        key = f"group:{widget.name}"
+        if key not in memory:
+            memory[key] = clean_label(
+                widget.tooltip or beside or (box and _row_question(box, words, boxes, memory))
+                or (box and _question(box, words, buttons)) or readable_field_name(widget.name)
             )
-        return Entry(groups[widget.name], caption or widget.value, where, checked=widget.checked)
-    if caption:
-        question = beside or (box and _question(box, words, buttons)) or ""
+        return Entry(memory[key], caption or widget.value, where, checked=widget.checked)
+    if caption and box:
+        question = (beside or _row_question(box, words, boxes, memory)
+                    or _question(box, words, buttons))
         return Entry(clean_label(question), caption, where, checked=widget.checked)
-    label = _printed_label(box, words, boxes)
-    label = widget.tooltip or label or readable_field_name(widget.name)
+    if named:
+        return Entry(clean_label(named["question"]), named["option"], where,
+                     checked=widget.checked)
+    label = _printed_label(box, words, boxes, widget.tooltip)
+    label = label or readable_field_name(widget.name)
     return Entry(clean_label(label), widget.value, where, checked=widget.checked)
+
+
+def _row_question(box: Box, words: list[Token], boxes: list[Box], memory: dict[str, str]) -> str:
+    """The question printed at the start of the box's row, found once per row."""
+    key = f"row:{round((box[1] + box[3]) / 6)}"
+    if key not in memory:
+        memory[key] = _consume(_run(box, words, boxes, leftwards=True, first_gap=_FAR))
+    return memory[key]
 
 
 def _caption(box: Box, words: list[Token], boxes: list[Box]) -> tuple[str, str]:
@@ -152,20 +191,28 @@ def _caption(box: Box, words: list[Token], boxes: list[Box]) -> tuple[str, str]:
         word = left[-1]
         caption = _consume([word])
         edge = (word.x0, box[1], word.x0, box[3])
-        before = _run(edge, words, boxes, leftwards=True, first_gap=200.0)
+        before = _run(edge, words, boxes, leftwards=True, first_gap=_FAR)
         question = before if before and before[-1].text.lower() not in _CHOICE_WORDS else []
         return caption, _consume(question)
     right = _run(box, words, boxes, leftwards=False, first_gap=15.0)
     return (_consume(right), "") if right else ("", "")
 
 
-def _printed_label(box: Box | None, words: list[Token], boxes: list[Box]) -> str:
+def _printed_label(box: Box | None, words: list[Token], boxes: list[Box],
+                   tooltip: str | None = None) -> str:
+    """The tooltip, else the words printed left of the box, else above it.
+
+    With a tooltip the printed words are only taken (so not read again as a label of their
+    own) when they are the tooltip's words: a field's neighbour may be another's caption.
+    """
     if box is None:
-        return ""
-    left = _run(box, words, boxes, leftwards=True, first_gap=200.0)
-    if left:
-        return _consume(left)
-    return _consume(_above(box, words))
+        return tooltip or ""
+    printed = _run(box, words, boxes, leftwards=True, first_gap=_FAR) or _above(box, words)
+    if tooltip is None:
+        return _consume(printed)
+    if printed and _text(printed).lower().strip(" :*") in tooltip.lower():
+        _consume(printed)
+    return tooltip
 
 
 def _same_line(tok: Token, box: Box) -> bool:

@@ -125,6 +125,7 @@ class _Draft:
     bottom: float = 0.0
     size: float = 10.0
     open_below: bool = False
+    from_heading: bool = False  # a bold label line: kept only if a value follows it
 
 
 class _LineReader:
@@ -146,7 +147,7 @@ class _LineReader:
     def finish(self) -> None:
         self.entries.extend(
             Entry(d.label, d.value.strip(), d.locator, d.section, d.checked, d.confidence)
-            for d in self.drafts
+            for d in self.drafts if d.value.strip() or not d.from_heading
         )
         self.drafts = []
 
@@ -194,6 +195,8 @@ class _LineReader:
             self.headings.append((live[0].top, text))
             self.question = (text, live[-1].bottom)
             self.last = None
+            if self.known_label(clean_label(text)):
+                self.add(text, "", where, live, open_below=True, from_heading=True)
             return
         if not self.labelled(live, where) and not self.continues(live, text):
             self.question = (text, live[-1].bottom) if len(text) <= 200 else None
@@ -224,8 +227,7 @@ class _LineReader:
             return True
         if _COLON.match(text) or not any(ch.isalpha() for ch in text):
             return False
-        styled = all(tok.bold for tok in words) or min(t.size for t in words) >= self.body + 1.5
-        return styled and not (self.known_label(clean_label(text)) and not text.isupper())
+        return all(tok.bold for tok in words) or min(t.size for t in words) >= self.body + 1.5
 
     def labelled(self, live: list[Token], where: str) -> bool:
         """Emit the label/value pairs of one line; False when the line holds none."""
