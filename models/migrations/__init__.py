@@ -1,0 +1,1 @@
+"""Alembic migrations of the case database (driven from code: see models.db.migrate)."""
