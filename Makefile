@@ -5,12 +5,17 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO := demo
 
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+# pip's "Location ... is ignored" lines come from the machine's pip config, not from us.
+QUIET_PIP := 2>&1 | { grep -v -e "WARNING: Location" -e "BuildBackendWarning" || true; }
+
 .PHONY: demo test lint typecheck unit install clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip $(QUIET_PIP)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[test]" $(QUIET_PIP)
 	touch $(STAMP)
 
 install: $(STAMP)

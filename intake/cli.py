@@ -258,10 +258,20 @@ def _cli_actor() -> str:
 
 
 def main() -> None:
+    """Entry point: one line on stderr for any failure; CME_DEBUG=1 shows the traceback."""
+    import os
+
     try:
         app()
     except IntakeError as exc:
         typer.echo(f"cme-intake: {exc.reason}", err=True)
+        sys.exit(1)
+    except Exception as exc:  # noqa: BLE001 - never a traceback for users
+        if os.environ.get("CME_DEBUG"):
+            raise
+        first = str(exc).splitlines()[0][:200] if str(exc) else ""
+        typer.echo(f"cme-intake: internal error ({type(exc).__name__}: {first}); "
+                   "run with CME_DEBUG=1 for details", err=True)
         sys.exit(1)
 
 

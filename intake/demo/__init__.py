@@ -32,7 +32,7 @@ def mailbox_for(raw: bytes) -> str:
 
 def setup(folder: Path) -> Path:
     """Write the Maildirs and a config file under ``folder``; return the config's path."""
-    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "mail").mkdir(parents=True, exist_ok=True)
     boxes = {key: mailbox.Maildir(folder / "mail" / key, create=True) for key in ADDRESSES}
     for sample in sorted(SAMPLES.glob("*.eml")):
         raw = sample.read_bytes()
