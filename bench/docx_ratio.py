@@ -151,7 +151,7 @@ def _controls(doc) -> None:
     body = doc.element.body
     xml = (
         f'<w:p xmlns:w="{W}" xmlns:w14="{W14}"><w:r><w:t xml:space="preserve">Pupil removed '
-        "from roll? </w:t></w:r><w:sdt><w:sdtPr><w14:checkbox><w14:checked w14:val=\"1\"/>"
+        'from roll? </w:t></w:r><w:sdt><w:sdtPr><w14:checkbox><w14:checked w14:val="1"/>'
         "</w14:checkbox></w:sdtPr><w:sdtContent><w:r><w:t>☒</w:t></w:r></w:sdtContent></w:sdt>"
         '<w:r><w:t xml:space="preserve"> Yes </w:t></w:r><w:sdt><w:sdtPr><w:tag w:val="Auth"/>'
         "</w:sdtPr><w:sdtContent><w:r><w:t>Authorised by CME team</w:t></w:r></w:sdtContent>"

@@ -240,7 +240,9 @@ def int_value(value: str | None, default: int = 0) -> int:
 
 
 def _marked(parts: list[tuple[str, bool, bool, bool]]) -> str:
-    """"struck" / "lit" when most letters of the paragraph are struck through / highlighted."""
+    """ "struck" / "lit" when most letters of the paragraph are struck through / highlighted."""
+    if not any(part[2] or part[3] for part in parts):
+        return ""
     letters = struck = lit = 0
     for text, _bold, is_struck, is_lit in parts:
         count = sum(1 for ch in text if ch.isalnum())

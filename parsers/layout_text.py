@@ -12,7 +12,6 @@ from collections.abc import Callable
 
 TICKED_GLYPHS = "☒☑✓✔✗✘■⊠☓▣√"
 EMPTY_GLYPHS = "☐□❑❒▢"
-_MARK_CHARS = frozenset("[" + TICKED_GLYPHS + EMPTY_GLYPHS)
 _MARK = re.compile(r"\[\s*[xX✓✔]?\s*\]|[" + TICKED_GLYPHS + EMPTY_GLYPHS + "]")
 _SINGLE_CHOICES = frozenset(
     "yes|y|done|tick|ticked|✓|✔|completed|complete|tick if done|tick if applicable|"
@@ -88,11 +87,9 @@ def options_from_text(text: str) -> tuple[str, tuple[tuple[str, bool | None], ..
     Handles the mark before its caption (☐ Yes) and after it (Yes ☐), and "[X]" / "[ ]".
     Returns ("", ()) when the text has no tick marks.
     """
-    if _MARK_CHARS.isdisjoint(text):
+    if _MARK.search(text) is None:
         return "", ()
     marks = list(_MARK.finditer(text))
-    if not marks:
-        return "", ()
     per_line = _options_per_line(text)
     if per_line is not None:
         return per_line
