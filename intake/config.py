@@ -149,6 +149,8 @@ class DaemonSettings(BaseModel):
     idle_check_seconds: float = 30.0   # one idle_check() wait
     idle_renew_seconds: float = 540.0  # leave and re-enter IDLE (RFC 2177: under 29 min)
     connect_timeout: float = 30.0      # socket timeout for IMAP connections
+    standby_check_seconds: float = 2.0  # a second daemon checks this often to take over
+    once_lease_wait: float = 30.0      # --once waits this long for another daemon's lease
 
 
 class WebSettings(BaseModel):

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from intake.config import DaemonSettings, DatabaseSettings, MailboxSettings, Settings
 from intake.mailbox import run_daemon, status_rows
 from intake.rules import RuleSettings
-from models.db import make_engine, session_scope
+from models.db import make_engine, migrate, session_scope
 from models.store import SourceRef, ingest_message
 from models.tables import Message
 from tests.services.dovecot import (  # noqa: F401  (fixtures)
@@ -212,3 +212,23 @@ def test_sigterm_finishes_and_exits_cleanly(dovecot: DovecotServer, tmp_path: Pa
     log = process.stderr.read().decode() if process.stderr else ""
     assert "finishing the message in hand" in log
     assert user not in log and "Testperson" not in log and dovecot.password not in log
+
+
+def test_two_daemons_on_one_sqlite_database_store_each_message_once(dovecot: DovecotServer,
+                                                                    tmp_path: Path) -> None:
+    user, _ = dovecot.new_user("cme")
+    dovecot.append_many(user, [referral_email(n, docx=(n % 10 == 0)) for n in range(40)])
+    settings = imap_settings(dovecot, tmp_path, ("cme", user))
+    migrate(make_engine(settings.database.url))
+    results: list[int] = []
+    threads = [threading.Thread(target=lambda: results.append(run_daemon(
+        settings, once=True, engine=make_engine(settings.database.url)))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert results == [0, 0]
+    stored = rows(settings)
+    assert len(stored) == 40 and len({r.message_id for r in stored}) == 40
+    assert all(r.moved for r in stored)
+    assert (dovecot.count(user), dovecot.count(user, "Processed")) == (0, 40)

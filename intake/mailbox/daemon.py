@@ -101,6 +101,13 @@ def run_daemon(settings: Settings, *, once: bool, stop_event: threading.Event | 
     return 0 if all(w.ok for w in workers) else 1
 
 
+def status_rows(engine: Engine) -> list[dict]:
+    """Per mailbox: last successful poll, last error, messages waiting, messages failed."""
+    from intake.mailbox.ledger import status_rows as rows
+
+    return rows(engine)
+
+
 def _interrupt(workers: list[MailboxWorker]) -> None:
     """Wake workers blocked in IDLE so they notice the stop at once."""
     for worker in workers:

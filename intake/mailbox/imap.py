@@ -195,8 +195,12 @@ class ImapSource:
                              ("failed", self.settings.failed_folder)):
             spelled = self.resolve(name, delimiter, existing, prefix)
             if spelled not in existing:
-                client.create_folder(spelled)
-                logger.info("mailbox=%s created folder for %s", self.mailbox, target)
+                try:
+                    client.create_folder(spelled)
+                    logger.info("mailbox=%s created folder for %s", self.mailbox, target)
+                except IMAPClientError as exc:  # another daemon may have just created it
+                    if "ALREADYEXISTS" not in str(exc) and not client.folder_exists(spelled):
+                        raise
             self._targets[target] = spelled
 
     def _select(self) -> None:
@@ -267,20 +271,33 @@ class ImapSource:
     def move(self, key: int | str, target: Target) -> None:
         uid, folder = int(key), self._targets[target]
         with self._guard():
-            if b"MOVE" in self._caps:
-                self.client.move([uid], folder)
-                return
-            if not self.client.search(["UID", str(uid), "NOT", "DELETED"]):
-                return  # gone (another daemon moved it): nothing to copy
-            self.client.copy([uid], folder)  # raises unless the server said OK
-            self.client.add_flags([uid], [b"\\Deleted"], silent=True)
-            if b"UIDPLUS" in self._caps:
-                self.client.uid_expunge([uid])
-            elif not self._noted_no_uidplus:
-                self._noted_no_uidplus = True
-                logger.warning("mailbox=%s server has neither MOVE nor UIDPLUS: originals are "
-                               "flagged \\Deleted and left for the mail admin to expunge",
-                               self.mailbox)
+            try:
+                self._move(uid, folder)
+            except IMAPClientError as exc:
+                # Another daemon moved (expunged) it between our SEARCH and this command.
+                if "EXPUNGEISSUED" not in str(exc) and self._present(uid):
+                    raise
+                logger.info("mailbox=%s uid=%s already moved by another client",
+                            self.mailbox, uid)
+
+    def _present(self, uid: int) -> bool:
+        return bool(self.client.search(["UID", str(uid), "NOT", "DELETED"]))
+
+    def _move(self, uid: int, folder: str) -> None:
+        if b"MOVE" in self._caps:
+            self.client.move([uid], folder)
+            return
+        if not self._present(uid):
+            return  # gone (another daemon moved it): nothing to copy
+        self.client.copy([uid], folder)  # raises unless the server said OK
+        self.client.add_flags([uid], [b"\\Deleted"], silent=True)
+        if b"UIDPLUS" in self._caps:
+            self.client.uid_expunge([uid])
+        elif not self._noted_no_uidplus:
+            self._noted_no_uidplus = True
+            logger.warning("mailbox=%s server has neither MOVE nor UIDPLUS: originals are "
+                           "flagged \\Deleted and left for the mail admin to expunge",
+                           self.mailbox)
 
     # -- waiting -------------------------------------------------------------------------------
     def wait(self, seconds: float, stop: threading.Event) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +26,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from intake.config import MailboxSettings, Settings
 from intake.errors import IntakeError, MailboxError
 from intake.mailbox import ledger
-from intake.mailbox.faults import Throttled
+from intake.mailbox.faults import SourceUnavailable, Throttled
+from intake.mailbox.lease import MailboxLease
 from intake.mailbox.sources import Candidate, MailSource, Target
 
 logger = logging.getLogger(__name__)
@@ -89,6 +91,7 @@ class MailboxWorker:
         self.daemon = settings.daemon
         self.backoff = Backoff(self.daemon.backoff_initial, self.daemon.backoff_cap)
         self.attempts: dict[object, int] = {}
+        self.lease = MailboxLease(engine, mailbox.key)
         self.ok = True
         self.processed = 0
         self.waiting = 0
@@ -98,7 +101,8 @@ class MailboxWorker:
         failures = 0
         while not self.stop.is_set():
             try:
-                self._work()
+                if self._hold_lease():
+                    self._work()
                 return True
             except (MailboxError, SQLAlchemyError) as exc:
                 delay = self._fault(exc)
@@ -108,6 +112,7 @@ class MailboxWorker:
                 delay = self._fault(exc)
             finally:
                 self.source.close()
+                self.lease.release()
             if self.stop.is_set():
                 break  # the fault was our own shutdown ending IDLE
             failures += 1
@@ -116,6 +121,24 @@ class MailboxWorker:
                 return False
             self.stop.wait(delay)
         return True
+
+    def _hold_lease(self) -> bool:
+        """Wait (standing by) until no other daemon works this mailbox; False to give up."""
+        began, told = time.monotonic(), False
+        while not self.stop.is_set():
+            if self._db(self.lease.acquire):
+                if told:
+                    logger.info("mailbox=%s lease taken over: now working", self.mailbox.key)
+                return True
+            if not told:
+                logger.info("mailbox=%s another daemon is working this mailbox: standing by",
+                            self.mailbox.key)
+                told = True
+            if self.once and time.monotonic() - began > self.daemon.once_lease_wait:
+                logger.info("mailbox=%s left to the other daemon", self.mailbox.key)
+                return False
+            self.stop.wait(self.daemon.standby_check_seconds)
+        return False
 
     def _fault(self, exc: BaseException) -> float:
         if self.stop.is_set():
@@ -171,6 +194,8 @@ class MailboxWorker:
 
     # -- one sweep of the watched folder -------------------------------------------------------
     def sweep(self) -> int:
+        if not self._db(self.lease.held):
+            raise SourceUnavailable(f"mailbox {self.mailbox.key}: lost the mailbox lease")
         keys = self.source.waiting()
         known = self._known(keys)
         handled = 0
