@@ -35,9 +35,13 @@ DAMAGED = "the file is damaged (not a complete Word document)"
 
 @dataclass(frozen=True)
 class DocxLimits:
-    """Caps that make a hostile or broken file fail fast instead of eating the machine."""
+    """Caps that make a hostile or broken file fail fast instead of eating the machine.
 
-    max_file_bytes: int = 50 * 1024 * 1024
+    Sizes and the compression ratio are checked on the XML parts (the only ones ever
+    decompressed); a blank scanned image may compress 500:1 and is no threat unread.
+    """
+
+    max_file_bytes: int = 100 * 1024 * 1024
     max_members: int = 2000
     max_total_uncompressed: int = 300 * 1024 * 1024
     max_part_bytes: int = 40 * 1024 * 1024
@@ -126,6 +130,10 @@ def _open_package(content: bytes, limits: DocxLimits) -> zipfile.ZipFile:
     if sum(info.file_size for info in infos) > limits.max_total_uncompressed:
         raise UnreadableDocument("the Word document unpacks to more data than this service accepts")
     for info in infos:
+        if not info.filename.lower().endswith((".xml", ".rels")):
+            continue  # images and other binaries are never decompressed here
+        if info.file_size > limits.max_part_bytes:
+            raise UnreadableDocument("a part of the Word document is too large to read safely")
         if info.file_size > limits.ratio_floor_bytes and (
             info.file_size > limits.max_ratio * max(info.compress_size, 1)
         ):

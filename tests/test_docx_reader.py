@@ -582,3 +582,77 @@ def test_options_one_per_line_some_struck():
         ("Grounds (delete as appropriate)", "Left the country", False),
         ("Grounds (delete as appropriate)", "Moved away, whereabouts unknown", True),
     ]
+
+
+def test_dropdown_content_control_and_hidden_text():
+    drop = (
+        '<w:sdt><w:sdtPr><w:alias w:val="Gender"/><w:dropDownList>'
+        '<w:listItem w:displayText="Female" w:value="F"/><w:listItem w:displayText="Male" w:value="M"/>'
+        "</w:dropDownList></w:sdtPr><w:sdtContent><w:r><w:t>Male</w:t></w:r></w:sdtContent></w:sdt>"
+    )
+    hidden = '<w:r><w:rPr><w:vanish/></w:rPr><w:t xml:space="preserve"> (hidden note)</w:t></w:r>'
+    row = f"<w:tr>{tc(p('Gender'))}{tc('<w:p>' + drop + hidden + '</w:p>')}</w:tr>"
+    form = read_docx(with_xml(table_xml(row)))
+    assert found(form) == [("Gender", "Male", None)]
+    assert "hidden note" not in form.text
+
+
+def test_deleted_rows_and_moved_text_are_not_read():
+    rows = (
+        f"<w:tr>{tc(p('Surname'))}{tc(p('Example'))}</w:tr>"
+        f'<w:tr><w:trPr><w:del w:id="3" w:author="A"/></w:trPr>{tc(p("Old row"))}{tc(p("gone"))}</w:tr>'
+    )
+    moved = (
+        '<w:p><w:moveFrom w:id="4" w:author="A"><w:r><w:t>Moved away text</w:t></w:r></w:moveFrom>'
+        '<w:moveTo w:id="5" w:author="A"><w:r><w:t>Note: moved here</w:t></w:r></w:moveTo></w:p>'
+    )
+    form = read_docx(with_xml(table_xml(rows), moved))
+    assert found(form) == [("Surname", "Example", None), ("Note", "moved here", None)]
+    assert "Old row" not in form.text and "Moved away text" not in form.text
+    assert "document has tracked changes" in form.notes
+
+
+def test_known_label_from_the_caller_is_used():
+    doc = Document()
+    table = doc.add_table(rows=1, cols=3)
+    for c, text in enumerate(["Legal surname", "Example", "Remark"]):
+        table.cell(0, c).text = text
+    plain = read_docx(docx_bytes(doc), known_label=lambda label: False)
+    told = read_docx(docx_bytes(doc), known_label=lambda label: label == "Legal surname")
+    assert ("Legal surname", "Example", None) not in found(plain)
+    assert ("Legal surname", "Example", None) in found(told)
+
+
+def test_part_larger_than_the_cap_is_refused():
+    data = docx_bytes(_simple_doc())
+    _fast_failure(data, "too large", limits=DocxLimits(max_part_bytes=200))
+
+
+def test_dsl_heading_in_brackets_sets_the_section():
+    doc = Document()
+    doc.add_paragraph("(TO BE COMPLETED BY DSL)")
+    doc.add_paragraph("Name: Pat Example")
+    form = read_docx(docx_bytes(doc))
+    assert form.entries[0].section == "(TO BE COMPLETED BY DSL)"
+
+
+def test_old_word_document_and_empty_zip_reasons():
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+    with pytest.raises(UnreadableDocument) as caught:
+        read_docx(ole)
+    assert "Word document" in caught.value.reason or "damaged" in caught.value.reason
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    _fast_failure(out.getvalue(), "Excel or PowerPoint")
+
+
+def test_tightly_compressed_image_is_not_a_bomb():
+    data = docx_bytes(_simple_doc())
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+            for item in src.infolist():
+                dst.writestr(item, src.read(item))
+            dst.writestr("word/media/blank.bmp", b"\xff" * (4 * 1024 * 1024))
+    assert found(read_docx(out.getvalue())) == [("Surname", "Example", None)]
