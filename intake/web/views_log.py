@@ -102,8 +102,8 @@ def cached_figures(request: Request, db: Session, filters: LogFilters) -> dict[s
     """The figures for a filter set, reused for a minute.
 
     Paging through a filtered log must not recompute aggregates over 50,000 messages on
-    every page; figures a minute old are fine for management information, while the rows
-    themselves are always read afresh.
+    every page; figures (the count included) a minute old are fine for management
+    information, while the rows themselves are always read afresh.
     """
     now = time.monotonic()
     with _figures_lock:
@@ -127,6 +127,7 @@ def _figures(db: Session, filters: LogFilters) -> dict[str, Any]:
     series += tuple(sorted({a for w in referrals.values() for a in w} - set(series)))
     median = reports.median_hours_to_complete(db, filters=filters)
     return {
+        "total": db.exec(reports.filtered(select(func.count()), filters)).one(),
         "totals": totals, "areas": AREA_ORDER,
         "referrals": referrals, "chart": stacked_weekly_bars(
             referrals, series or AREA_ORDER, title="New referrals per week by area"),
@@ -139,14 +140,14 @@ def _figures(db: Session, filters: LogFilters) -> dict[str, Any]:
 @router.get("/log", response_class=HTMLResponse)
 def intake_log(request: Request, db: Db, user: Manager) -> HTMLResponse:
     filters = filters_from(request)
-    total = db.exec(reports.filtered(select(func.count()), filters)).one()
-    page = page_of(request.query_params.get("page"), total)
+    figures = cached_figures(request, db, filters)
+    page = page_of(request.query_params.get("page"), figures["total"])
     rows = list(db.exec(_row_statement(filters).offset(page.offset).limit(page.size)))
     query = filters_query(filters)
     return render(request, "log.html", {
         "nav": "log", "title": "Intake log", "filters": filters, "page": page,
         "rows": log_rows(db, rows), "mailboxes": MAILBOXES, "statuses": STATUSES,
-        "flag_codes": FLAG_CODES, "export_query": query, **cached_figures(request, db, filters),
+        "flag_codes": FLAG_CODES, "export_query": query, **figures,
     })
 
 
