@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from intake.config import DaemonSettings, DatabaseSettings, MailboxSettings, Settings
 from intake.mailbox import run_daemon, status_rows
-from intake.mailbox.worker import Backoff, Store
+from intake.mailbox.backoff import Backoff
+from intake.mailbox.worker import Store
 from models.db import make_engine, migrate, session_scope
 from models.store import SourceRef, ingest_message
 from models.tables import Message

@@ -18,6 +18,7 @@ from intake.config import MailboxSettings, Settings
 from intake.errors import IntakeError
 from intake.mailbox import ledger
 from intake.mailbox.faults import translate
+from intake.mailbox.folders import spell
 from intake.mailbox.imap import ImapSource
 from intake.mailbox.redact import install_redaction
 
@@ -68,7 +69,7 @@ def _check_imap(mailbox: MailboxSettings, *, timeout: float) -> MailboxCheck:
     source = ImapSource(mailbox, timeout=timeout)
     try:
         caps, delimiter, existing = source.probe()
-        watched = source.resolve(mailbox.folder, delimiter, existing, "")
+        watched = spell(mailbox.folder, delimiter, existing)
         if watched not in existing and watched.upper() != "INBOX":
             check.problems.append(f"the watched folder {mailbox.folder!r} does not exist "
                                   f"(folders: {', '.join(sorted(existing))[:300]})")

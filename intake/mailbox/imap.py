@@ -29,6 +29,7 @@ from imapclient.exceptions import IMAPClientError
 from intake.config import MailboxSettings
 from intake.mailbox.credentials import read_password
 from intake.mailbox.faults import SourceUnavailable, TokenExpired, translate
+from intake.mailbox.folders import delimiter_and_names, is_news, spell
 from intake.mailbox.oauth import TokenProvider
 from intake.mailbox.sources import Candidate, Target
 
@@ -163,17 +164,7 @@ class ImapSource:
     # -- folders -------------------------------------------------------------------------------
     def folder_names(self, client: IMAPClient) -> tuple[str, set[str]]:
         """The hierarchy delimiter and every folder name, from LIST."""
-        listed = client.list_folders()
-        delimiter = next((d.decode() if isinstance(d, bytes) else d
-                          for _f, d, _n in listed if d), "/")
-        return delimiter, {name for _f, _d, name in listed}
-
-    def resolve(self, name: str, delimiter: str, existing: set[str], prefix: str) -> str:
-        """A configured name ('/' separates levels) as this server spells it."""
-        spelled = name.replace("/", delimiter) if delimiter != "/" else name
-        if spelled in existing or spelled.upper() == "INBOX" or not prefix:
-            return spelled
-        return spelled if spelled.startswith(prefix) else prefix + spelled
+        return delimiter_and_names(client.list_folders())
 
     def _personal_prefix(self, client: IMAPClient) -> str:
         if b"NAMESPACE" not in self._caps:
@@ -187,13 +178,13 @@ class ImapSource:
     def _prepare_folders(self, client: IMAPClient) -> None:
         delimiter, existing = self.folder_names(client)
         prefix = self._personal_prefix(client)
-        self.folder = self.resolve(self.settings.folder, delimiter, existing, prefix)
+        self.folder = spell(self.settings.folder, delimiter, existing, prefix)
         if self.folder not in existing and self.folder.upper() != "INBOX":
             raise SourceUnavailable(f"mailbox {self.mailbox}: the watched folder "
                                     f"{self.settings.folder!r} does not exist")
         for target, name in (("processed", self.settings.processed_folder),
                              ("failed", self.settings.failed_folder)):
-            spelled = self.resolve(name, delimiter, existing, prefix)
+            spelled = spell(name, delimiter, existing, prefix)
             if spelled not in existing:
                 try:
                     client.create_folder(spelled)
@@ -319,7 +310,7 @@ class ImapSource:
                 slice_ = max(0.05, min(self._idle_check, deadline - time.monotonic()))
                 began = time.monotonic()
                 responses = client.idle_check(timeout=slice_)
-                if any(_is_news(r) for r in responses) or self._token_expiring():
+                if any(is_news(r) for r in responses) or self._token_expiring():
                     break
                 if not responses and time.monotonic() - began < slice_ * 0.5:
                     break  # woken with nothing to read: the socket closed; idle_done will tell
@@ -327,10 +318,3 @@ class ImapSource:
             with self._idle_lock:
                 self._idling = False
             client.idle_done()
-
-
-def _is_news(response: tuple[Any, ...]) -> bool:
-    """EXISTS/RECENT mean new mail; BYE means the server is going away (reconnect)."""
-    if len(response) >= 2 and response[1] in (b"EXISTS", b"RECENT"):
-        return True
-    return bool(response) and response[0] == b"BYE"

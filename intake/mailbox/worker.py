@@ -12,11 +12,10 @@ cap) sends that message to the failed folder with its reason, after a few attemp
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine
@@ -26,6 +25,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from intake.config import MailboxSettings, Settings
 from intake.errors import IntakeError, MailboxError
 from intake.mailbox import ledger
+from intake.mailbox.backoff import Backoff
 from intake.mailbox.faults import SourceUnavailable, Throttled
 from intake.mailbox.lease import MailboxLease
 from intake.mailbox.sources import Candidate, MailSource, Target
@@ -54,24 +54,6 @@ class Store:
 
         return cls(store.ingest_message, store.mark_moved, store.unmoved, store.record_poll,
                    store.SourceRef)
-
-
-@dataclass
-class Backoff:
-    """Exponential backoff with jitter: initial, 2x, 4x ... up to ``cap`` seconds."""
-
-    initial: float = 1.0
-    cap: float = 300.0
-    failures: int = 0
-    rng: random.Random = field(default_factory=random.Random)
-
-    def next(self) -> float:
-        delay = min(self.cap, self.initial * (2 ** self.failures))
-        self.failures += 1
-        return delay * self.rng.uniform(0.5, 1.0)
-
-    def reset(self) -> None:
-        self.failures = 0
 
 
 def target_for(status: str) -> Target:
