@@ -48,7 +48,8 @@ class Token:
         return (self.top + self.bottom) / 2
 
     def shown(self) -> str:
-        if self.tick is None:
+        """The token as text; a tick box keeps its printed glyph (✓, ☒, [X]) when it had one."""
+        if self.tick is None or self.text:
             return self.text
         return "☒" if self.tick else "☐"
 
@@ -78,7 +79,7 @@ def _split_glyphs(text: str, box: tuple[float, ...], size: float, bold: bool) ->
     """"☒Yes" -> [☒, Yes]; a bracket box "[X]" -> one tick token; "YES/NO" -> 3 words."""
     x0, x1, top, bottom = box
     if text in _BRACKETS:
-        return [Token("", x0, x1, top, bottom, size, bold, tick=_BRACKETS[text])]
+        return [Token(text, x0, x1, top, bottom, size, bold, tick=_BRACKETS[text])]
     if "/" in text and len(text) > 1 and _CHOICE_PAIR.fullmatch(text):
         return _split_choice(text, box, size, bold)
     if not any(ch in TICKED_GLYPHS or ch in EMPTY_GLYPHS for ch in text):
@@ -96,7 +97,7 @@ def _split_glyphs(text: str, box: tuple[float, ...], size: float, bold: bool) ->
                 )
             if glyph:
                 pieces.append(
-                    Token("", x0 + pos * width, x0 + (pos + 1) * width, top, bottom, size, bold,
+                    Token(ch, x0 + pos * width, x0 + (pos + 1) * width, top, bottom, size, bold,
                           tick=ch in TICKED_GLYPHS)
                 )
             start = pos + 1
@@ -130,8 +131,8 @@ def merge_brackets(line: list[Token]) -> list[Token]:
             close = pos + 1 if nxt.text == "]" else pos + 2
             if close < len(line) and line[close].text == "]" and inner in ("", "x", "X", "✓"):
                 end = line[close]
-                out.append(Token("", tok.x0, end.x1, tok.top, tok.bottom, tok.size, tok.bold,
-                                 tick=bool(inner)))
+                out.append(Token(f"[{inner or ' '}]", tok.x0, end.x1, tok.top, tok.bottom,
+                                 tok.size, tok.bold, tick=bool(inner)))
                 pos = close + 1
                 continue
         out.append(tok)
@@ -252,3 +253,28 @@ def _struck_choice(line: list[Token]) -> LineOptions | None:
                     rest=line[end + 1 :],
                 )
     return None
+
+
+def separator(prev: list[Token], line: list[Token], right: float) -> str:
+    """How two printed lines of one block join: "" where a word too long for the width was
+    broken at the edge, " " where the text wrapped (the next word did not fit), else "\n".
+    """
+    size = max(tok.size for tok in prev)
+    first = line[0]
+    if first.tick is not None:
+        return "\n"
+    if len(prev) == 1 and prev[0].tick is None and prev[0].x1 >= right - 0.6 * size:
+        return ""
+    if prev[-1].x1 + 0.3 * size + (first.x1 - first.x0) > right:
+        return " "
+    return "\n"
+
+
+def join_lines(lines: list[list[Token]], right: float) -> str:
+    """A block's lines as text, soft wraps joined up (see :func:`separator`)."""
+    text = ""
+    for pos, line in enumerate(lines):
+        if pos:
+            text += separator(lines[pos - 1], line, right)
+        text += " ".join(tok.shown() for tok in line)
+    return text

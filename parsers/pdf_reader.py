@@ -193,7 +193,7 @@ def _read_one(page: Any, number: int, section: str | None,
         tokens += shown
     printed: PageText = read_page(number, tokens, strokes, section=section,
                                   known_label=document.known_label, tables=tables,
-                                  bounds=(float(page.bbox[1]), float(page.bbox[3])))
+                                  bounds=_bbox(page))
     for item in found:
         form.entries.append(_with_section(item, printed, section))
     form.entries.extend(printed.entries)
@@ -213,6 +213,11 @@ def _form_fields(content: bytes, notes: list[str]) -> FormFields:
         log.info("pdf form fields unreadable: %s", type(exc).__name__)
         notes.append(f"the PDF's form fields could not be read ({type(exc).__name__})")
         return FormFields()
+
+
+def _bbox(page: Any) -> tuple[float, float, float, float]:
+    x0, top, x1, bottom = (float(v) for v in page.bbox)
+    return (x0, top, x1, bottom)
 
 
 def _with_section(item: FieldEntry, printed: PageText, section: str | None) -> Entry:

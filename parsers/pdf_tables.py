@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from parsers.entries import Entry
 from parsers.layout import Cell
-from parsers.pdf_geometry import Token, group_lines, line_options
+from parsers.pdf_geometry import Token, group_lines, join_lines, line_options, separator
 from parsers.pdf_strokes import Strokes, is_box, mark_strokes
 
 _TOL = 2.5
@@ -188,7 +188,7 @@ def table_rows(table: RuledTable, strokes: Strokes) -> list[list[Cell]]:
         row = []
         for cell, cell_tokens, span in zip(band.cells, band.tokens, spans, strict=True):
             bold = shaded(strokes, band.top, band.bottom, cell)
-            row.append(_cell(cell_tokens, bold, span))
+            row.append(_cell(cell_tokens, cell, bold, span))
         rows.append(row)
     return rows
 
@@ -201,20 +201,37 @@ def row_fields(table: RuledTable) -> list[list[tuple[str, str]]]:
     ]
 
 
-def _cell(tokens: list[Token], shaded_cell: bool, span: int) -> Cell:
-    """A table cell's text (tick glyphs shown), its tick options and whether it is bold."""
+def _cell(tokens: list[Token], bounds: tuple[float, float], shaded_cell: bool,
+          span: int) -> Cell:
+    """A table cell: its text (soft wraps joined, tick glyphs kept), tick options (a caption
+    that wraps onto the next line included) and whether it reads as a label (bold, shaded)."""
     live = [tok for tok in tokens if not tok.consumed]
     lines = group_lines(live)
+    right = _usable_right(live, bounds)
     options: list[tuple[str, bool | None]] = []
-    for line in lines:
+    wrapping = False
+    for pos, line in enumerate(lines):
         parsed = line_options(line)
         if parsed is not None:
             options.extend(parsed.options)
+            wrapping = not parsed.rest
+        elif wrapping and options and separator(lines[pos - 1], line, right) == " ":
+            caption, checked = options[-1]
+            options[-1] = (f"{caption} {' '.join(tok.text for tok in line)}".strip(), checked)
+        else:
+            wrapping = False
     words = [tok for tok in live if tok.tick is None]
     bold = shaded_cell or (bool(words) and all(tok.bold for tok in words))
-    text = "\n".join(" ".join(tok.shown() for tok in line) for line in lines)
     hint = next((tok.field for tok in live if tok.field), None)
-    return Cell(text, tuple(options), hint, bold, span)
+    return Cell(join_lines(lines, right), tuple(options), hint, bold, span)
+
+
+def _usable_right(tokens: list[Token], bounds: tuple[float, float]) -> float:
+    """The cell's right edge less its padding (taken to match the left padding)."""
+    if not tokens:
+        return bounds[1]
+    padding = min(max(min(tok.x0 for tok in tokens) - bounds[0], 1.0), 8.0)
+    return bounds[1] - padding
 
 
 def name_fields(entry: Entry, where: str, fields: list[list[tuple[str, str]]]) -> Entry:

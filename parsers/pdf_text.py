@@ -17,7 +17,7 @@ from statistics import median
 
 from parsers.entries import Entry, Grid
 from parsers.layout import Cell, clean_label, section_heading, table_to_entries
-from parsers.pdf_geometry import LineOptions, Token, group_lines, line_options
+from parsers.pdf_geometry import LineOptions, Token, group_lines, line_options, separator
 from parsers.pdf_strokes import Strokes, box_tokens
 from parsers.pdf_tables import (
     RuledTable,
@@ -55,13 +55,13 @@ def read_page(
     section: str | None,
     known_label: KnownLabel,
     tables: list[RuledTable] | None = None,
-    bounds: tuple[float, float] | None = None,
+    bounds: tuple[float, float, float, float] | None = None,
 ) -> PageText:
     """Read one page's tokens (words, glyph ticks; ``consumed`` ones only go to the text).
 
     ``tables`` are the page's ruled tables from :func:`parsers.pdf_strokes.page_tables`
     when the caller has found them already (to put form fields that sit in table cells into
-    those cells). With the page's vertical ``bounds`` (top, bottom), lines in the top and
+    those cells). With the page's ``bounds`` (x0, top, x1, bottom), lines in the top and
     bottom margins (running headers and footers such as "OFFICIAL - SENSITIVE", "Page 1 of
     3") go to the text only, so that a footer never becomes the next page's section.
     """
@@ -74,7 +74,7 @@ def read_page(
                                                             group_lines(rest)]
     blocks += [(table.top, table) for table in tables]
     blocks.sort(key=lambda block: block[0])
-    reader = _LineReader(page_no, section, known_label, body)
+    reader = _LineReader(page_no, section, known_label, body, _text_right(rest, bounds))
     texts: list[str] = []
     table_no = line_no = 0
     for _, block in blocks:
@@ -93,9 +93,17 @@ def read_page(
                     reader.headings)
 
 
-def _in_body(top: float, bounds: tuple[float, float]) -> bool:
-    margin = _MARGIN * (bounds[1] - bounds[0])
-    return bounds[0] + margin < top < bounds[1] - margin
+def _in_body(top: float, bounds: tuple[float, float, float, float]) -> bool:
+    margin = _MARGIN * (bounds[3] - bounds[1])
+    return bounds[1] + margin < top < bounds[3] - margin
+
+
+def _text_right(tokens: list[Token], bounds: tuple[float, float, float, float] | None) -> float:
+    """The right edge of the page's text column, to tell a wrapped line from a short one."""
+    right = max((tok.x1 for tok in tokens), default=0.0)
+    if bounds is not None:
+        right = max(right, bounds[0] + 0.8 * (bounds[2] - bounds[0]))
+    return right
 
 
 def segments(line: list[Token]) -> list[list[Token]]:
@@ -126,14 +134,18 @@ class _Draft:
     size: float = 10.0
     open_below: bool = False
     from_heading: bool = False  # a bold label line: kept only if a value follows it
+    line_x1: float = 0.0  # where the entry's last printed line ends
+    label_bold: bool = False  # a bold label before a regular value
 
 
 class _LineReader:
     """Walks a page's lines and tables in reading order, keeping the section and question."""
 
     def __init__(self, page_no: int, section: str | None, known_label: KnownLabel,
-                 body: float) -> None:
+                 body: float, right: float) -> None:
         self.page_no = page_no
+        self.right = right
+        self.tail: tuple[_Draft, list[Token]] | None = None  # last option and its line
         self.section = section
         self.known_label = known_label
         self.body = body
@@ -174,7 +186,9 @@ class _LineReader:
 
     def add(self, label: str, value: str, where: str, line: list[Token], **extra: object) -> _Draft:
         draft = _Draft(clean_label(label), value, where, self.section, bottom=line[-1].bottom,
-                       size=max(tok.size for tok in line), **extra)  # type: ignore[arg-type]
+                       size=max(tok.size for tok in line), line_x1=line[-1].x1,
+                       label_bold=line[0].bold and not line[-1].bold,
+                       **extra)  # type: ignore[arg-type]
         self.drafts.append(draft)
         self.last = draft
         return draft
@@ -190,6 +204,9 @@ class _LineReader:
             self.options_line(live, parsed, where)
             return
         text = _text(live)
+        if self.option_wraps(live, text):
+            return
+        self.tail = None
         if self.heading(live, text):
             self.section = text
             self.headings.append((live[0].top, text))
@@ -211,10 +228,11 @@ class _LineReader:
         elif not label and self.question and live[0].top - self.question[1] < 3 * self.body:
             label = self.question[0]
         for option, checked in parsed.options:
-            self.add(label, option, where, live, checked=checked)
+            self.tail = (self.add(label, option, where, live, checked=checked), live)
         rest = _text(parsed.rest)
         if rest:
             self.add(label, rest, where, live)
+            self.tail = None
         if label:
             self.question = (clean_label(label), live[-1].bottom)
         self.last = None
@@ -272,16 +290,37 @@ class _LineReader:
                     return [(label, head), *self.split_pairs(candidate, rest)]
         return [(label, value)]
 
+    def option_wraps(self, live: list[Token], text: str) -> bool:
+        """A plain line that carries on the caption of the option above it."""
+        if self.tail is None:
+            return False
+        draft, above = self.tail
+        if live[0].top - draft.bottom > 0.9 * draft.size or separator(above, live,
+                                                                     self.right) != " ":
+            return False
+        draft.value = f"{draft.value} {text}"
+        draft.bottom = live[-1].bottom
+        self.tail = (draft, live)
+        return True
+
     def continues(self, live: list[Token], text: str) -> bool:
-        """A plain line that carries on the value of the entry above (an address, a paragraph)."""
+        """A plain line that carries on the value of the entry above: aligned under the value
+        (an address), wrapped from it, regular text under a bold label, or below a label."""
         last = self.last
         if last is None or live[0].top - last.bottom > (1.6 if last.open_below else 0.9) * last.size:
             return False
-        aligned = last.value_x0 is None or abs(live[0].x0 - last.value_x0) <= 1.5 * last.size
-        if not (last.open_below or aligned) or len(segments(live)) > 1:
+        if len(segments(live)) > 1:
             return False
-        last.value = f"{last.value}\n{text}" if last.value else text
-        last.bottom = live[-1].bottom
+        first = live[0]
+        wrapped = bool(last.value) and (
+            last.line_x1 + 0.3 * last.size + (first.x1 - first.x0) > self.right)
+        aligned = last.value_x0 is not None and abs(first.x0 - last.value_x0) <= 1.5 * last.size
+        plain = last.label_bold and not any(tok.bold for tok in live)
+        if not (last.open_below or aligned or wrapped or plain):
+            return False
+        glue = " " if wrapped else "\n"
+        last.value = f"{last.value}{glue}{text}" if last.value else text
+        last.bottom, last.line_x1 = live[-1].bottom, live[-1].x1
         return True
 
 
