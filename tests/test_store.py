@@ -451,7 +451,8 @@ def test_database_errors_are_raised_for_the_daemon_to_retry(db_url: str) -> None
 
 
 def test_mark_moved_and_unmoved(db_engine) -> None:
-    first = ingest(db_engine, referral_email(fields=pupil_fields()), uid=1, uidvalidity=9)
+    raw = referral_email(fields=pupil_fields())
+    first = ingest(db_engine, raw, uid=1, uidvalidity=9)
     second = ingest(db_engine, referral_email(body="hello"), uid=2, uidvalidity=9)
     pending = unmoved(db_engine, mailbox="ene")
     assert [(pk, ref.uid, status) for pk, ref, status in pending] == [
@@ -460,7 +461,7 @@ def test_mark_moved_and_unmoved(db_engine) -> None:
     ]
     mark_moved(db_engine, first.message_pk)
     assert [pk for pk, _, _ in unmoved(db_engine, mailbox="ene")] == [second.message_pk]
-    assert ingest(db_engine, referral_email(fields=pupil_fields()), uid=1, uidvalidity=9).moved
+    assert ingest(db_engine, raw, uid=1, uidvalidity=9).moved
     with pytest.raises(StoreError):
         mark_moved(db_engine, 999_999)
 
