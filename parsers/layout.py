@@ -309,12 +309,36 @@ class _TableReader(SingleCellRules, BlockRules):
             for line_label, line_value in lines:
                 self.add(line_label, line_value, index)
             return
+        if not label and not cell.options:
+            for pair_label, pair_value in self.unmarked_pairs(text):
+                self.add(pair_label, pair_value, index)
+            if self.unmarked_pairs(text):
+                return
         if not label and cell.hint and not is_placeholder_hint(cell.hint):
             label = cell.hint
         if cell.options:
             self.options_cell(cell, label, index)
             return
         self.add(label, text, index)
+
+    def unmarked_pairs(self, text: str) -> list[tuple[str, str]]:
+        """Labels without a colon: "Surname<tab>Smith<tab>Forename<tab>Jo", or a label on
+        the first line of a box with the value under it ("Surname" / "Smith")."""
+        pieces = [piece.strip() for piece in re.split(r"\t+", text) if piece.strip()]
+        if len(pieces) >= 2 and len(pieces) % 2 == 0 and "\n" not in text:
+            labels, values = pieces[0::2], pieces[1::2]
+            if all(self.known_label(clean_label(x)) for x in labels) and not any(
+                self.known_label(clean_label(v)) for v in values
+            ):
+                return list(zip(labels, values, strict=True))
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        if len(lines) >= 2 and len(lines[0]) <= 60 and not _sentence(lines[0]):
+            rest = lines[1:]
+            if self.known_label(clean_label(lines[0])) and not any(
+                self.known_label(clean_label(line)) for line in rest
+            ):
+                return [(lines[0], "\n".join(rest))]
+        return []
 
     def options_cell(self, cell: Cell, label: str, index: int) -> None:
         if self.options_by_line(cell, label, index):

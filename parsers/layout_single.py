@@ -120,6 +120,8 @@ class SingleCellRules(ReaderShape):
         lines = label_value_lines(text, self.known_label)
         if cell.hint or any(value for _, value in lines) or len(lines) > 1 or len(text) > 150:
             return False
+        if self.unmarked_pairs(text) or self.unmarked_pairs(below.text.strip()):
+            return False
         if self.labelish(cell):
             return True
         long_below = len(below.text.strip()) > 60 or "\n" in below.text.strip()

@@ -490,3 +490,12 @@ def test_wrapped_option_captions_join():
             ("Not returned after an Authorised absence", False),
         ),
     )
+
+
+def test_labels_without_colons_in_one_cell():
+    entries, _, _ = read([["Surname\tExample\tForename\tSam"], ["Date of birth\n01/02/2015"]])
+    assert pairs(entries) == [
+        ("Surname", "Example", None),
+        ("Forename", "Sam", None),
+        ("Date of birth", "01/02/2015", None),
+    ]
