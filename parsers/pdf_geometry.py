@@ -263,7 +263,7 @@ def separator(prev: list[Token], line: list[Token], right: float) -> str:
     first = line[0]
     if first.tick is not None:
         return "\n"
-    if len(prev) == 1 and prev[0].tick is None and prev[0].x1 >= right - 0.6 * size:
+    if len(prev) == 1 and prev[0].tick is None and prev[0].x1 >= right - 0.9 * size:
         return ""
     if prev[-1].x1 + 0.3 * size + (first.x1 - first.x0) > right:
         return " "

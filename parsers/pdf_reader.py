@@ -36,8 +36,8 @@ from parsers.pdf_field_labels import (
 from parsers.pdf_fields import FormFields, read_form_fields
 from parsers.pdf_geometry import tokens_from_words
 from parsers.pdf_strokes import page_strokes
-from parsers.pdf_tables import page_tables
-from parsers.pdf_text import PageText, read_page
+from parsers.pdf_tables import HeldTable, page_tables
+from parsers.pdf_text import PageText, read_page, release_held
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +144,8 @@ class _Document:
     fields: FormFields | None
     known_label: KnownLabel
     typed_text: bool
+    section: str | None = None  # the heading in force, carried from page to page
+    held: HeldTable | None = None  # a table ending the last page, maybe carried on
 
 
 def _read_pages(pages: list[Any], document: _Document) -> tuple[list[str], list[int], int]:
@@ -155,10 +157,9 @@ def _read_pages(pages: list[Any], document: _Document) -> tuple[list[str], list[
     texts: list[str] = []
     textless: list[int] = []
     failed: list[tuple[int, BaseException]] = []
-    section: str | None = None
     for number, page in enumerate(pages, start=1):
         try:
-            page_text, chars, section = _read_one(page, number, section, document)
+            page_text, chars = _read_one(page, number, document)
         except Exception as exc:  # noqa: BLE001 - one damaged page need not lose the rest
             failed.append((number, exc))
             continue
@@ -169,15 +170,17 @@ def _read_pages(pages: list[Any], document: _Document) -> tuple[list[str], list[
             textless.append(number)
     if failed and len(failed) == len(pages):
         raise failed[0][1]
+    last = release_held(document.held, document.section, document.known_label)
+    document.form.entries.extend(last.entries)
+    document.form.grids.extend(last.grids)
     for number, error in failed:
         document.form.notes.append(f"page {number} could not be read: {_reason(error)}")
     return texts, textless, len(failed)
 
 
-def _read_one(page: Any, number: int, section: str | None,
-              document: _Document) -> tuple[str, int, str | None]:
+def _read_one(page: Any, number: int, document: _Document) -> tuple[str, int]:
     """One page: words once, fields labelled from them, then the printed layer."""
-    fields, form = document.fields, document.form
+    fields, form, section = document.fields, document.form, document.section
     words = page.extract_words(keep_blank_chars=False, extra_attrs=["fontname", "size"])
     chars = sum(len(word["text"]) for word in words)
     frame = PageFrame(float(page.width), float(page.height), int(page.rotation or 0))
@@ -193,7 +196,8 @@ def _read_one(page: Any, number: int, section: str | None,
         tokens += shown
     printed: PageText = read_page(number, tokens, strokes, section=section,
                                   known_label=document.known_label, tables=tables,
-                                  bounds=_bbox(page))
+                                  bounds=_bbox(page), held=document.held)
+    document.section, document.held = printed.section, printed.held
     for item in found:
         form.entries.append(_with_section(item, printed, section))
     form.entries.extend(printed.entries)
@@ -202,7 +206,7 @@ def _read_one(page: Any, number: int, section: str | None,
     filled = [f"{item.entry.label}: {_shown(item.entry)}" for item in found if _shown(item.entry)]
     if filled:
         text = "\n".join([text, *filled]) if text else "\n".join(filled)
-    return text, chars, printed.section
+    return text, chars
 
 
 def _form_fields(content: bytes, notes: list[str]) -> FormFields:

@@ -244,3 +244,52 @@ def name_fields(entry: Entry, where: str, fields: list[list[tuple[str, str]]]) -
         return entry
     return Entry(entry.label, entry.value, f"{entry.locator}, field {names[0]}", entry.section,
                  entry.checked, entry.confidence)
+
+
+@dataclass
+class HeldTable:
+    """A table that ends its page, kept until the next page shows whether it carries on."""
+
+    rows: list[list[Cell]]
+    fields: list[list[tuple[str, str]]]
+    where: str
+    edges: list[float]
+
+
+def column_edges(table: RuledTable, *, last: bool) -> list[float]:
+    band = table.bands[-1] if last else table.bands[0]
+    return [band.cells[0][0], *(cell[1] for cell in band.cells)]
+
+
+def same_columns(a: list[float], b: list[float]) -> bool:
+    return len(a) == len(b) and all(abs(x - y) <= 3 for x, y in zip(a, b, strict=True))
+
+
+def carry_on(held: HeldTable, rows: list[list[Cell]],
+             fields: list[list[tuple[str, str]]]) -> HeldTable:
+    """The held table with the next page's part appended; a row that the page break split
+    (its remainder starts in lower case or under an empty first cell, in cells that were
+    filled above) is joined back together."""
+    merged_rows, merged_fields = list(held.rows), list(held.fields)
+    if merged_rows and rows and _remainder(merged_rows[-1], rows[0]):
+        merged_rows[-1] = [_join_cells(a, b) for a, b in zip(merged_rows[-1], rows[0],
+                                                             strict=True)]
+        merged_fields[-1] = merged_fields[-1] + fields[0]
+        rows, fields = rows[1:], fields[1:]
+    return HeldTable(merged_rows + rows, merged_fields + fields, held.where, held.edges)
+
+
+def _remainder(above: list[Cell], below: list[Cell]) -> bool:
+    if len(above) != len(below):
+        return False
+    filled = [bool(cell.text.strip()) for cell in below]
+    before = [bool(cell.text.strip()) for cell in above]
+    if not any(filled) or any(f and not b for f, b in zip(filled, before, strict=True)):
+        return False
+    head = below[0].text.strip()
+    return not head or head[:1].islower()
+
+
+def _join_cells(a: Cell, b: Cell) -> Cell:
+    text = f"{a.text} {b.text}" if a.text.strip() and b.text.strip() else a.text or b.text
+    return Cell(text, a.options + b.options, a.hint or b.hint, a.bold, a.span)

@@ -20,11 +20,15 @@ from parsers.layout import Cell, clean_label, section_heading, table_to_entries
 from parsers.pdf_geometry import LineOptions, Token, group_lines, line_options, separator
 from parsers.pdf_strokes import Strokes, box_tokens
 from parsers.pdf_tables import (
+    HeldTable,
     RuledTable,
+    carry_on,
+    column_edges,
     fill_tables,
     name_fields,
     page_tables,
     row_fields,
+    same_columns,
     table_rows,
 )
 
@@ -33,7 +37,7 @@ KnownLabel = Callable[[str], bool]
 _COLON = re.compile(r"^(?P<label>[^:]{1,80}?)\s*[:：]\s*(?P<value>.*)$")
 _MARGIN = 0.045  # of the page height: running headers and footers live there
 _LATER_COLON = re.compile(r"(?<=[^\s\d]):(?:\s|$)")
-_NOT_LABEL = re.compile(r"(?:\d$|https?$|\bwww\b)", re.IGNORECASE)
+_NOT_LABEL = re.compile(r"(?:https?$|\bwww\b)", re.IGNORECASE)
 
 
 @dataclass
@@ -45,6 +49,7 @@ class PageText:
     text: str = ""
     section: str | None = None
     headings: list[tuple[float, str]] = field(default_factory=list)  # (top, heading)
+    held: HeldTable | None = None  # a table ending the page, maybe carried on overleaf
 
 
 def read_page(
@@ -56,14 +61,17 @@ def read_page(
     known_label: KnownLabel,
     tables: list[RuledTable] | None = None,
     bounds: tuple[float, float, float, float] | None = None,
+    held: HeldTable | None = None,
 ) -> PageText:
     """Read one page's tokens (words, glyph ticks; ``consumed`` ones only go to the text).
 
-    ``tables`` are the page's ruled tables from :func:`parsers.pdf_strokes.page_tables`
+    ``tables`` are the page's ruled tables from :func:`parsers.pdf_tables.page_tables`
     when the caller has found them already (to put form fields that sit in table cells into
     those cells). With the page's ``bounds`` (x0, top, x1, bottom), lines in the top and
     bottom margins (running headers and footers such as "OFFICIAL - SENSITIVE", "Page 1 of
-    3") go to the text only, so that a footer never becomes the next page's section.
+    3") go to the text only, so that a footer never becomes the next page's section. A
+    table that ends the page is returned as ``held`` rather than read, and is passed to the
+    next page's call: when that page starts with the same columns, the two are one table.
     """
     tables = page_tables(tokens, strokes) if tables is None else tables
     tokens = box_tokens(strokes, tokens)
@@ -75,6 +83,9 @@ def read_page(
     blocks += [(table.top, table) for table in tables]
     blocks.sort(key=lambda block: block[0])
     reader = _LineReader(page_no, section, known_label, body, _text_right(rest, bounds))
+    body_blocks = [b for _, b in blocks if isinstance(b, RuledTable) or bounds is None
+                   or _in_body(b[0].top, bounds)]
+    in_body = {id(b) for b in body_blocks}
     texts: list[str] = []
     table_no = line_no = 0
     for _, block in blocks:
@@ -82,15 +93,27 @@ def read_page(
             table_no += 1
             rows = table_rows(block, strokes)
             texts.extend(" | ".join(cell.text.replace("\n", " ") for cell in row) for row in rows)
-            reader.table(rows, table_no, block.top, row_fields(block))
+            held = reader.table_block(block, rows, table_no, held,
+                                      first=block is body_blocks[0],
+                                      last=block is body_blocks[-1])
         else:
             line_no += 1
             texts.append(" ".join(tok.shown() for tok in block))
-            if bounds is None or _in_body(block[0].top, bounds):
+            if id(block) in in_body:
+                reader.release(held)
+                held = None
                 reader.line(block, line_no)
     reader.finish()
     return PageText(reader.entries, reader.grids, "\n".join(texts), reader.section,
-                    reader.headings)
+                    reader.headings, held)
+
+
+def release_held(held: HeldTable | None, section: str | None,
+                 known_label: KnownLabel) -> PageText:
+    """Read a table still held after the last page."""
+    reader = _LineReader(0, section, known_label, 10.0, 0.0)
+    reader.release(held)
+    return PageText(reader.entries, reader.grids, "", reader.section, reader.headings)
 
 
 def _in_body(top: float, bounds: tuple[float, float, float, float]) -> bool:
@@ -163,11 +186,32 @@ class _LineReader:
         )
         self.drafts = []
 
-    def table(self, rows: list[list[Cell]], table_no: int, top: float,
+    def table_block(self, table: RuledTable, rows: list[list[Cell]], table_no: int,
+                    held: HeldTable | None, *, first: bool, last: bool) -> HeldTable | None:
+        """Read a table, joined to the held one when it carries it on; hold it if it ends
+        the page. Returns what is held now."""
+        fields = row_fields(table)
+        if held is not None and first and same_columns(held.edges,
+                                                       column_edges(table, last=False)):
+            held = carry_on(held, rows, fields)
+        else:
+            self.release(held)
+            where = f"page {self.page_no}, table {table_no}"
+            held = HeldTable(rows, fields, where, column_edges(table, last=True))
+        held.edges = column_edges(table, last=True)
+        if last:
+            return held
+        self.release(held)
+        return None
+
+    def release(self, held: HeldTable | None) -> None:
+        if held is not None:
+            self.table(held.rows, held.where, -1.0, held.fields)
+
+    def table(self, rows: list[list[Cell]], where: str, top: float,
               fields: list[list[tuple[str, str]]]) -> None:
         self.finish()
         before = self.section
-        where = f"page {self.page_no}, table {table_no}"
         entries, grids, self.section = table_to_entries(
             rows, locator=where, section=self.section,
             known_label=self.known_label, merge_duplicates=False,
@@ -255,7 +299,7 @@ class _LineReader:
         while pos < len(parts):
             text = _text(parts[pos])
             match = _COLON.match(text)
-            if match and match["value"] and not _NOT_LABEL.search(match["label"]):
+            if match and match["value"] and not _not_label(match, text):
                 pairs = self.split_pairs(match["label"], match["value"])
                 for label, value in pairs:
                     self.add(label, value, where, live,
@@ -322,6 +366,15 @@ class _LineReader:
         last.value = f"{last.value}{glue}{text}" if last.value else text
         last.bottom, last.line_x1 = live[-1].bottom, live[-1].x1
         return True
+
+
+def _not_label(match: re.Match[str], text: str) -> bool:
+    """A link or a time of day ("10:30"), not "Label: value"."""
+    colon = match.end("label")
+    while colon < len(text) and text[colon] not in ":：":
+        colon += 1
+    time = 0 < colon < len(text) - 1 and text[colon - 1].isdigit() and text[colon + 1].isdigit()
+    return time or bool(_NOT_LABEL.search(match["label"]))
 
 
 def _value_x0(tokens: list[Token], label: str) -> float:
