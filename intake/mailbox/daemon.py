@@ -48,6 +48,16 @@ def build_source(settings: Settings) -> SourceFactory:
     return factory
 
 
+def _warm_up() -> None:
+    """Import the parsers now, so the first referral is not the one that waits for them."""
+    try:
+        from intake.pipeline import parse_message
+
+        parse_message(b"Message-ID: <warm-up@cme-intake>\r\nSubject: x\r\n\r\nx\r\n")
+    except Exception:  # noqa: BLE001 - only a speed-up; real messages report real errors
+        logger.debug("parser warm-up failed", exc_info=True)
+
+
 def _acknowledger(engine: Engine, settings: Settings) -> Callable[[int], None]:
     from intake.mailbox.ack import send_acknowledgement
 
@@ -76,6 +86,7 @@ def run_daemon(settings: Settings, *, once: bool, stop_event: threading.Event | 
     engine = engine or make_engine(settings.database.url)
     migrate(engine)
     rules = rule_settings(settings)
+    _warm_up()
     factory = sources or build_source(settings)
     workers = [MailboxWorker(mb, factory(mb), engine=engine, settings=settings, rules=rules,
                              stop=stop, once=once, store=store,
