@@ -74,7 +74,8 @@ def filtered(statement: Select[Any], filters: LogFilters, *, join_case: bool = F
         conditions.append(or_(
             exists().where(Flag.case_id == Message.case_id, Flag.code == filters.flag,
                            Flag.status == "open"),
-            col(Message.flag_codes).contains(f",{filters.flag},")))
+            and_(col(Message.case_id).is_(None),
+                 col(Message.flag_codes).contains(f",{filters.flag},"))))
     if filters.late is not None:
         conditions.append(_case_flag(Case.late, filters.late))
     if filters.misrouted is not None:

@@ -64,9 +64,12 @@ class SecurityHeaders:
 def _install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
+        """Back to the login page; after it, to the page asked for (GETs only)."""
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        reason = f"&reason={exc.reason}" if exc.reason else ""
-        return RedirectResponse(f"/login?next={quote(target, safe='')}{reason}", status_code=303)
+        params = [f"next={quote(target, safe='')}"] if request.method == "GET" else []
+        params += [f"reason={exc.reason}"] if exc.reason else []
+        return RedirectResponse("/login" + ("?" + "&".join(params) if params else ""),
+                                status_code=303)
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden) -> Response:

@@ -88,9 +88,13 @@ def open_codes(db: Session, case_ids: list[int]) -> dict[int, list[str]]:
 
 
 def log_rows(db: Session, rows: list[Any]) -> list[dict[str, Any]]:
+    """Rows for the page and the CSV; open flags as in ``models.queries.intake_log``: the
+    case's open codes, or for a message that made no case the codes it raised."""
     codes = open_codes(db, sorted({r[0].case_id for r in rows if r[0].case_id}))
-    return [{"message": message, "reference": reference, "school": school, "area": area,
-             "late": late, "misrouted": misrouted, "flags": codes.get(message.case_id or 0, [])}
+    return [{"message": message, "reference": reference, "school": school,
+             "area": area or message.area, "late": late, "misrouted": misrouted,
+             "flags": codes.get(message.case_id, []) if message.case_id
+             else [c for c in (message.flag_codes or "").split(",") if c]}
             for message, reference, school, area, late, misrouted in rows]
 
 
