@@ -57,10 +57,9 @@ def pupil_fields(**overrides: str) -> dict[str, str]:
         "School name": "Hillside Primary",
         "School type": "Maintained",
         "Date last attended": "03/11/2026",
+        "Contact name": "Sam Teacher",
     }
     fields.update(overrides)
-    # Last: the shared table layout currently reads rows after "Contact name" as a grid.
-    fields.setdefault("Contact name", "Sam Teacher")
     return {label: value for label, value in fields.items() if value}
 
 
