@@ -9,6 +9,8 @@ import zipfile
 import pytest
 from docx import Document
 from docx.enum.text import WD_COLOR_INDEX
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from intake.errors import UnreadableDocument
@@ -656,3 +658,29 @@ def test_tightly_compressed_image_is_not_a_bomb():
                 dst.writestr(item, src.read(item))
             dst.writestr("word/media/blank.bmp", b"\xff" * (4 * 1024 * 1024))
     assert found(read_docx(out.getvalue())) == [("Surname", "Example", None)]
+
+
+_SAMPLE = None
+
+
+def _sample() -> bytes:
+    global _SAMPLE
+    if _SAMPLE is None:
+        doc = Document()
+        doc.add_paragraph("Surname: Example")
+        table = doc.add_table(rows=2, cols=2)
+        table.cell(0, 0).text, table.cell(0, 1).text = "Date", "☒ Yes ☐ No"
+        _SAMPLE = docx_bytes(doc)
+    return _SAMPLE
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=8))
+def test_damaged_bytes_raise_only_unreadable_document(flips):
+    data = bytearray(_sample())
+    for position, value in flips:
+        data[position % len(data)] = value
+    try:
+        read_docx(bytes(data))
+    except UnreadableDocument as error:
+        assert error.reason

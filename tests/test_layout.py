@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from parsers.layout import Cell, paragraphs_to_entries, section_heading, table_to_entries
 from parsers.layout_text import (
@@ -499,3 +501,26 @@ def test_labels_without_colons_in_one_cell():
         ("Forename", "Sam", None),
         ("Date of birth", "01/02/2015", None),
     ]
+
+
+_TEXT = st.lists(
+    st.sampled_from(list("abcXYZ 019:/.*?\t\n☐☒✓x") + ["Yes", "No", "Date ", "Name "]),
+    max_size=20,
+).map("".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.builds(Cell, _TEXT, bold=st.booleans(), continued=st.booleans()), max_size=6),
+        max_size=8,
+    )
+)
+def test_any_table_reads_without_error(rows):
+    entries, grids, _ = table_to_entries(
+        rows, locator="table 1", section=None, known_label=default_known_label
+    )
+    for entry in entries:
+        assert entry.locator.startswith("table 1, row")
+    for grid in grids:
+        assert all(len(row) >= len(grid.headers) for row in grid.rows)
