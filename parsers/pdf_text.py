@@ -259,7 +259,9 @@ class _LineReader:
             if self.known_label(clean_label(text)):
                 self.add(text, "", where, live, open_below=True, from_heading=True)
             return
-        if not self.labelled(live, where) and not self.continues(live, text):
+        if _COLON.match(text) is None and self.continues(live, text):
+            return
+        if not self.labelled(live, where):
             self.question = (text, live[-1].bottom) if len(text) <= 200 else None
             self.last = None
 
