@@ -5,7 +5,10 @@ rows, label|value|label|value rows, a label row with its value in the row below,
 option cells, Yes/No tick columns, and logs with a header row (Date | Action | Outcome).
 The readers turn their own cells into :class:`Cell` values and call
 :func:`table_to_entries`, so the layout rules live once and are judged on forms nobody has
-seen yet. Text helpers for ticks, labels and headings live in :mod:`parsers.layout_text`.
+seen yet. The rules are split by concern: one-cell rows and running paragraphs in
+:mod:`parsers.layout_single`, header-row blocks (Yes/No columns, grids) in
+:mod:`parsers.layout_blocks`, and text helpers (ticks, labels, headings) in
+:mod:`parsers.layout_text`.
 """
 
 from __future__ import annotations
