@@ -165,15 +165,14 @@ def intake_log(
     config: ConfigOption = None,
 ) -> None:
     """The intake log: one entry per message received, oldest first."""
-    from models.queries import intake_log as query
-
     from intake.cli_show import emit_rows
     from models.db import session_scope
+    from models.queries import intake_log as query
 
     if output not in ("table", "csv", "json"):
         raise fail("--format must be table, csv or json", 2)
     engine = engine_from(settings_from(config))
-    with session_scope(engine) as session:
+    with session_scope(engine, readonly=True) as session:
         rows = query(session, since=_iso_date(since), until=_iso_date(until), mailbox=mailbox,
                      area=area, school=school, status=status, flag=flag)
     columns = ["received_at", "mailbox", "message_id", "from", "subject", "status", "case", "open_flags"]
@@ -190,13 +189,12 @@ def cases(
     config: ConfigOption = None,
 ) -> None:
     """Cases in queue order: open blocking flags first, then oldest."""
-    from models.queries import list_cases
-
     from intake.cli_show import emit_rows
     from models.db import session_scope
+    from models.queries import list_cases
 
     engine = engine_from(settings_from(config))
-    with session_scope(engine) as session:
+    with session_scope(engine, readonly=True) as session:
         rows = list_cases(session, area=area, status=status, school=school, limit=limit)
     columns = ["reference", "received_at", "area", "school", "status", "open_flags"]
     emit_rows(rows, columns, "json" if as_json else "table", title="Cases")
@@ -209,14 +207,13 @@ def show(
     config: ConfigOption = None,
 ) -> None:
     """One case: its record, flags and messages (the view is audited)."""
-    from models.queries import get_case
-
     from intake.cli_show import print_case
     from models.db import session_scope
+    from models.queries import get_case
     from models.store import audit
 
     engine = engine_from(settings_from(config))
-    with session_scope(engine) as session:
+    with session_scope(engine, readonly=True) as session:
         case = get_case(session, reference)
     if case is None:
         raise fail(f"no case {reference}", 1)
@@ -236,13 +233,12 @@ def flags(
     config: ConfigOption = None,
 ) -> None:
     """Flags across cases, each with who must be chased."""
-    from models.queries import list_flags
-
     from intake.cli_show import emit_rows
     from models.db import session_scope
+    from models.queries import list_flags
 
     engine = engine_from(settings_from(config))
-    with session_scope(engine) as session:
+    with session_scope(engine, readonly=True) as session:
         rows = list_flags(session, open_only=open_only, area=area, code=code)
     columns = ["case", "code", "severity", "field", "follow_up_with", "status", "message"]
     emit_rows(rows, columns, "json" if as_json else "table", title="Flags")

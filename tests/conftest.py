@@ -9,6 +9,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
+pytest_plugins = ["tests.services.postgres"]
+
 
 def spec_dir() -> Path:
     """The shared spec folder: $CME_SPEC_DIR, else ../shared/spec beside the repo."""

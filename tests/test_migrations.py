@@ -11,8 +11,6 @@ from sqlalchemy import inspect, text
 from models.db import downgrade, make_engine, migrate, schema_diff, session_scope
 from models.tables import Case, metadata
 
-pytest_plugins = ["tests.services.postgres"]
-
 
 def _tables(engine) -> set[str]:
     return set(inspect(engine).get_table_names()) - {"alembic_version"}

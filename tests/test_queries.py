@@ -23,8 +23,6 @@ from models.store import ingest_message, record_poll, resolve_flag
 from models.tables import Case, Flag
 from tests.test_store import SETTINGS, pupil_fields, referral_email, source, valid_upn
 
-pytest_plugins = ["tests.services.postgres"]
-
 DAY1 = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 
 

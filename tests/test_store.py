@@ -35,8 +35,6 @@ from models.store import (
 from models.tables import AuditEvent, Blob, Case, CaseVersion, Document, Flag, MailboxState, Message
 from parsers.normalise_ids import upn_check_letter
 
-pytest_plugins = ["tests.services.postgres"]
-
 SETTINGS = RuleSettings()
 DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
 WHEN = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)
