@@ -186,6 +186,12 @@ class FormMapper:
     def written(self, spec: FieldSpec, entry: Entry, confidence: float) -> None:
         kind, path = spec.kind, spec.path
         if kind == "enquiry":
+            part = _enquiry_part(entry.label)
+            if part is not None:
+                reading = read_value("date" if part == "date" else "multiline", entry.value)
+                for _, (value, value_confidence) in reading.values.items():
+                    self.put(f"{path}.{part}", value, min(confidence, value_confidence), entry)
+                return
             found = read_enquiry(entry.value)
             if found:
                 for sub, value in found.items():
@@ -409,6 +415,20 @@ def _unanswered_choices(entries: list[Entry]) -> set[tuple[str, str]]:
         if len(values) > 1 and all(nz.boolean(v).value is not None for v in values)
         and len({nz.boolean(v).value for v in values}) > 1
     }
+
+
+_ENQUIRY_PARTS = {"notes": "notes", "note": "notes", "comments": "notes", "outcome": "notes",
+                  "details": "notes", "response": "notes", "date": "date", "when": "date"}
+
+
+def _enquiry_part(label: str) -> str | None:
+    """"Home visit made - Notes" / "... - Date" fill one part of the enquiry, not "done"."""
+    words = label.lower().replace("–", "-").rsplit("-", 1)
+    if len(words) == 2:
+        last = words[1].strip(" :?").split()
+        if len(last) == 1 and last[0] in _ENQUIRY_PARTS:
+            return _ENQUIRY_PARTS[last[0]]
+    return None
 
 
 def _answer_path(spec: FieldSpec) -> str:
