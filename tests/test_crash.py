@@ -5,7 +5,8 @@ they are connected and working, lets them run for a random moment and kills them
 SIGKILL — so kills land before, inside and after the store's commit and around the IMAP
 MOVE. A final ``--once`` run drains what is left. Every message must then be exactly once
 in the database and exactly once in the processed folder: none lost, none duplicated.
-The PostgreSQL variant runs two daemons at once on the same mailbox and database.
+The PostgreSQL variant runs two daemons at once on the same mailbox and database: one works
+the mailbox, the other stands by on its lease, and kills hit either.
 """
 # ruff: noqa: F811  (pytest fixtures imported from tests.services are parameters here)
 
@@ -41,32 +42,35 @@ def write_config(tmp_path: Path, server: DovecotServer, user: str, database_url:
         f'[database]\nurl = "{database_url}"\n\n'
         f'[[mailbox]]\nkey = "cme"\nhost = "127.0.0.1"\nport = {server.port}\ntls = "none"\n'
         f'username = "{user}"\npassword_file = "{tmp_path / "pw"}"\npoll_interval = 1.0\n\n'
-        '[daemon]\nbackoff_initial = 0.1\nbackoff_cap = 0.5\nidle_check_seconds = 0.5\n')
+        '[daemon]\nbackoff_initial = 0.1\nbackoff_cap = 0.5\nidle_check_seconds = 0.5\n'
+        'standby_check_seconds = 0.2\n')
     return config
 
 
 class Daemon:
-    """One daemon process whose log tells when it has connected."""
+    """One daemon process whose own log tells when it is working (or standing by)."""
 
-    def __init__(self, config: Path, log: Path, *, once: bool = False) -> None:
-        self.log = log
-        self.handle = open(log, "ab")  # noqa: SIM115 - closed in stop()
-        self.start_size = log.stat().st_size
+    started = 0
+
+    def __init__(self, config: Path, folder: Path, *, once: bool = False) -> None:
+        Daemon.started += 1
+        self.log = folder / f"daemon-{Daemon.started:03d}.log"
+        self.handle = open(self.log, "ab")  # noqa: SIM115 - closed in kill()
         command = [sys.executable, "-m", "intake.mailbox.daemon", "--config", str(config)]
         self.process = subprocess.Popen(command + (["--once"] if once else []), cwd=REPO,
                                         env=dict(os.environ, PYTHONPATH=str(REPO)),
                                         stdin=subprocess.DEVNULL, stdout=self.handle,
                                         stderr=self.handle)
 
-    def connected(self) -> bool:
-        with open(self.log, "rb") as handle:
-            handle.seek(self.start_size)
-            return b"connected (imap)" in handle.read()
+    def ready(self) -> bool:
+        """Working the mailbox, or standing by while the other daemon holds its lease."""
+        text = self.log.read_bytes()
+        return b"connected (imap)" in text or b"standing by" in text
 
-    def wait_connected(self, timeout: float = 60.0) -> None:
+    def wait_ready(self, timeout: float = 90.0) -> None:
         deadline = time.monotonic() + timeout
-        while not self.connected() and self.process.poll() is None:
-            assert time.monotonic() < deadline, "daemon never connected"
+        while not self.ready() and self.process.poll() is None:
+            assert time.monotonic() < deadline, f"daemon never got going: {self.log}"
             time.sleep(0.02)
 
     def kill(self) -> None:
@@ -95,19 +99,17 @@ def processed_ids(server: DovecotServer, user: str) -> list[str]:
 
 def crash_rounds(config: Path, tmp_path: Path, *, daemons: int) -> None:
     rng = random.Random(SEED + daemons)
-    log = tmp_path / "daemon.log"
-    log.touch()
-    running = [Daemon(config, log) for _ in range(daemons)]
+    running = [Daemon(config, tmp_path) for _ in range(daemons)]
     for _round in range(KILLS):
         victim = rng.randrange(daemons)
-        running[victim].wait_connected()
+        running[victim].wait_ready()
         time.sleep(rng.uniform(0.05, 1.5))
         running[victim].kill()
-        running[victim] = Daemon(config, log)
+        running[victim] = Daemon(config, tmp_path)
     for daemon in running:
         daemon.kill()
-    final = Daemon(config, log, once=True)
-    assert final.process.wait(timeout=120) == 0, log.read_text()[-3000:]
+    final = Daemon(config, tmp_path, once=True)
+    assert final.process.wait(timeout=120) == 0, final.log.read_text()[-3000:]
     final.handle.close()
 
 

@@ -3,6 +3,7 @@
 A small fake mailbox (the one place a fault must be injected) in front of the real store and a
 real SQLite database; plus the log redaction that keeps credentials out of every line.
 """
+# ruff: noqa: F811  (pytest fixtures imported from tests.services are parameters here)
 
 from __future__ import annotations
 
@@ -18,12 +19,14 @@ from sqlalchemy.exc import OperationalError
 from intake.config import DaemonSettings, DatabaseSettings, MailboxSettings, Settings
 from intake.mailbox import run_daemon
 from intake.mailbox.faults import Throttled
+from intake.mailbox.lease import MailboxLease
 from intake.mailbox.redact import RedactingFilter, redact, register_secret
 from intake.mailbox.sources import Candidate, Target
 from intake.mailbox.worker import Store
 from models.db import make_engine, session_scope
 from models.tables import Message
 from tests.services.dovecot import referral_email
+from tests.services.postgres import pg_cluster, pg_database_url, pg_engine  # noqa: F401
 
 
 class FakeMailbox:
@@ -142,3 +145,26 @@ def test_registered_secrets_are_masked_in_messages_and_arguments(
             logger.exception("failed")
     assert "S3cret-Registered-Value" not in caplog.text
     assert "***" in caplog.text
+
+
+def _exclusive(engine: object) -> None:
+    first, second = MailboxLease(engine, "cme"), MailboxLease(engine, "cme")  # type: ignore[arg-type]
+    other = MailboxLease(engine, "ene")  # type: ignore[arg-type]
+    try:
+        assert first.acquire() and first.held()
+        assert not second.acquire()  # a second daemon stands by
+        assert other.acquire()  # other mailboxes are independent
+        first.release()
+        assert second.acquire()  # and takes over when the first lets go (or dies)
+    finally:
+        for lease in (first, second, other):
+            lease.release()
+
+
+def test_sqlite_mailbox_lease_is_exclusive(tmp_path: Path) -> None:
+    _exclusive(make_engine(f"sqlite:///{tmp_path / 'cases.db'}"))
+
+
+@pytest.mark.postgres
+def test_postgresql_mailbox_lease_is_exclusive(pg_engine: object) -> None:
+    _exclusive(pg_engine)
