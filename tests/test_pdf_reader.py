@@ -89,6 +89,30 @@ class Form:
             self._rule(edge, top, edge, bottom, rects)
         self.y = bottom - 20
 
+    def wrapped_table(self, rows: list[list[str]], widths: list[float], *,
+                      x: float = 50) -> None:
+        """A ruled table whose cell text wraps to the cell width as a word processor does:
+        at spaces, a word too long for the cell broken at the edge, "\n" a hard break."""
+        edges = [x]
+        for width in widths:
+            edges.append(edges[-1] + width)
+        top = self.y + 12
+        for row in rows:
+            cells = [wrap(text, width - 8) for text, width in zip(row, widths, strict=True)]
+            height = 12 * max(len(lines) for lines in cells) + 6
+            for col, lines in enumerate(cells):
+                for number, line in enumerate(lines):
+                    font = "DejaVu" if HAS_DEJAVU and any(ch in line for ch in "☒☐") else (
+                        "Helvetica")
+                    self.canvas.setFont(font, 10)
+                    self.canvas.drawString(edges[col] + 4, top - 13 - 12 * number, line)
+            self._rule(edges[0], top, edges[-1], top, False)
+            for edge in edges:
+                self._rule(edge, top, edge, top - height, False)
+            top -= height
+        self._rule(edges[0], top, edges[-1], top, False)
+        self.y = top - 20
+
     def _rule(self, x0: float, y0: float, x1: float, y1: float, rects: bool) -> None:
         if not rects:
             self.canvas.line(x0, y0, x1, y1)
@@ -121,6 +145,34 @@ def footer(form: Form, text: str) -> None:
     form.y = 20
     form.text(50, text, font="Helvetica-Bold", size=9)
     form.y = y
+
+
+def _width(text: str) -> float:
+    font = "DejaVu" if HAS_DEJAVU and any(ch in text for ch in "☒☐") else "Helvetica"
+    return pdfmetrics.stringWidth(text, font, 10)
+
+
+def wrap(text: str, width: float) -> list[str]:
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split():
+            if _width(word) > width:
+                if line:
+                    lines.append(line)
+                    line = ""
+                while _width(word) > width:
+                    cut = max(n for n in range(1, len(word)) if _width(word[:n]) <= width)
+                    lines.append(word[:cut])
+                    word = word[cut:]
+            candidate = f"{line} {word}".strip()
+            if _width(candidate) <= width:
+                line = candidate
+            else:
+                lines.append(line)
+                line = word
+        lines.append(line)
+    return lines
 
 
 def text_form() -> bytes:
@@ -741,3 +793,118 @@ def test_choice_field_shows_its_display_text() -> None:
     result = read_pdf(form.pdf(), known_label=known_label)
     gender = find(result, "Gender")
     assert (gender.value, gender.locator) == ("Female", "page 1, field gender")
+
+
+# -- wrapping, page breaks ----------------------------------------------------------------
+
+FAMILY_SAID = ("Mum told the class teacher on 17/10/2026 that the family were going back to "
+               "live with grandparents.\nShe said the children would start school there.")
+LONG_GROUND = ("Reported or believed to have moved to another local authority but not "
+               "confirmed on a school roll there")
+
+
+REFERRAL_DETAILS = ("Referred after the enquiries below, which took place over the two school "
+                    "weeks in October.")
+
+
+def wrapping_form() -> bytes:
+    form = Form()
+    form.heading("PART 1 - PUPIL DETAILS")
+    mark_on, mark_off = ("☒", "☐") if HAS_DEJAVU else ("[X]", "[ ]")
+    form.wrapped_table([
+        ["Information provided by the family", FAMILY_SAID],
+        ["Email", "t.testperson@example.org"],
+        ["Reason for referral (tick all that apply)",
+         f"{mark_on} The child has left the country\n{mark_off} {LONG_GROUND}"],
+    ], [150, 260])
+    form.wrapped_table([["Parent email", "t.testperson@example.org"]], [150, 90])
+    start = form.text(50, "Details of the referral:", font="Helvetica-Bold")
+    first, *rest = wrap(REFERRAL_DETAILS, WIDTH - 60 - (start + 4))
+    form.text(start + 4, first)
+    form.y -= 12
+    form.line(" ".join(rest))
+    form.y -= 10
+    grid = [["Enquiry", "Date", "Outcome"], ["Home visit made", "19/10/2026", "No answer"],
+            ["Family asked for the", "20/10/2026", "Refused"]]
+    form.wrapped_table(grid, [200, 100, 180])
+    form.new_page()
+    form.wrapped_table([["address they are moving to", "", ""],
+                        ["Neighbours spoken to", "21/10/2026", "Confirmed left"]],
+                       [200, 100, 180])
+    form.line("DSL name: Sam Example")
+    return form.pdf()
+
+
+@pytest.fixture(scope="module")
+def wrapping_result() -> ExtractedForm:
+    return read_pdf(wrapping_form(), known_label=known_label)
+
+
+def test_wrapped_cell_text_joins_soft_wraps_keeps_paragraphs(wrapping_result: ExtractedForm
+                                                             ) -> None:
+    assert find(wrapping_result, "Information provided by the family").value == FAMILY_SAID
+
+
+def test_word_broken_at_a_narrow_cell_edge_is_joined(wrapping_result: ExtractedForm) -> None:
+    assert find(wrapping_result, "Parent email").value == "t.testperson@example.org"
+
+
+def test_option_caption_that_wraps_stays_whole(wrapping_result: ExtractedForm) -> None:
+    question = "Reason for referral (tick all that apply)"
+    assert find(wrapping_result, question, "The child has left the country").checked is True
+    assert find(wrapping_result, question, LONG_GROUND).checked is False
+
+
+def test_value_wrapping_under_a_bold_label(wrapping_result: ExtractedForm) -> None:
+    assert find(wrapping_result, "Details of the referral").value == REFERRAL_DETAILS
+
+
+def test_table_carried_over_a_page_break(wrapping_result: ExtractedForm) -> None:
+    grid = next(g for g in wrapping_result.grids if g.headers[0] == "Enquiry")
+    assert grid.rows == [
+        ["Home visit made", "19/10/2026", "No answer"],
+        ["Family asked for the address they are moving to", "20/10/2026", "Refused"],
+        ["Neighbours spoken to", "21/10/2026", "Confirmed left"],
+    ]
+    assert grid.locator.startswith("page 1, table 3")
+    assert find(wrapping_result, "DSL name").locator == "page 2, line 1"
+
+
+def test_tick_glyphs_are_kept_as_printed_in_the_text(wrapping_result: ExtractedForm) -> None:
+    assert ("☒ The child has left the country" if HAS_DEJAVU
+            else "[X] The child has left the country") in wrapping_result.text
+
+
+def fillable_rows_form() -> bytes:
+    """Check boxes as generated forms lay them out: a question at the start of the row with
+    a box before each answer, and boxes with no caption named "question - answer"."""
+    form = Form()
+    acro = form.canvas.acroForm
+    form.heading("PUPIL DETAILS")
+    form.text(50, "Looked after child")
+    for x, answer, ticked in ((250, "Yes", False), (300, "No", True)):
+        acro.checkbox(name=f"Looked after child - {answer}", checked=ticked, x=x,
+                      y=form.y - 2, size=10)
+        form.text(x + 13, answer)
+    form.y -= 24
+    form.text(50, "Enquiry")
+    form.text(250, "Done")
+    form.text(300, "Not done")
+    form.y -= 18
+    form.text(50, "Home visit made")
+    acro.checkbox(name="Home visit made - Done", checked=True, x=252, y=form.y - 2, size=10)
+    acro.checkbox(name="Home visit made - Not done", checked=False, x=302, y=form.y - 2,
+                  size=10)
+    form.y -= 24
+    form.line("Printed text so that the page has a text layer of its own.")
+    return form.pdf()
+
+
+def test_checkbox_rows_take_the_question_at_the_row_start() -> None:
+    result = read_pdf(fillable_rows_form(), known_label=known_label)
+    assert find(result, "Looked after child", "Yes").checked is False
+    assert find(result, "Looked after child", "No").checked is True
+    assert find(result, "Home visit made", "Done").checked is True
+    assert find(result, "Home visit made", "Not done").checked is False
+    assert not any(entry.label == "Looked after child" and entry.checked is None
+                   for entry in result.entries)
