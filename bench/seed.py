@@ -289,19 +289,24 @@ class Seeder:
             dialect = conn.dialect
             cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
             for name, model in tables:
-                columns, defaults = _columns(model)
+                if not self.rows[name]:
+                    continue
+                columns, defaults = _columns(model, given=self.rows[name][0])
                 sql = _insert_sql(dialect, model.__table__.name, columns)
                 pick = itemgetter(*columns)
-                rows = [pick({**defaults, **row}) for row in self.rows[name]]
-                if rows:
-                    cursor.executemany(sql, rows)
+                cursor.executemany(sql, [pick({**defaults, **row}) for row in self.rows[name]])
+                if dialect.name == "postgresql" and "id" in self.rows[name][0]:
+                    # ids were given: move the sequence past them for later ORM inserts
+                    cursor.execute(f"SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), "
+                                   f"(SELECT max(id) FROM \"{name}\"))")
                 self.rows[name].clear()
             cursor.close()
 
 
-def _columns(model: Any) -> tuple[list[str], dict[str, Any]]:
-    """Column names and scalar defaults (a bare insert applies none)."""
-    columns = list(model.__table__.columns)
+def _columns(model: Any, *, given: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
+    """Column names and scalar defaults (a bare insert applies none); a primary key only
+    when the rows give it (else the database assigns it)."""
+    columns = [c for c in model.__table__.columns if not c.primary_key or c.name in given]
     defaults = {c.name: c.default.arg if c.default is not None and c.default.is_scalar else None
                 for c in columns}
     return [c.name for c in columns], defaults
