@@ -111,10 +111,17 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Run the app under uvicorn, one worker (sessions are held in this process)."""
+    """Run the app under uvicorn, one worker (sessions are held in this process).
+
+    The schema is brought up to date first (safe while the daemon runs: see models.db).
+    """
     import uvicorn
 
-    app = create_app(settings)
+    from models.db import migrate
+
+    engine = make_engine(settings.database.url)
+    migrate(engine)
+    app = create_app(settings, engine=engine)
     log.info("serving the review UI on %s:%s", host, port)
     uvicorn.run(app, host=host, port=port, workers=1, proxy_headers=False,
                 server_header=False, log_level="info")
