@@ -58,7 +58,7 @@ def _warm_up() -> None:
         logger.debug("parser warm-up failed", exc_info=True)
 
 
-def _acknowledger(engine: Engine, settings: Settings) -> Callable[[int], None]:
+def _acknowledger(engine: Engine, settings: Settings) -> Callable[[int], object]:
     from intake.mailbox.ack import send_acknowledgement
 
     return lambda pk: send_acknowledgement(engine, settings.smtp, message_pk=pk)

@@ -65,7 +65,8 @@ class MailboxWorker:
 
     def __init__(self, mailbox: MailboxSettings, source: MailSource, *, engine: Engine,
                  settings: Settings, rules: Any, stop: threading.Event, once: bool = False,
-                 store: Store | None = None, acknowledge: Callable[[int], None] | None = None) -> None:
+                 store: Store | None = None,
+                 acknowledge: Callable[[int], object] | None = None) -> None:
         self.mailbox, self.source, self.engine = mailbox, source, engine
         self.settings, self.rules, self.stop, self.once = settings, rules, stop, once
         self.store = store or Store.default()
