@@ -64,6 +64,7 @@ class FormMapper:
         self.parent_index = -1
         self.parent_slots: dict[str, int] = {}
         self.sibling_index = 0
+        self.inferred: set[str] = set()
         self.self_block = False  # a "your contact details" block: its person completed Part 1
         self.reader_section: str | None = None
         self.heading: str | None = None
@@ -74,6 +75,9 @@ class FormMapper:
         record = self.out.record
         current = get_path(record, path)
         if path == "school.type" and current == "unknown":
+            current = None
+        if path in self.inferred:  # "done" guessed from written notes: an explicit answer wins
+            self.inferred.discard(path)
             current = None
         if not is_empty(current):
             if current != value and value not in (None, "", []):
@@ -194,9 +198,12 @@ class FormMapper:
                 return
             found = read_enquiry(entry.value)
             if found:
+                inferred = found.pop("inferred")
                 for sub, value in found.items():
                     if value is not None:
                         self.put(f"{path}.{sub}", value, confidence, entry)
+                if inferred:
+                    self.inferred.add(f"{path}.done")
             return
         if kind == "grounds":
             return self.grounds_text(entry, confidence)

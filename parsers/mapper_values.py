@@ -174,12 +174,13 @@ def read_enquiry(raw: str) -> dict[str, Any] | None:
             done = word not in _NOT_DONE
     found = DATE_IN_TEXT.search(rest)
     when = nz.date(found.group(0)).value if found else None
-    if done is None and lead is None:
-        done = True  # the school wrote what it did
+    inferred = done is None and lead is None
+    if inferred:
+        done = True  # the school wrote what it did; a tick elsewhere still wins
     notes = nz.clean_multiline(rest)
     if notes and found and notes.strip(" .,-") == found.group(0):
         notes = None
-    return {"done": done, "date": when, "notes": notes}
+    return {"done": done, "date": when, "notes": notes, "inferred": inferred}
 
 
 _HANDLERS = {

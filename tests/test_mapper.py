@@ -145,3 +145,12 @@ def test_ticked_risk_options():
     out = mapped(E("Risks identified", "CSE", checked=True, section="Part 2"),
                  E("Risks identified", "FGM", checked=False, section="Part 2"))
     assert out.risk_options == ["child_sexual_exploitation"]
+
+
+def test_explicit_tick_beats_done_guessed_from_notes():
+    out = mapped(E("Copies of flight information requested", "Family would not say"),
+                 E("Copies of flight information requested", "Yes", checked=False),
+                 E("Copies of flight information requested", "No", checked=True))
+    assert out.record["enquiries"]["flight_information"]["done"] is False
+    assert out.record["enquiries"]["flight_information"]["notes"] == "Family would not say"
+    assert out.unmapped == []
