@@ -1,0 +1,343 @@
+"""Read each untrusted document in a worker process that is killed past its limits.
+
+A zip bomb, a PDF whose objects loop, or a scan that makes Tesseract spin must cost one
+document, never the daemon (pitfalls §7). So the daemon reads documents in a small pool of
+pre-forked workers:
+
+* started from the ``forkserver`` context (``spawn`` also works) with the readers' imports
+  preloaded, so a new worker costs milliseconds, and recycled after ``recycle_after`` jobs
+  (pdfplumber's caches only grow) or after any job that ran out of memory;
+* each worker leads its own session (``os.setsid``), so killing its process group also kills
+  the ``tesseract`` and ``soffice`` it started;
+* per job: ``RLIMIT_CPU`` (soft, relative to the CPU already used), ``RLIMIT_AS`` (the
+  document's ``memory_mb`` on top of the warmed worker's own address space), and for the
+  worker's life ``RLIMIT_FSIZE`` and ``RLIMIT_NOFILE``;
+* the parent waits at most ``wall_seconds``, then kills the group.
+
+Whatever happens in the worker comes back as :class:`UnreadableDocument` with a reason the
+AIO can act on. The pipeline stays in-process by default; ``ReadLimits(isolate=True)``
+routes :func:`parsers.documents.read_document` through :func:`read_isolated`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import errno
+import logging
+import multiprocessing
+import os
+import queue
+import resource
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from intake.errors import IntakeError, MalformedMessage, UnreadableDocument
+
+log = logging.getLogger(__name__)
+
+MB = 1024 * 1024
+PRELOAD = ["parsers.isolation", "parsers.documents", "parsers.fieldmap", "parsers.docx_reader",
+           "parsers.pdf_reader", "parsers.ocr", "parsers.convert", "parsers.msg",
+           "parsers.archive", "parsers.email_walker", "pdfplumber", "pypdfium2", "PIL.Image",
+           "pytesseract", "extract_msg", "lxml.etree", "msoffcrypto"]
+_IN_WORKER = False
+_ERRORS = {"UnreadableDocument": UnreadableDocument, "MalformedMessage": MalformedMessage}
+
+
+def in_worker() -> bool:
+    """True inside an isolated worker (LibreOffice then stays in the worker's group)."""
+    return _IN_WORKER
+
+
+@dataclass(frozen=True)
+class JobLimits:
+    wall_seconds: float = 30.0
+    memory_mb: int = 512
+    cpu_seconds: float | None = None  # defaults to wall_seconds
+
+
+@dataclass(frozen=True)
+class PoolSettings:
+    size: int = 2
+    recycle_after: int = 50
+    start_method: str = "forkserver"
+    max_file_mb: int = 256       # RLIMIT_FSIZE: temp files (page images, converted .docx)
+    max_open_files: int = 256    # RLIMIT_NOFILE
+
+
+def too_slow(seconds: float) -> str:
+    return (f"reading this document took longer than {seconds:.0f} s; it may be damaged or "
+            "malicious")
+
+
+def too_big(memory_mb: int) -> str:
+    return (f"reading this document needed more than {memory_mb} MB of memory; it may be "
+            "damaged or malicious")
+
+
+class _Worker:
+    def __init__(self, context: Any, settings: PoolSettings) -> None:
+        parent, child = context.Pipe()
+        self.conn = parent
+        self.jobs = 0
+        self.process = context.Process(target=_worker_main, name="cme-document-worker",
+                                       args=(child, settings.max_file_mb,
+                                             settings.max_open_files), daemon=True)
+        self.process.start()
+        child.close()
+
+    def kill(self) -> None:
+        """SIGKILL the worker's whole process group (it is a session leader)."""
+        pid = self.process.pid
+        if pid is not None:
+            with contextlib.suppress(OSError):
+                os.killpg(pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        self.process.join(timeout=5)
+        self.conn.close()
+
+    def retire(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self.conn.send(None)
+        self.process.join(timeout=2)
+        if self.process.is_alive():
+            self.kill()
+        else:
+            self.conn.close()
+
+
+class WorkerPool:
+    """Pre-forked document workers; thread-safe (the daemon reads from several mailboxes)."""
+
+    def __init__(self, settings: PoolSettings = PoolSettings()) -> None:
+        self.settings = settings
+        self.context = multiprocessing.get_context(settings.start_method)
+        if settings.start_method == "forkserver":
+            self.context.set_forkserver_preload(PRELOAD)
+        self.idle: queue.Queue[_Worker] = queue.Queue()
+        self.lock = threading.Lock()
+        self.live = 0
+        self.closed = False
+
+    def start(self) -> WorkerPool:
+        """Fork the workers now so the first documents do not wait for them."""
+        with self.lock:
+            missing = self.settings.size - self.live
+            self.live += missing
+        for _ in range(missing):
+            self.idle.put(_Worker(self.context, self.settings))
+        return self
+
+    def call(self, function: Callable[..., Any], *args: Any, limits: JobLimits = JobLimits()) -> Any:
+        """``function(*args)`` in a worker; ``function`` must be importable by name."""
+        worker = self._checkout()
+        cpu = limits.cpu_seconds or limits.wall_seconds
+        try:
+            worker.conn.send((function, args, cpu, limits.memory_mb))
+        except (OSError, ValueError):
+            self._replace(worker, kill=True)
+            raise UnreadableDocument("the document reader process could not be started; the "
+                                     "document will be read on the next attempt") from None
+        if not worker.conn.poll(limits.wall_seconds):
+            log.warning("document worker pid=%s over %.0f s wall: killed", worker.process.pid,
+                        limits.wall_seconds)
+            self._replace(worker, kill=True)
+            raise UnreadableDocument(too_slow(limits.wall_seconds))
+        try:
+            reply = worker.conn.recv()
+        except (EOFError, OSError):
+            worker.process.join(timeout=5)
+            code = worker.process.exitcode
+            self._replace(worker, kill=True)
+            raise UnreadableDocument(_death_reason(code, limits)) from None
+        worker.jobs += 1
+        recycle = reply[0] == "memory" or worker.jobs >= self.settings.recycle_after
+        if recycle:
+            self._replace(worker, kill=False)
+        else:
+            self.idle.put(worker)
+        return _unpack(reply, limits)
+
+    def _checkout(self) -> _Worker:
+        if self.closed:
+            raise UnreadableDocument("the document reader is shutting down; the document will "
+                                     "be read on the next attempt")
+        with self.lock:
+            grow = self.live < self.settings.size and self.idle.empty()
+            if grow:
+                self.live += 1
+        if grow:
+            return _Worker(self.context, self.settings)
+        return self.idle.get()
+
+    def _replace(self, worker: _Worker, *, kill: bool) -> None:
+        """Retire a worker and start its successor off the caller's path."""
+        def successor() -> None:
+            if kill:
+                worker.kill()
+            else:
+                worker.retire()
+            if self.closed:
+                with self.lock:
+                    self.live -= 1
+                return
+            try:
+                self.idle.put(_Worker(self.context, self.settings))
+            except Exception:  # noqa: BLE001 - a later call grows the pool again
+                log.exception("could not start a document worker")
+                with self.lock:
+                    self.live -= 1
+
+        threading.Thread(target=successor, name="cme-worker-restart", daemon=True).start()
+
+    def close(self) -> None:
+        self.closed = True
+        while True:
+            try:
+                worker = self.idle.get_nowait()
+            except queue.Empty:
+                break
+            worker.retire()
+            with self.lock:
+                self.live -= 1
+
+
+def _unpack(reply: tuple[Any, ...], limits: JobLimits) -> Any:
+    kind = reply[0]
+    if kind == "ok":
+        return reply[1]
+    if kind == "intake":
+        raise _ERRORS.get(reply[1], UnreadableDocument)(reply[2])
+    if kind == "memory":
+        raise UnreadableDocument(too_big(limits.memory_mb))
+    if kind == "file_size":
+        raise UnreadableDocument("reading this document wrote too much temporary data; it may "
+                                 "be damaged or malicious")
+    raise UnreadableDocument(f"the document could not be read ({reply[1]})")
+
+
+def _death_reason(code: int | None, limits: JobLimits) -> str:
+    """Why a worker died mid-document, from its exit status."""
+    if code == -signal.SIGXCPU:
+        return too_slow(limits.cpu_seconds or limits.wall_seconds)
+    if code == -signal.SIGKILL:  # not us (we answer before killing): the kernel's OOM killer
+        return too_big(limits.memory_mb)
+    if code in (-signal.SIGSEGV, -signal.SIGBUS, -signal.SIGABRT):
+        return "reading this document crashed the reader; it may be damaged or malicious"
+    return f"the document reader stopped unexpectedly (exit status {code})"
+
+
+# --- inside the worker ----------------------------------------------------------------------
+
+
+def _worker_main(conn: Any, max_file_mb: int, max_open_files: int) -> None:
+    """Serve jobs until told to stop; one job at a time, limits set afresh for each."""
+    global _IN_WORKER
+    _IN_WORKER = True
+    with contextlib.suppress(OSError):
+        os.setsid()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _limit(resource.RLIMIT_FSIZE, max_file_mb * MB)
+    _limit(resource.RLIMIT_NOFILE, max_open_files)
+    from parsers.fieldmap import field_map
+
+    field_map()  # warm: the known_label callback of every read
+    baseline = _address_space()
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        function, args, cpu_seconds, memory_mb = job
+        used = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
+        _limit(resource.RLIMIT_CPU, int(used + cpu_seconds) + 1)
+        _limit(resource.RLIMIT_AS, baseline + memory_mb * MB)
+        reply = _run(function, args)
+        _limit(resource.RLIMIT_AS, resource.RLIM_INFINITY)
+        try:
+            conn.send(reply)
+        except Exception as exc:  # noqa: BLE001 - e.g. an unpicklable result
+            conn.send(("error", type(exc).__name__))
+
+
+def _run(function: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, ...]:
+    try:
+        return ("ok", function(*args))
+    except IntakeError as exc:
+        return ("intake", type(exc).__name__, exc.reason)
+    except MemoryError:
+        return ("memory",)
+    except OSError as exc:
+        if exc.errno == errno.ENOMEM:
+            return ("memory",)
+        if exc.errno == errno.EFBIG:
+            return ("file_size",)
+        return ("error", type(exc).__name__)
+    except BaseException as exc:  # noqa: BLE001 - anything else is this document's problem
+        return ("error", type(exc).__name__)
+
+
+def _limit(which: int, soft: int) -> None:
+    """Set the soft limit only: the hard limit stays, so the next job may raise it again."""
+    with contextlib.suppress(ValueError, OSError):
+        _, hard = resource.getrlimit(which)
+        if hard != resource.RLIM_INFINITY and (soft == resource.RLIM_INFINITY or soft > hard):
+            soft = hard
+        resource.setrlimit(which, (soft, hard))
+
+
+def _address_space() -> int:
+    """The worker's current virtual size in bytes (libraries, preloaded readers)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 512 * MB
+
+
+# --- the pool the pipeline uses ----------------------------------------------------------
+
+
+_SHARED: WorkerPool | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_pool(settings: PoolSettings | None = None) -> WorkerPool:
+    """The process-wide pool, started on first use (and closed at exit)."""
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None or _SHARED.closed:
+            _SHARED = WorkerPool(settings or PoolSettings()).start()
+            atexit.register(_SHARED.close)
+        return _SHARED
+
+
+def _read_job(content: bytes, media_type: str, known_label: Any, limits: Any) -> Any:
+    from parsers.documents import read_document
+    from parsers.fieldmap import field_map
+
+    label = field_map().is_label if known_label is None else known_label
+    return read_document(content, media_type, known_label=label, limits=limits)
+
+
+def read_isolated(content: bytes, media_type: str, *, known_label: Callable[[str], bool],
+                  limits: Any) -> Any:
+    """:func:`parsers.documents.read_document` in a worker of the shared pool."""
+    from parsers.fieldmap import field_map
+
+    label: Any = known_label
+    if getattr(known_label, "__self__", None) is field_map():
+        label = None  # the worker has its own field map: do not pickle it with every job
+    job = JobLimits(wall_seconds=limits.wall_seconds, memory_mb=limits.memory_mb)
+    return shared_pool().call(_read_job, content, media_type, label,
+                              replace(limits, isolate=False), limits=job)
