@@ -9,8 +9,10 @@ register themselves here too.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from intake.errors import UnreadableDocument
 from parsers import sniff as types
@@ -21,8 +23,21 @@ KnownLabel = Callable[[str], bool]
 
 @dataclass(frozen=True)
 class ReadLimits:
+    """What one document may cost. ``isolate`` reads it in a worker process that is killed
+    past ``wall_seconds`` or ``memory_mb`` (the daemon turns it on; the pure core is off)."""
+
     max_pdf_pages: int = 100
     max_docx_uncompressed_mb: int = 100
+    isolate: bool = False
+    wall_seconds: float = 30.0
+    memory_mb: int = 512
+
+    @classmethod
+    def from_settings(cls, limits: Any, *, isolate: bool = False) -> ReadLimits:
+        """From ``intake.config.LimitsSettings`` (handed in, so parsers never read settings)."""
+        return cls(max_pdf_pages=limits.max_pdf_pages,
+                   max_docx_uncompressed_mb=limits.max_docx_uncompressed_mb, isolate=isolate,
+                   wall_seconds=limits.document_wall_seconds, memory_mb=limits.document_memory_mb)
 
 
 Reader = Callable[[bytes, KnownLabel, ReadLimits], ExtractedForm]
@@ -38,7 +53,20 @@ def _docx(content: bytes, known_label: KnownLabel, limits: ReadLimits) -> Extrac
 def _pdf(content: bytes, known_label: KnownLabel, limits: ReadLimits) -> ExtractedForm:
     from parsers.pdf_reader import read_pdf
 
-    return read_pdf(content, known_label=known_label, max_pages=limits.max_pdf_pages)
+    form = read_pdf(content, known_label=known_label, max_pages=limits.max_pdf_pages)
+    if form.extraction == "none":  # no text layer at all: a scan
+        from parsers.ocr import read_scanned_pdf
+
+        return read_scanned_pdf(content, known_label, limits, notes=form.notes)
+    return form
+
+
+def _lazy(module: str, name: str) -> Reader:
+    """A reader imported on first use (LibreOffice, Tesseract and extract-msg wrappers)."""
+    def reader(content: bytes, known_label: KnownLabel, limits: ReadLimits) -> ExtractedForm:
+        return getattr(importlib.import_module(module), name)(content, known_label, limits)
+
+    return reader
 
 
 def _nothing(content: bytes, known_label: KnownLabel, limits: ReadLimits) -> ExtractedForm:
@@ -63,12 +91,17 @@ READERS: dict[str, Reader] = {
     types.PDF: _pdf,
     types.ENCRYPTED_OOXML: _encrypted,
     types.EMPTY: _empty,
-    types.PNG: _nothing,
-    types.JPEG: _nothing,
-    types.GIF: _nothing,
-    types.BMP: _nothing,
-    types.WEBP: _nothing,
-    types.TIFF: _nothing,
+    types.DOC: _lazy("parsers.convert", "read_converted"),
+    types.ODT: _lazy("parsers.convert", "read_converted"),
+    types.RTF: _lazy("parsers.convert", "read_converted"),
+    types.MSG: _lazy("parsers.msg", "read_msg"),
+    types.ZIP: _lazy("parsers.archive", "read_archive"),
+    types.PNG: _lazy("parsers.ocr", "read_image"),
+    types.JPEG: _lazy("parsers.ocr", "read_image"),
+    types.GIF: _lazy("parsers.ocr", "read_image"),
+    types.BMP: _lazy("parsers.ocr", "read_image"),
+    types.WEBP: _lazy("parsers.ocr", "read_image"),
+    types.TIFF: _lazy("parsers.ocr", "read_image"),
     types.TEXT: _nothing,
     types.HTML: _nothing,
     types.EML: _nothing,
@@ -95,6 +128,10 @@ def register(media_type: str, reader: Reader) -> None:
 
 def read_document(content: bytes, media_type: str, *, known_label: KnownLabel,
                   limits: ReadLimits = ReadLimits()) -> ExtractedForm:
+    if limits.isolate:
+        from parsers.isolation import read_isolated
+
+        return read_isolated(content, media_type, known_label=known_label, limits=limits)
     reader = READERS.get(media_type)
     if reader is None:
         kind = _NAMES.get(media_type, media_type)
