@@ -15,6 +15,7 @@ from typing import Any
 from intake.errors import IntakeError, UnreadableDocument
 from intake.rules import RuleSettings, evaluate, is_complete
 from parsers import sniff as types
+from parsers.archive import expand_attachments
 from parsers.documents import ReadLimits, read_document
 from parsers.email_walker import Attachment, looks_like_family_correspondence, walk_message
 from parsers.entries import Entry, ExtractedForm
@@ -70,7 +71,7 @@ def parse_message(raw: bytes, *, mailbox: str | None = None, received_on: date |
     walked = walk_message(raw)
     documents: list[ParsedDocument] = []
     forms: list[tuple[int, MappedForm]] = []
-    for attachment in walked.attachments:
+    for attachment in expand_attachments(walked.attachments, limits):  # zip/.msg contents too
         document, mapped = _read_attachment(attachment, len(documents), limits)
         documents.append(document)
         if mapped is not None:
