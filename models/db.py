@@ -140,6 +140,11 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         _lock_for_migration(connection)
         command.upgrade(alembic_config(connection), revision)
+    if engine.dialect.name == "sqlite":
+        # Fresh statistics keep SQLite's planner off near-useless indexes (cheap, bounded).
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA analysis_limit=400")
+            connection.exec_driver_sql("PRAGMA optimize")
 
 
 def downgrade(engine: Engine, revision: str) -> None:
