@@ -49,9 +49,7 @@ def read_archive(content: bytes, known_label: KnownLabel, limits: Any) -> Extrac
     """Reader for the zip itself: checked against the limits, its members listed."""
     caps = ArchiveLimits(max_total_mb=getattr(limits, "max_docx_uncompressed_mb", 100))
     members = _checked_members(content, caps)
-    listing = "\n".join(_display_name(info.filename) or "" for info in members)
-    return ExtractedForm(extraction="none", text=listing,
-                         notes=[f"zip archive with {len(members)} file(s)"])
+    return ExtractedForm(extraction="none", notes=[f"zip archive with {len(members)} file(s)"])
 
 
 def zip_attachments(content: bytes, *, depth: int,
@@ -106,8 +104,8 @@ def _read_capped(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -
             data = member.read(limit + 1)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError,
             RuntimeError) as exc:
-        raise UnreadableDocument(f"a file in the zip archive could not be unpacked "
-                                 f"({type(exc).__name__})") from None
+        raise UnreadableDocument(f"a file in the zip archive is damaged and could not be "
+                                 f"unpacked ({type(exc).__name__})") from None
     if len(data) > limit:
         raise UnreadableDocument("a file in the zip archive is bigger than the archive says "
                                  "(it may be a zip bomb)")

@@ -274,3 +274,13 @@ def _write_settings(profile: Path) -> None:
     user = profile / "user"
     user.mkdir(parents=True, exist_ok=True)
     (user / "registrymodifications.xcu").write_text(_PROFILE_SETTINGS, encoding="utf-8")
+
+
+def read_ole(content: bytes, known_label: KnownLabel, limits: object) -> ExtractedForm:
+    """Reader for OLE files that are none of the kinds above (often a truncated .doc/.msg)."""
+    if _ole_encrypted(content):
+        raise UnreadableDocument("the Office file is password-protected: ask the school to "
+                                 "send it without a password")
+    raise UnreadableDocument("the Office file is damaged or truncated, or of a kind that "
+                             "cannot be read: ask the school to send it again as Word (.docx) "
+                             "or PDF")
