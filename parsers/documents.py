@@ -94,6 +94,7 @@ READERS: dict[str, Reader] = {
     types.DOC: _lazy("parsers.convert", "read_converted"),
     types.ODT: _lazy("parsers.convert", "read_converted"),
     types.RTF: _lazy("parsers.convert", "read_converted"),
+    types.OLE: _lazy("parsers.convert", "read_ole"),
     types.MSG: _lazy("parsers.msg", "read_msg"),
     types.ZIP: _lazy("parsers.archive", "read_archive"),
     types.PNG: _lazy("parsers.ocr", "read_image"),
