@@ -30,3 +30,11 @@ class ConfigError(IntakeError):
 
 class MailboxError(IntakeError):
     """An account-level fault (login, TLS, connection) that stops one mailbox for a while."""
+
+
+class StoreError(IntakeError):
+    """A case edit that cannot be done: unknown case, message or flag, or a bad value."""
+
+
+class QueryError(IntakeError):
+    """A filter or order that makes no sense (e.g. an unknown order name)."""

@@ -220,18 +220,18 @@ def test_same_message_in_two_mailboxes_is_stored_in_each(db_engine) -> None:
 
 def test_a_lost_race_ends_as_already_stored(db_engine, monkeypatch) -> None:
     """Were the lock bypassed, the unique constraint still stops a second copy."""
-    import models.store
+    import models.store_ingest
 
     raw = referral_email(fields=pupil_fields())
     first = ingest(db_engine, raw)
-    real_find = models.store._find_message
+    real_find = models.store_ingest.find_message
     calls = []
 
     def blind_twice(*args):
         calls.append(args)  # the pre-check and the check in the transaction miss it
         return None if len(calls) <= 2 else real_find(*args)
 
-    monkeypatch.setattr(models.store, "_find_message", blind_twice)
+    monkeypatch.setattr(models.store_ingest, "find_message", blind_twice)
     again = ingest(db_engine, raw)
     assert again.already_stored and again.message_pk == first.message_pk
     assert len(calls) == 3
