@@ -22,7 +22,6 @@ from models.store_headers import (
     MESSAGE_ID_TOKEN,
     REFERENCE_IN_SUBJECT,
     Headers,
-    bare_message_id,
     read_headers,
 )
 from models.store_ingest import IngestOutcome, ingest_message, reprocess_message
@@ -40,7 +39,6 @@ __all__ = [
     "SourceRef",
     "StoreError",
     "audit",
-    "bare_message_id",
     "flag_dict",
     "ingest_message",
     "london_date",
