@@ -52,6 +52,13 @@ def test_once_ingests_every_message_and_moves_it(tmp_path: Path) -> None:
     assert status["mailbox"] == "ene" and status["waiting"] == 0 and status["last_poll_ok_at"]
 
 
+def test_missing_maildir_is_created_with_its_parents(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    settings.mailbox[0].path = str(tmp_path / "srv" / "mail" / "ene")
+    assert run_daemon(settings, once=True) == 0
+    assert folder_sizes(tmp_path / "srv" / "mail" / "ene") == (0, 0, 0)
+
+
 def test_oversized_message_is_failed_with_its_reason_and_never_parsed(tmp_path: Path) -> None:
     box = mailbox.Maildir(tmp_path / "ene", create=True)
     box.add(referral_email(1, padding=200_000))

@@ -45,6 +45,7 @@ class MaildirSource:
 
     def open(self) -> None:
         try:
+            self.root.parent.mkdir(parents=True, exist_ok=True)
             self._maildir = mailbox.Maildir(self.root, factory=None, create=True)
             present = set(self._maildir.list_folders())
             for target, name in (("processed", self.settings.processed_folder),
