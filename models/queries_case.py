@@ -1,4 +1,8 @@
-"""One case with everything about it, for the case page and ``cme-intake case``."""
+"""One case with everything about it, for the case page and ``cme-intake case``.
+
+Message-IDs are shown without their angle brackets, as in the record's
+``received.message_id``.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from models.queries_filters import iso
+from models.store_headers import bare_message_id
 from models.tables import AuditEvent, Blob, Case, CaseVersion, Document, Flag, Message
 
 
@@ -59,7 +64,7 @@ def _message_row(message: Message) -> dict[str, Any]:
         "message_pk": message.id,
         "received_at": iso(message.received_at),
         "mailbox": message.mailbox,
-        "message_id": message.message_id,
+        "message_id": bare_message_id(message.message_id),
         "from": message.from_addr,
         "to": message.to_addr,
         "subject": message.subject,

@@ -2,7 +2,8 @@
 
 Managers' questions ("what came in last week to ENE, and what is still open?") are
 answered from the messages table joined to their cases; a message that made no case shows
-the flag codes it raised itself.
+the flag codes it raised itself. Message-IDs are shown without their angle brackets, as in
+the record's ``received.message_id``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy import and_, exists, false, func, or_
 from sqlmodel import Session, col, select
 
 from models.queries_filters import contains_text, flag_codes, iso, open_codes, page, period
+from models.store_headers import bare_message_id
 from models.tables import Case, Flag, Message
 
 
@@ -102,7 +104,7 @@ def intake_log(
             "received_at": iso(message.received_at),
             "mailbox": message.mailbox,
             "area": message.area,
-            "message_id": message.message_id,
+            "message_id": bare_message_id(message.message_id),
             "from": message.from_addr,
             "subject": message.subject,
             "status": message.status,

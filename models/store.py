@@ -22,6 +22,7 @@ from models.store_headers import (
     MESSAGE_ID_TOKEN,
     REFERENCE_IN_SUBJECT,
     Headers,
+    bare_message_id,
     read_headers,
 )
 from models.store_ingest import IngestOutcome, ingest_message, reprocess_message
@@ -39,6 +40,7 @@ __all__ = [
     "SourceRef",
     "StoreError",
     "audit",
+    "bare_message_id",
     "flag_dict",
     "ingest_message",
     "london_date",

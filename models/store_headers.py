@@ -2,7 +2,8 @@
 
 Deduplication and threading must never depend on the parser (it may fail on the very
 message being recorded), so the store reads Message-ID, In-Reply-To, References and the
-subject on its own. Message-IDs are stored in their angle brackets, as sent.
+subject on its own. Message-IDs are stored in their angle brackets, as sent; output shows
+them bare, as the record's ``received.message_id`` does (:func:`bare_message_id`).
 """
 
 from __future__ import annotations
@@ -74,6 +75,13 @@ def _normal_message_id(value: str | None) -> str | None:
         return None
     token = MESSAGE_ID_TOKEN.search(value)
     return token.group(0) if token else f"<{value.strip('<> ')}>"
+
+
+def bare_message_id(stored: str | None) -> str | None:
+    """A stored ``<id@host>`` as ``id@host``: the form the record's ``received`` shows."""
+    if stored is None:
+        return None
+    return stored.strip().strip("<>") or None
 
 
 def quoted_references(subject: str | None) -> list[str]:

@@ -99,7 +99,7 @@ def test_intake_log_rows_oldest_first(intake) -> None:
     assert first["received_at"] == "2026-11-02T10:00:00+00:00"
     assert (first["mailbox"], first["message_id"], first["from"], first["subject"]) == (
         "ene",
-        "<one@h.example>",
+        "one@h.example",
         "office@hillside.example",
         "CME referral",
     )
@@ -199,9 +199,38 @@ def test_get_case_gathers_everything(intake) -> None:
         ("referral_form", intake["first"].message_pk)
     ]
     assert case["documents"][0]["size"] > 0
+    assert case["messages"][0]["message_id"] == "one@h.example"
+    assert case["messages"][0]["message_id"] == case["record"]["received"]["message_id"]
     assert [v["version"] for v in case["versions"]] == [1]
     assert {f["status"] for f in case["flags"]} == {"open"}
     assert [e["action"] for e in case["audit"]] == ["message_ingested", "message_ingested"]
+
+
+def test_message_ids_are_shown_bare_and_still_thread(intake) -> None:
+    """Output drops the angle brackets; a reply quoting the id as mail clients do threads."""
+    engine = intake["engine"]
+    rows = _log(engine)
+    assert all(r["message_id"] and r["message_id"].strip("<>") == r["message_id"] for r in rows)
+    reply = _ingest(
+        engine,
+        referral_email(
+            subject="Re: referral",
+            in_reply_to=f"<{rows[0]['message_id']}>",
+            body="Any news?",
+            message_id="<chase@h.example>",
+        ),
+        "ene",
+        DAY1 + timedelta(days=4),
+    )
+    assert (reply.status, reply.case_reference) == ("threaded", intake["first"].case_reference)
+    threaded = _log(engine, status="threaded", since=DAY1 + timedelta(days=4))
+    assert [(r["message_id"], r["case"]) for r in threaded] == [
+        ("chase@h.example", intake["first"].case_reference)
+    ]
+    with session_scope(engine, readonly=True) as session:
+        case = get_case(session, intake["first"].case_reference)
+    assert case is not None
+    assert case["messages"][-1]["message_id"] == "chase@h.example"
 
 
 def test_list_flags(intake) -> None:
