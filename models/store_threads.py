@@ -1,22 +1,28 @@
 """Which case a message goes to: the case it replies to, a new one, or none.
 
 A reply is found by In-Reply-To/References (the Message-IDs as stored, in angle brackets)
-or by a case reference quoted in its subject.
+or by a case reference quoted in its subject. A school replying on an old thread with a
+form about another child must not overwrite the first child's record: such a form opens a
+case of its own, and the old case's audit trail says where it went.
 """
 
 from __future__ import annotations
 
+import copy
+import logging
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from models.casework import add_version, open_case
+from models.casework import add_version, open_case, pupil_keys
 from models.db import session_scope
 from models.store_headers import Headers, quoted_references
-from models.store_rows import locked_case, london_date
+from models.store_rows import add_audit_event, locked_case, london_date
 from models.tables import Case, Message, utcnow
+
+log = logging.getLogger(__name__)
 
 
 def thread_target(session: Session, headers: Headers, *, lock: bool) -> Case | None:
@@ -50,6 +56,21 @@ def thread_received_on(engine: Engine, headers: Headers) -> date | None:
         return london_date(case.received_at) if case is not None else None
 
 
+def other_pupil(case: Case, record: dict[str, Any]) -> str | None:
+    """Why a reply's form is about a different pupil than its case, or None.
+
+    "surname" when the case-folded surnames differ, "date_of_birth" when the dates of birth
+    differ; each is compared only when both the case and the form give it, so a form that
+    leaves a field blank (or fills one the case lacked) still updates the case.
+    """
+    keys = pupil_keys(record)
+    if keys["surname"] and case.surname_key and keys["surname"] != case.surname_key:
+        return "surname"
+    if keys["dob"] and case.date_of_birth and keys["dob"] != case.date_of_birth:
+        return "date_of_birth"
+    return None
+
+
 def place_message(
     session: Session,
     message: Message,
@@ -63,11 +84,18 @@ def place_message(
 
     Returns the case (None when the message has no referral form and replies to no case),
     the case version its form made (None for a reply without a form), and the record the
-    case was given. ``judged_on`` is the day the pipeline judged the record on.
+    case was given: ``parsed.record``, or, when a reply opens a case of its own, a copy
+    judged on the message's own day. ``judged_on`` is the day the pipeline judged it on.
     """
     record = parsed.record
     has_form = _has_referral_form(parsed)
     case = thread_target(session, headers, lock=True)
+    if case is not None and has_form:
+        differs = other_pupil(case, record)
+        if differs is not None:
+            return _open_for_other_pupil(
+                session, message, parsed, case, differs, judged_on=judged_on, settings=settings
+            )
     if case is not None:
         message.status, message.case_id = "threaded", case.id
         case.updated_at = utcnow()
@@ -85,3 +113,54 @@ def _has_referral_form(parsed: Any) -> bool:
     if "no_referral_form" in codes:
         return False
     return any(document.role == "referral_form" for document in parsed.documents)
+
+
+def _open_for_other_pupil(
+    session: Session,
+    message: Message,
+    parsed: Any,
+    threaded: Case,
+    differs: str,
+    *,
+    judged_on: date,
+    settings: Any,
+) -> tuple[Case, int, dict[str, Any]]:
+    """A new case for a reply whose form names another pupil than the case it replies to."""
+    record = _judged_on_arrival(
+        parsed, was=judged_on, now=london_date(message.received_at), settings=settings
+    )
+    case = open_case(session, message, record)
+    message.status, message.case_id = "ingested", case.id
+    detail = {"new_case": case.reference, "differs": differs}
+    add_audit_event(
+        session, action="thread_pupil_mismatch", message=message, case=threaded, detail=detail
+    )
+    log.info(
+        "message %s replies to case %s about another pupil (%s): opened case %s",
+        message.id,
+        threaded.id,
+        differs,
+        case.id,
+    )
+    return case, 1, record
+
+
+def _judged_on_arrival(parsed: Any, *, was: date, now: date, settings: Any) -> dict[str, Any]:
+    """The record with its flags judged on the day the message arrived.
+
+    A reply is parsed as of its case's first day (lateness, age); a form that opens a case
+    of its own is a new referral, judged on its own day. Only the rules' flags are judged
+    again: any flag the pipeline raised on its own is kept.
+    """
+    if was == now:
+        return parsed.record
+    from intake.rules import evaluate, is_complete
+
+    record = copy.deepcopy(parsed.record)
+    findings = getattr(parsed, "findings", ())
+    before = evaluate(record, findings=findings, received_on=was, settings=settings)
+    kept = [flag for flag in record.get("flags", []) if flag not in before]
+    record["flags"] = evaluate(record, findings=findings, received_on=now, settings=settings)
+    record["flags"] += kept
+    record["complete"] = is_complete(record["flags"])
+    return record

@@ -351,6 +351,86 @@ def test_part3_survives_a_reply_with_a_form(db_engine) -> None:
         assert case.record["aio"]["notes"] == "Chasing Part 2"
 
 
+def _mismatch_events(engine, reference: str) -> list[dict]:
+    with session_scope(engine, readonly=True) as session:
+        case_id = session.exec(select(Case.id).where(Case.reference == reference)).one()
+        return [
+            dict(event.detail, message_pk=event.message_pk)
+            for event in session.exec(
+                select(AuditEvent)
+                .where(AuditEvent.case_id == case_id, AuditEvent.action == "thread_pupil_mismatch")
+                .order_by(col(AuditEvent.id))
+            )
+        ]
+
+
+def test_reply_naming_another_pupil_opens_a_new_case(db_engine) -> None:
+    original = ingest(db_engine, referral_email(fields=pupil_fields(), message_id="<d@h.example>"))
+    reply = referral_email(
+        fields=pupil_fields(Surname="Roe", Forenames="Sam"), in_reply_to="<d@h.example>"
+    )
+    outcome = ingest(db_engine, reply)
+    assert outcome.status == "ingested"
+    assert outcome.case_reference not in (None, original.case_reference)
+    with session_scope(db_engine, readonly=True) as session:
+        old = session.exec(select(Case).where(Case.reference == original.case_reference)).one()
+        assert (old.version, old.surname_key, old.record["pupil"]["surname"]) == (1, "doe", "Doe")
+        new = session.exec(select(Case).where(Case.reference == outcome.case_reference)).one()
+        assert (new.version, new.surname_key, new.record["reference"]) == (1, "roe", new.reference)
+        message = session.get(Message, outcome.message_pk)
+        assert message is not None and message.case_id == new.id
+    assert _mismatch_events(db_engine, original.case_reference) == [
+        {"new_case": outcome.case_reference, "differs": "surname", "message_pk": outcome.message_pk}
+    ]
+    assert "possible_duplicate" not in {f.code for f in open_flags(db_engine, new.reference)}
+
+
+def test_reply_by_subject_with_another_birth_date_opens_a_new_case(db_engine) -> None:
+    original = ingest(db_engine, referral_email(fields=pupil_fields()))
+    reference = original.case_reference
+    reply = referral_email(
+        fields=pupil_fields(**{"Date of birth": "04/10/2015"}), subject=f"RE: {reference}"
+    )
+    outcome = ingest(db_engine, reply)
+    assert outcome.status == "ingested" and outcome.case_reference != reference
+    [event] = _mismatch_events(db_engine, reference)
+    assert (event["new_case"], event["differs"]) == (outcome.case_reference, "date_of_birth")
+    with session_scope(db_engine, readonly=True) as session:
+        old = session.exec(select(Case).where(Case.reference == reference)).one()
+        assert (old.version, old.date_of_birth) == (1, "2014-09-03")
+
+
+def test_reply_for_the_same_pupil_in_other_case_or_blank_fields_threads(db_engine) -> None:
+    original = ingest(db_engine, referral_email(fields=pupil_fields(), message_id="<s@h.example>"))
+    shouted = pupil_fields(Surname=" DOE ", Forenames="JANE", **{"Date of birth": ""})
+    outcome = ingest(db_engine, referral_email(fields=shouted, in_reply_to="<s@h.example>"))
+    assert (outcome.status, outcome.case_reference) == ("threaded", original.case_reference)
+    assert _mismatch_events(db_engine, original.case_reference) == []
+    with session_scope(db_engine, readonly=True) as session:
+        case = session.exec(select(Case).where(Case.reference == original.case_reference)).one()
+        assert case.version == 2
+
+
+def test_a_new_case_from_a_reply_is_judged_on_its_own_day(db_engine) -> None:
+    """Lateness of a reply is judged on its case's first day; a new case on its own."""
+    ingest(db_engine, referral_email(fields=pupil_fields(), message_id="<l@h.example>"))
+    later = datetime(2027, 1, 25, 9, 30, tzinfo=UTC)
+    same_pupil = referral_email(fields=pupil_fields(), in_reply_to="<l@h.example>")
+    other_pupil = referral_email(fields=pupil_fields(Surname="Roe"), in_reply_to="<l@h.example>")
+    threaded, opened = (
+        ingest_message(db_engine, raw=raw, source=source(), settings=SETTINGS, received_at=later)
+        for raw in (same_pupil, other_pupil)
+    )
+    assert threaded.status == "threaded" and opened.status == "ingested"
+    assert "late_referral" not in {f.code for f in open_flags(db_engine, threaded.case_reference)}
+    assert "late_referral" in {f.code for f in open_flags(db_engine, opened.case_reference)}
+    with session_scope(db_engine, readonly=True) as session:
+        new = session.exec(select(Case).where(Case.reference == opened.case_reference)).one()
+        assert new.late and "late_referral" in {f["code"] for f in new.record["flags"]}
+        message = session.get(Message, opened.message_pk)
+        assert message is not None and "late_referral" in (message.flag_codes or "")
+
+
 # --- duplicates, failures ------------------------------------------------------------------
 
 
