@@ -69,6 +69,38 @@ class FieldSpec:
     generic: tuple[str, ...] = ()
     contexts: tuple[str, ...] = ()
     options: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False)
+    concepts: tuple[Rule, ...] = ()
+    option_concepts: dict[str, tuple[Rule, ...]] = field(default_factory=dict, hash=False,
+                                                        compare=False)
+
+
+# A concept rule: every group must be present; a group is alternatives (a word, a "prefix*",
+# or a phrase of several words). "home|house + visit*" = a home-ish word and a visit-ish word.
+Rule = tuple[tuple[str, ...], ...]
+
+
+def _rule(text: str) -> Rule:
+    return tuple(tuple(alt.strip().lower() for alt in group.split("|") if alt.strip())
+                 for group in text.split(" + "))
+
+
+def _alternative_present(alternative: str, tokens: list[str], joined: str) -> bool:
+    if " " in alternative:
+        return f" {alternative.rstrip('*')}" in joined
+    if alternative.endswith("*"):
+        stem = alternative[:-1]
+        return any(token.startswith(stem) for token in tokens)
+    return alternative in tokens
+
+
+def rule_strength(rule: Rule, text: str) -> int:
+    """How many groups a rule has when all of them are present in ``text``, else 0."""
+    key = norm_label(text)
+    tokens = key.split()
+    joined = f" {key} "
+    if all(any(_alternative_present(alt, tokens, joined) for alt in group) for group in rule):
+        return len(rule)
+    return 0
 
 
 @dataclass(frozen=True)
@@ -212,6 +244,9 @@ class FieldMap:
                         best = candidate
         if best:
             return best[1], best[2]
+        by_concept = self.option_by_concept(path, text) if spec.option_concepts else None
+        if by_concept is not None:
+            return by_concept, 0.85
         close = difflib.get_close_matches(
             key, [w for words in spec.options.values() for w in words], n=1, cutoff=0.85
         )
@@ -228,6 +263,40 @@ class FieldMap:
                  if spec.kind not in ("grounds",) and spec.options
                  for value, words in spec.options.items() if key in words and len(key) > 2}
         return found.pop() if len(found) == 1 else None
+
+    @lru_cache(maxsize=8192)  # noqa: B019
+    def match_concept(self, text: str, kind: str = "enquiry") -> LabelMatch | None:
+        """The one field of ``kind`` whose concept rules a question or option names.
+
+        "Have all contact numbers been tried?" is the "contacts telephoned" enquiry though
+        it shares no label with it. Used where the form's context says it is that kind of
+        question (an enquiry list, a Yes/No answer), never for any label anywhere.
+        """
+        if not text or len(text.split()) > 25:
+            return None
+        scored = sorted(
+            ((max((rule_strength(r, text) for r in spec.concepts), default=0), spec)
+             for spec in self.fields if spec.kind == kind and spec.concepts),
+            key=lambda item: -item[0],
+        )
+        if not scored or scored[0][0] == 0:
+            return None
+        if len(scored) > 1 and scored[1][0] == scored[0][0]:
+            return None  # two enquiries fit equally: do not guess
+        return LabelMatch(scored[0][1], 0.8, "concept")
+
+    def option_by_concept(self, path: str, text: str) -> str | None:
+        """The choice a longer option wording names ("Pupil has left the UK")."""
+        spec = self.by_path[path]
+        best: tuple[int, str] | None = None
+        tie = False
+        for value, rules in spec.option_concepts.items():
+            strength = max((rule_strength(r, text) for r in rules), default=0)
+            if strength and (best is None or strength > best[0]):
+                best, tie = (strength, value), False
+            elif strength and best is not None and strength == best[0]:
+                tie = True
+        return None if best is None or tie else best[1]
 
     def options_in_text(self, path: str, text: str) -> list[str]:
         """Every option of a choice field that a piece of prose mentions, in field order."""
@@ -266,6 +335,10 @@ def _spec(raw: dict[str, Any]) -> FieldSpec:
         labels=tuple(dict.fromkeys(norm_label(x) for x in raw.get("labels", ()))),
         generic=tuple(dict.fromkeys(norm_label(x) for x in raw.get("generic", ()))),
         contexts=tuple(raw.get("contexts", ())),
+        concepts=tuple(_rule(r) for r in raw["concepts"]) if isinstance(raw.get("concepts"), list) else (),
+        option_concepts={value: tuple(_rule(r) for r in rules)
+                         for value, rules in raw.get("concepts", {}).items()}
+        if isinstance(raw.get("concepts"), dict) else {},
         options={
             value: tuple(dict.fromkeys(norm_label(w) for w in words))
             for value, words in raw.get("options", {}).items()

@@ -177,6 +177,8 @@ class FormMapper:
         if not entry.label.strip():
             return
         match = self.fmap.match(entry.label, context)
+        if match is None and (context == "enquiries" or _reads_as_answer(entry.value)):
+            match = self.fmap.match_concept(entry.label)
         if (entry.label, entry.locator) in self.unanswered:
             if match is not None:
                 self.out.labels_seen.add(match.spec.path)
@@ -287,7 +289,12 @@ class FormMapper:
             self.out.labels_seen.add(question.spec.path)
         if question and self.question_option(question.spec, entry, group, question.confidence):
             return
+        answer = nz.boolean(entry.value).value if entry.label.strip() else None
+        if answer is not None and self.yes_no_about(entry, group, answer):
+            return
         by_text = self.fmap.match(entry.value, context) if entry.value.strip() else None
+        if by_text is None and entry.value.strip():
+            by_text = self.fmap.match_concept(entry.value)
         if by_text and by_text.spec.kind in YES_NO_KINDS and by_text.confidence >= 0.8:
             self.options.append(_Option(by_text.spec.path, None, entry.checked, group, entry,
                                         by_text.confidence))
@@ -312,6 +319,22 @@ class FormMapper:
         label = entry.label if entry.label.strip() else entry.value
         value = f"{entry.value}: {state}" if entry.label.strip() else state
         self.keep_unmapped(label, value)
+
+    def yes_no_about(self, entry: Entry, group: tuple[str, str | None], answer: bool) -> bool:
+        """A Yes/No answer to a question worded as an enquiry or a referral ground."""
+        enquiry = self.fmap.match_concept(entry.label)
+        if enquiry is not None:
+            self.out.labels_seen.add(enquiry.spec.path)
+            self.options.append(_Option(enquiry.spec.path, answer, entry.checked, group, entry,
+                                        enquiry.confidence))
+            return True
+        ground = self.fmap.match_option("referral.grounds", entry.label)
+        if ground is not None and ground[1] >= 0.85:
+            self.out.labels_seen.add("referral.grounds")
+            chosen = entry.checked if answer else False
+            self.options.append(_Option("referral.grounds", ground[0], chosen, group, entry, ground[1]))
+            return True
+        return False
 
     def question_option(self, spec: FieldSpec, entry: Entry, group: tuple[str, str | None],
                         confidence: float) -> bool:
@@ -426,6 +449,12 @@ def _unanswered_choices(entries: list[Entry]) -> set[tuple[str, str]]:
 
 _ENQUIRY_PARTS = {"notes": "notes", "note": "notes", "comments": "notes", "outcome": "notes",
                   "details": "notes", "response": "notes", "date": "date", "when": "date"}
+
+
+def _reads_as_answer(value: str) -> bool:
+    """A value that answers a yes/no question ("Yes", "No - 3/9/26", "Done")."""
+    head = value.strip().split(" ", 1)[0].strip(",.;:-").lower()
+    return head in {"yes", "no", "y", "n", "done", "not", "completed", "ticked"}
 
 
 def _enquiry_part(label: str) -> str | None:

@@ -11,16 +11,27 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from parsers import normalise as nz
+from parsers.normalise_dates import find_date
 
-DATE_IN_TEXT = re.compile(
-    r"\b\d{1,2}\s*[./-]\s*\d{1,2}\s*[./-]\s*\d{2,4}\b"
-    r"|\b\d{4}-\d{2}-\d{2}\b"
-    r"|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?[A-Za-z]{3,9}\.?,?\s+\d{2,4}\b"
-    r"|\b[A-Za-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{2,4}\b"
-)
+class _DatesInText:
+    """Finds dates inside running text in every style the date normaliser reads."""
+
+    @staticmethod
+    def search(text: str) -> re.Match[str] | None:
+        return find_date(text)
+
+    def sub(self, replacement: str, text: str) -> str:
+        found = find_date(text)
+        while found is not None:
+            text = text[: found.start()] + replacement + text[found.end():]
+            found = find_date(text)
+        return text
+
+
+DATE_IN_TEXT = _DatesInText()
 _LEADING_ANSWER = re.compile(
     r"^\s*(n/a|not applicable|not done|not completed|na|yes|y|no|n|done|completed)"
-    r"(?:\s*$|\s*[,.:;\-–(/]\s*)",
+    r"(?:\s*$|\s*[,.:;\-–(/]\s*|\s+(?=\d))",
     re.IGNORECASE,
 )
 _NOT_DONE = {"no", "n", "not done", "not completed"}

@@ -98,3 +98,9 @@ def date(raw: object, *, today: dt.date | None = None) -> Normalised:
     if any(p.search(text) for p in _PARTIAL):
         return Normalised(None, NOT_FULL)
     return Normalised(None, NOT_A_DATE)
+
+
+def find_date(text: str) -> re.Match[str] | None:
+    """The first full date written anywhere in ``text`` (any style ``date`` reads), or None."""
+    matches = [m for m in (p.search(text[:2000]) for p in _PATTERNS) if m is not None]
+    return min(matches, key=lambda m: m.start()) if matches else None
