@@ -473,3 +473,39 @@ def attachment(filename: str | None, media_type: str = s.PDF, depth: int = 0) ->
 ])
 def test_family_correspondence_hint(att: Attachment, text: str, expected: bool) -> None:
     assert looks_like_family_correspondence(att, text=text) is expected
+
+
+def test_email_walker_still_exports_every_public_name() -> None:
+    """Other parsers import these from parsers.email_walker after its split."""
+    import parsers.email_walker as walker
+
+    names = {
+        "CORRESPONDENCE_NAME_WORDS", "CORRESPONDENCE_TEXT_PHRASES", "FAMILY_SENDERS",
+        "MAX_FILENAME_CHARS", "MAX_HEADER_CHARS", "MAX_LINES", "MAX_PARAM_HEADER_CHARS",
+        "MAX_PARSE_WORK", "MAX_PROBLEMS", "PARAM_PARSE_BUDGET", "PARAM_PARSE_CHARS",
+        "Attachment", "WalkedMessage", "html_to_text", "looks_like_family_correspondence",
+        "normalise_words", "walk_message",
+    }
+    assert names <= set(walker.__all__)
+    assert all(hasattr(walker, name) for name in names)
+
+
+def test_split_readers_report_problems_through_note() -> None:
+    """mail_text and mail_headers never raise: problems reach the caller's ``note``."""
+    from email.message import Message
+
+    from parsers.mail_headers import header_date
+    from parsers.mail_text import part_content
+
+    part = Message()
+    part["Content-Transfer-Encoding"] = "base64"
+    part.set_payload("abcde")
+    problems: list[str] = []
+    assert part_content(part, "attachment 0", problems.append) == b"abcde"
+    dated = Message()
+    dated["Date"] = "not a date"
+    assert header_date(dated, problems.append) is None
+    assert problems == [
+        "attachment 0: transfer encoding base64 failed; raw bytes kept",
+        "header Date could not be parsed",
+    ]

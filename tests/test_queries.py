@@ -378,3 +378,19 @@ def test_50000_cases_page_quickly(db_engine) -> None:
             if took >= 0.3:
                 slow[name] = round(took, 3)
     assert slow == {}
+
+
+def test_models_queries_still_exports_every_public_name() -> None:
+    """Other parts import these from models.queries; the split modules must not move them."""
+    import models.queries
+    from intake.errors import IntakeError
+    from intake.errors import QueryError as FromErrors
+
+    names = {
+        "CASE_ORDERS", "MAILBOX_ORDER", "QueryError", "blob_content", "case_audit",
+        "count_cases", "count_intake_log", "get_case", "intake_log", "list_cases", "list_flags",
+        "mailbox_status",
+    }
+    assert names <= set(models.queries.__all__)
+    assert all(hasattr(models.queries, name) for name in names)
+    assert QueryError is FromErrors and issubclass(QueryError, IntakeError)
