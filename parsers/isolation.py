@@ -24,12 +24,14 @@ from __future__ import annotations
 import atexit
 import contextlib
 import errno
+import gc
 import logging
 import multiprocessing
 import os
 import queue
 import resource
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -40,10 +42,11 @@ from intake.errors import IntakeError, MalformedMessage, UnreadableDocument
 log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
-PRELOAD = ["parsers.isolation", "parsers.documents", "parsers.fieldmap", "parsers.docx_reader",
-           "parsers.pdf_reader", "parsers.ocr", "parsers.convert", "parsers.msg",
-           "parsers.archive", "parsers.email_walker", "pdfplumber", "pypdfium2", "PIL.Image",
-           "pytesseract", "extract_msg", "lxml.etree", "msoffcrypto"]
+READER_MODULES = ("parsers.documents", "parsers.fieldmap", "parsers.docx_reader",
+                  "parsers.pdf_reader", "parsers.ocr", "parsers.convert", "parsers.msg",
+                  "parsers.archive", "parsers.email_walker", "pdfplumber", "pypdfium2",
+                  "PIL.Image", "extract_msg", "lxml.etree", "msoffcrypto")
+_PRELOAD_FLAG = "CME_INTAKE_WORKER_PRELOAD"
 _IN_WORKER = False
 _ERRORS = {"UnreadableDocument": UnreadableDocument, "MalformedMessage": MalformedMessage}
 
@@ -118,8 +121,11 @@ class WorkerPool:
         self.settings = settings
         self.context = multiprocessing.get_context(settings.start_method)
         if settings.start_method == "forkserver":
-            self.context.set_forkserver_preload(PRELOAD)
-        self.idle: queue.Queue[_Worker] = queue.Queue()
+            # The fork server imports this module, which then imports the readers (see the
+            # end of the module): one failing import must not take the server down.
+            os.environ[_PRELOAD_FLAG] = "1"
+            self.context.set_forkserver_preload(["parsers.isolation"])
+        self.idle: queue.LifoQueue[_Worker] = queue.LifoQueue()  # warmest worker first
         self.lock = threading.Lock()
         self.live = 0
         self.closed = False
@@ -244,15 +250,16 @@ def _worker_main(conn: Any, max_file_mb: int, max_open_files: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _limit(resource.RLIMIT_FSIZE, max_file_mb * MB)
     _limit(resource.RLIMIT_NOFILE, max_open_files)
-    from parsers.fieldmap import field_map
-
-    field_map()  # warm: the known_label callback of every read
+    _preload()
     baseline = _address_space()
     while True:
         try:
             job = conn.recv()
         except (EOFError, OSError):
             return
+        except Exception as exc:  # noqa: BLE001 - a job that cannot be unpickled here
+            conn.send(("error", type(exc).__name__))
+            continue
         if job is None:
             return
         function, args, cpu_seconds, memory_mb = job
@@ -265,6 +272,24 @@ def _worker_main(conn: Any, max_file_mb: int, max_open_files: int) -> None:
             conn.send(reply)
         except Exception as exc:  # noqa: BLE001 - e.g. an unpicklable result
             conn.send(("error", type(exc).__name__))
+
+
+def _preload() -> None:
+    """Import the readers and build the field map once (in the fork server, so that every
+    worker starts warm); a module that fails to import is left to fail in the job."""
+    import importlib
+
+    for name in READER_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - the job that needs it reports the failure
+            log.warning("document worker could not preload %s", name)
+    with contextlib.suppress(Exception):
+        from parsers.fieldmap import field_map
+
+        field_map()
+    gc.collect()
+    gc.freeze()  # preloaded objects are never garbage: keep the collector (and COW) off them
 
 
 def _run(function: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -341,3 +366,8 @@ def read_isolated(content: bytes, media_type: str, *, known_label: Callable[[str
     job = JobLimits(wall_seconds=limits.wall_seconds, memory_mb=limits.memory_mb)
     return shared_pool().call(_read_job, content, media_type, label,
                               replace(limits, isolate=False), limits=job)
+
+
+if os.environ.get(_PRELOAD_FLAG) == "1" and multiprocessing.parent_process() is None and \
+        "multiprocessing.forkserver" in sys.modules and not _IN_WORKER:
+    _preload()  # imported by the fork server as its preload module
