@@ -98,25 +98,26 @@ def intake_log(
     )
     rows = session.exec(page(statement, limit, offset)).all()
     codes = open_codes(session, (m.case_id for m, _ in rows if m.case_id is not None))
-    return [
-        {
-            "message_pk": message.id,
-            "received_at": iso(message.received_at),
-            "mailbox": message.mailbox,
-            "area": message.area,
-            "message_id": bare_message_id(message.message_id),
-            "from": message.from_addr,
-            "subject": message.subject,
-            "status": message.status,
-            "case": reference,
-            "open_flags": codes.get(message.case_id, [])
-            if message.case_id is not None
-            else flag_codes(message.flag_codes),
-            "error": message.error,
-            "moved": message.moved,
-        }
-        for message, reference in rows
-    ]
+    return [_log_row(message, reference, codes) for message, reference in rows]
+
+
+def _log_row(message: Message, reference: str | None, codes: dict[int, list[str]]) -> dict:
+    return {
+        "message_pk": message.id,
+        "received_at": iso(message.received_at),
+        "mailbox": message.mailbox,
+        "area": message.area,
+        "message_id": bare_message_id(message.message_id),
+        "from": message.from_addr,
+        "subject": message.subject,
+        "status": message.status,
+        "case": reference,
+        "open_flags": codes.get(message.case_id, [])
+        if message.case_id is not None
+        else flag_codes(message.flag_codes),
+        "error": message.error,
+        "moved": message.moved,
+    }
 
 
 def count_intake_log(session: Session, **filters: Any) -> int:
