@@ -28,6 +28,8 @@ _NUMBERING = re.compile(r"^\s*(?:(?:q|question|section)\s*)?(?:\d+(?:\.\d+)*[a-z
 _LEADING_NUMBER = re.compile(r"^\s*(?:q|question)?\s*\d+(?:\.\d+)*[a-z]?[:]?\s+(?=[a-z])")
 _PUNCT = re.compile(r"[^a-z0-9%/ ]+")
 _SPACES = re.compile(r"\s+")
+# "Section C – School details": a council's own numbering says nothing about the form's Parts.
+_SECTION_NUMBER = re.compile(r"^\s*section\s+[a-z0-9]{1,3}\b\s*[:.\-–—]?\s*", re.IGNORECASE)
 
 # Words that tie a label to a part of the form; a label found by containment must not
 # carry one that belongs to another part ("Date of birth of sibling" is no pupil's DOB).
@@ -139,6 +141,7 @@ class FieldMap:
         """The part of the form a heading introduces (``pupil``, ``part2``...), or None."""
         if not heading:
             return None
+        heading = _SECTION_NUMBER.sub("", heading, count=1) or heading
         text = f" {norm_label(heading)} "
         best: tuple[int, int, str] | None = None
         for name, words in self.contexts.items():

@@ -15,9 +15,9 @@ from typing import Any
 
 from parsers import normalise as nz
 from parsers.entries import Entry, ExtractedForm
-from parsers.fieldmap import FieldMap, FieldSpec, field_map
+from parsers.fieldmap import FieldMap, FieldSpec, field_map, norm_label
 from parsers.findings import Finding
-from parsers.layout_text import clean_label
+from parsers.layout_text import clean_label, mark_state
 from parsers.mapper_grids import GridReader
 from parsers.mapper_values import read_enquiry, read_value, split_parent_text, split_siblings
 from parsers.record import empty_parent, empty_record, empty_sibling, get_path, is_empty, set_path
@@ -65,6 +65,8 @@ class FormMapper:
         self.parent_slots: dict[str, int] = {}
         self.sibling_index = 0
         self.inferred: set[str] = set()
+        self.last_enquiry: str | None = None
+        self.just_enquiry = False  # the entry before this one was about an enquiry
         self.self_block = False  # a "your contact details" block: its person completed Part 1
         self.reader_section: str | None = None
         self.heading: str | None = None
@@ -165,6 +167,7 @@ class FormMapper:
         return True
 
     def entry(self, entry: Entry) -> None:
+        entry = _glyph_label_as_option(entry)
         if self.heading_from(entry):
             return
         context = self.fmap.context_of(self.heading or entry.section)
@@ -179,6 +182,8 @@ class FormMapper:
         match = self.fmap.match(entry.label, context)
         if match is None and (context == "enquiries" or _reads_as_answer(entry.value)):
             match = self.fmap.match_concept(entry.label)
+        if match is None and self.last_enquiry and self.enquiry_detail(entry, context):
+            return
         if (entry.label, entry.locator) in self.unanswered:
             if match is not None:
                 self.out.labels_seen.add(match.spec.path)
@@ -189,9 +194,24 @@ class FormMapper:
         self.out.labels_seen.add(match.spec.path)
         self.written(match.spec, entry, match.confidence)
 
+    def enquiry_detail(self, entry: Entry, context: str | None) -> bool:
+        """An "Outcome:" / "Date:" line under a checklist item belongs to that enquiry."""
+        if context in ("part2", "part3", "self", "school", "pupil", "parents") and not self.just_enquiry:
+            return False
+        part = _ENQUIRY_PARTS.get(norm_label(entry.label).replace(" s", "s").rstrip("s") or "")
+        part = part or _ENQUIRY_PARTS.get(norm_label(entry.label))
+        if part is None:
+            return False
+        kind = "date" if part == "date" else "multiline"
+        for _, (value, value_confidence) in read_value(kind, entry.value).values.items():
+            self.put(f"{self.last_enquiry}.{part}", value, min(0.85, value_confidence), entry)
+        return True
+
     def written(self, spec: FieldSpec, entry: Entry, confidence: float) -> None:
         kind, path = spec.kind, spec.path
+        self.just_enquiry = kind == "enquiry"
         if kind == "enquiry":
+            self.last_enquiry = path
             part = _enquiry_part(entry.label)
             if part is not None:
                 reading = read_value("date" if part == "date" else "multiline", entry.value)
@@ -293,20 +313,20 @@ class FormMapper:
         if answer is not None and self.yes_no_about(entry, group, answer):
             return
         by_text = self.fmap.match(entry.value, context) if entry.value.strip() else None
-        if by_text is None and entry.value.strip():
-            by_text = self.fmap.match_concept(entry.value)
+        if (by_text is None or by_text.spec.kind not in YES_NO_KINDS) and entry.value.strip():
+            by_text = self.fmap.match_concept(entry.value) or by_text
         if by_text and by_text.spec.kind in YES_NO_KINDS and by_text.confidence >= 0.8:
-            self.options.append(_Option(by_text.spec.path, None, entry.checked, group, entry,
+            self.add_option(_Option(by_text.spec.path, None, entry.checked, group, entry,
                                         by_text.confidence))
             return
         ground = self.fmap.match_option("referral.grounds", entry.value)
-        if ground and ground[1] >= 0.9:
-            self.options.append(_Option("referral.grounds", ground[0], entry.checked, group, entry,
+        if ground and ground[1] >= 0.85:
+            self.add_option(_Option("referral.grounds", ground[0], entry.checked, group, entry,
                                         ground[1]))
             return
         choice = self.fmap.option_anywhere(entry.value)
         if choice is not None:
-            self.options.append(_Option(choice[0], choice[1], entry.checked, group, entry, 0.9))
+            self.add_option(_Option(choice[0], choice[1], entry.checked, group, entry, 0.9))
             return
         from parsers.risk import indicators_in_option
 
@@ -325,14 +345,14 @@ class FormMapper:
         enquiry = self.fmap.match_concept(entry.label)
         if enquiry is not None:
             self.out.labels_seen.add(enquiry.spec.path)
-            self.options.append(_Option(enquiry.spec.path, answer, entry.checked, group, entry,
+            self.add_option(_Option(enquiry.spec.path, answer, entry.checked, group, entry,
                                         enquiry.confidence))
             return True
         ground = self.fmap.match_option("referral.grounds", entry.label)
         if ground is not None and ground[1] >= 0.85:
             self.out.labels_seen.add("referral.grounds")
             chosen = entry.checked if answer else False
-            self.options.append(_Option("referral.grounds", ground[0], chosen, group, entry, ground[1]))
+            self.add_option(_Option("referral.grounds", ground[0], chosen, group, entry, ground[1]))
             return True
         return False
 
@@ -345,16 +365,22 @@ class FormMapper:
                 choice = (value[0], value[1]) if value and value[0] != "unknown" else None
             if choice is None:
                 return False
-            self.options.append(_Option(spec.path, choice[0], entry.checked, group, entry,
+            self.add_option(_Option(spec.path, choice[0], entry.checked, group, entry,
                                         min(confidence, choice[1])))
             return True
         if spec.kind in YES_NO_KINDS:
             answer = nz.boolean(entry.value).value
             if answer is None:
                 return False
-            self.options.append(_Option(spec.path, answer, entry.checked, group, entry, confidence))
+            self.add_option(_Option(spec.path, answer, entry.checked, group, entry, confidence))
             return True
         return False
+
+    def add_option(self, option: _Option) -> None:
+        self.options.append(option)
+        self.just_enquiry = option.path.startswith("enquiries.")
+        if self.just_enquiry:
+            self.last_enquiry = option.path
 
     def resolve_options(self) -> None:
         by_path: dict[str, list[_Option]] = {}
@@ -447,8 +473,20 @@ def _unanswered_choices(entries: list[Entry]) -> set[tuple[str, str]]:
     }
 
 
-_ENQUIRY_PARTS = {"notes": "notes", "note": "notes", "comments": "notes", "outcome": "notes",
-                  "details": "notes", "response": "notes", "date": "date", "when": "date"}
+_ENQUIRY_PARTS = {"notes": "notes", "note": "notes", "comments": "notes", "comment": "notes",
+                  "outcome": "notes", "details": "notes", "detail": "notes", "response": "notes",
+                  "result": "notes", "date": "date", "dates": "date", "when": "date",
+                  "date completed": "date", "date done": "date"}
+
+
+def _glyph_label_as_option(entry: Entry) -> Entry:
+    """A row "☒ | The child has left the country" is a ticked option, not a label "☒"."""
+    if entry.checked is not None or not entry.label.strip() or not entry.value.strip():
+        return entry
+    state = mark_state(entry.label, words=False)
+    if state is None:
+        return entry
+    return replace(entry, label="", checked=state)
 
 
 def _reads_as_answer(value: str) -> bool:

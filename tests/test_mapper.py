@@ -154,3 +154,39 @@ def test_explicit_tick_beats_done_guessed_from_notes():
     assert out.record["enquiries"]["flight_information"]["done"] is False
     assert out.record["enquiries"]["flight_information"]["notes"] == "Family would not say"
     assert out.unmapped == []
+
+
+def test_questions_worded_differently_reach_their_enquiry():
+    out = mapped(E("Have all contact numbers been tried?", "Yes", checked=True),
+                 E("Have all contact numbers been tried?", "No", checked=False),
+                 E("Have friends or their families been asked?", "No", checked=True),
+                 E("Have friends or their families been asked?", "Yes", checked=False))
+    enquiries = out.record["enquiries"]
+    assert enquiries["contacts_telephoned"]["done"] is True
+    assert enquiries["school_friends"]["done"] is False
+
+
+def test_ground_questions_with_yes_no_and_glyph_labels():
+    out = mapped(E("Pupil has left the UK", "Yes", checked=True),
+                 E("Pupil has left the UK", "No", checked=False),
+                 E("Family moved away, destination unknown", "Yes", checked=False),
+                 E("Family moved away, destination unknown", "No", checked=True))
+    assert out.record["referral"]["grounds"] == ["left_country"]
+    out = mapped(E("☐", "Not back 10 days after agreed leave ended"),
+                 E("☒", "Continuous unauthorised absence of 20 school days"))
+    assert out.record["referral"]["grounds"] == ["unauthorised_absence_20_days"]
+
+
+def test_outcome_and_date_lines_follow_their_checklist_item():
+    out = mapped(E("Enquiries made", "Neighbours asked", checked=True, section="5. Reason for referral"),
+                 E("Outcome", "Neighbour said a removal van came.", section="5. Reason for referral"),
+                 E("Date", "26-Sep-2026", section="5. Reason for referral"))
+    neighbours = out.record["enquiries"]["neighbours"]
+    assert neighbours == {"done": True, "date": "2026-09-26", "notes": "Neighbour said a removal van came."}
+
+
+def test_council_section_numbering_does_not_decide_the_part():
+    out = mapped(E("Name", "Quinn Example", section="Section C – School details"),
+                 E("Postcode", "ZY9 9SS", section="Section A – Child's details"))
+    assert out.record["school"]["contact"]["name"] == "Quinn Example"
+    assert out.record["pupil"]["address"]["postcode"] == "ZY9 9SS"
