@@ -13,6 +13,7 @@ from typing import Any
 from parsers import normalise as nz
 from parsers.normalise_dates import find_date
 
+
 class _DatesInText:
     """Finds dates inside running text in every style the date normaliser reads."""
 
