@@ -191,8 +191,10 @@ class BodyWalker(RunReader):
         options = tuple(option for p in paras for option in p.options) or line_choices(paras)
         hints = [h for p in paras for h in p.hints]
         hint = hint if hint and not is_placeholder_hint(hint) else _first_hint(hints)
-        bold = shaded or (bool(texts) and all(p.bold for p in paras if p.text.strip()))
-        return Cell("\n".join(texts), options, hint, bold, span)
+        inked = [p for p in paras if p.text.strip()]
+        bold = shaded or (bool(inked) and all(p.bold for p in inked))
+        label_line = len(inked) > 1 and inked[0].bold and not any(p.bold for p in inked[1:])
+        return Cell("\n".join(texts), options, hint, bold, span, label_line=label_line)
 
     def _cell_blocks(
         self, parent: etree._Element, paras: list[ParaRead], nested: list[etree._Element]

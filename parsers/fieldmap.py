@@ -24,6 +24,8 @@ _INSTRUCTION = re.compile(
     r"copies|copy|eg|e\.g|for example|including|include|incl|"
     r"as applicable|use|enter|state|give|where)\b)[^)]*\)"
 )
+# A parenthesis of three or more words explains the question; it is not part of the label.
+_EXPLANATION = re.compile(r"\((?:[^()]*?[\s,]){2,}[^()]*\)")
 _NUMBERING = re.compile(r"^\s*(?:(?:q|question|section)\s*)?(?:\d+(?:\.\d+)*[a-z]?|[a-z]|[ivx]+)[.)]\s+")
 _LEADING_NUMBER = re.compile(r"^\s*(?:q|question)?\s*\d+(?:\.\d+)*[a-z]?[:]?\s+(?=[a-z])")
 _PUNCT = re.compile(r"[^a-z0-9%/ ]+")
@@ -51,12 +53,19 @@ def norm_label(text: str) -> str:
     text = text.lower().replace("’", "'").replace("‘", "'").replace("&", " and ")
     text = text.replace("(s)", "s").replace("*", " ")
     text = _INSTRUCTION.sub(" ", text)
+    text = _EXPLANATION.sub(" ", text)
     text = _NUMBERING.sub("", text)
     text = _LEADING_NUMBER.sub("", text)
     text = text.replace("'", "").replace("/", " / ")
     text = _PUNCT.sub(" ", text)
     text = _SPACES.sub(" ", text).strip(" /")
     return text
+
+
+@cache
+def _word_pattern(word: str) -> re.Pattern[str]:
+    """A heading word or phrase, whole words, plural allowed ("parent" in "Parents and carers")."""
+    return re.compile(rf"(?<![a-z0-9]){re.escape(word)}s?(?![a-z0-9])")
 
 
 @dataclass(frozen=True)
@@ -146,7 +155,8 @@ class FieldMap:
         best: tuple[int, int, str] | None = None
         for name, words in self.contexts.items():
             for word in words:
-                position = text.find(f" {word} ")
+                found = _word_pattern(word).search(text)
+                position = found.start() if found else -1
                 if position >= 0:
                     candidate = (position, -len(word), name)
                     if best is None or candidate < best:

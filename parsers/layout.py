@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 
 from parsers.entries import Entry, Grid
 from parsers.layout_blocks import BlockRules
+from parsers.layout_cells import StackedRules
 from parsers.layout_single import SingleCellRules
 from parsers.layout_text import (
     clean_label,
@@ -53,7 +54,9 @@ class Cell:
     ``bold`` marks a label-ish cell (bold text or shading); ``span`` how many grid columns
     the cell covers, when the reader knows (a full-width row is a heading or a free-text row);
     ``continued`` marks a cell merged down from the row above (its text repeated), so a label
-    spanning several rows gathers their values into one entry.
+    spanning several rows gathers their values into one entry. ``label_line`` says the
+    cell's first line is set apart from the rest (bold over regular text): a label printed
+    above its value inside the one box.
     """
 
     text: str
@@ -62,6 +65,7 @@ class Cell:
     bold: bool = False
     span: int = 1
     continued: bool = False
+    label_line: bool = False
 
 
 def table_to_entries(
@@ -133,7 +137,7 @@ def _with_text_options(cell: Cell) -> Cell:
     return replace(cell, options=options)
 
 
-class _TableReader(SingleCellRules, BlockRules):
+class _TableReader(SingleCellRules, BlockRules, StackedRules):
     """Walks the rows of one table, keeping the current section and the pending question."""
 
     def __init__(self, *, locator: str, section: str | None, known_label: KnownLabel) -> None:
@@ -224,6 +228,8 @@ class _TableReader(SingleCellRules, BlockRules):
             return 1
         if len(filled) == 1:
             return self.read_single(rows, index, filled[0])
+        if self.read_stacked_row(row, index):
+            return 1
         if self.yes_no_heading(rows, index):
             return 1
         if len(row) == 2 or (len(row) % 2 == 0 and self.positional(row)):
@@ -311,6 +317,10 @@ class _TableReader(SingleCellRules, BlockRules):
         if lines and (len(lines) > 1 or not label):
             for line_label, line_value in lines:
                 self.add(line_label, line_value, index)
+            return
+        stacked = None if label else self.stacked(cell)
+        if stacked is not None:
+            self.add(stacked[0], stacked[1], index)
             return
         if not label and not cell.options:
             for pair_label, pair_value in self.unmarked_pairs(text):

@@ -53,6 +53,8 @@ class ReaderShape:
 
         def unmarked_pairs(self, text: str) -> list[tuple[str, str]]: ...
 
+        def stacked(self, cell: Cell) -> tuple[str, str, bool] | None: ...
+
         def value_cell(self, cell: Cell, label: str, index: int) -> None: ...
 
         def options_cell(self, cell: Cell, label: str, index: int) -> None: ...
@@ -136,7 +138,7 @@ class BlockRules(ReaderShape):
         text = cell.text.strip()
         if not text or cell.options or len(text) > 50 or len(text.split()) > 7:
             return False
-        if looks_like_data(text):
+        if looks_like_data(text) or self.stacked(cell) is not None:
             return False
         return (
             cell.bold

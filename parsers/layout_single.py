@@ -122,6 +122,8 @@ class SingleCellRules(ReaderShape):
             return False
         if self.unmarked_pairs(text) or self.unmarked_pairs(below.text.strip()):
             return False
+        if self.stacked(cell) is not None:
+            return False
         if self.labelish(cell):
             return True
         long_below = len(below.text.strip()) > 60 or "\n" in below.text.strip()

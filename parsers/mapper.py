@@ -67,6 +67,7 @@ class FormMapper:
         self.inferred: set[str] = set()
         self.last_enquiry: str | None = None
         self.just_enquiry = False  # the entry before this one was about an enquiry
+        self.field_context: str | None = None  # the part the last specific label belonged to
         self.self_block = False  # a "your contact details" block: its person completed Part 1
         self.reader_section: str | None = None
         self.heading: str | None = None
@@ -180,6 +181,10 @@ class FormMapper:
         if not entry.label.strip():
             return
         match = self.fmap.match(entry.label, context)
+        if match is None and self.field_context not in (None, context):
+            match = self.fmap.match(entry.label, self.field_context)
+            if match is not None and match.how != "context":
+                match = None  # only generic labels ("Role", "Date") borrow the neighbour's part
         if match is None and (context == "enquiries" or _reads_as_answer(entry.value)):
             match = self.fmap.match_concept(entry.label)
         if match is None and self.last_enquiry and self.enquiry_detail(entry, context):
@@ -192,6 +197,8 @@ class FormMapper:
             self.keep_unmapped(entry.label, entry.value)
             return
         self.out.labels_seen.add(match.spec.path)
+        if match.how != "context":
+            self.field_context = _FIELD_CONTEXT.get(match.spec.path.split(".")[0], self.field_context)
         self.written(match.spec, entry, match.confidence)
 
     def enquiry_detail(self, entry: Entry, context: str | None) -> bool:
@@ -477,6 +484,12 @@ _ENQUIRY_PARTS = {"notes": "notes", "note": "notes", "comments": "notes", "comme
                   "outcome": "notes", "details": "notes", "detail": "notes", "response": "notes",
                   "result": "notes", "date": "date", "dates": "date", "when": "date",
                   "date completed": "date", "date done": "date"}
+
+
+# The part of the form a specific label's field belongs to, for the generic labels after it
+# ("Completed by | X | Role | Y | Date | Z": Role and Date are the completer's).
+_FIELD_CONTEXT = {"part1_completed_by": "part1_signoff", "safeguarding": "part2", "aio": "part3",
+                  "parents": "parents", "siblings": "siblings", "pupil": "pupil", "school": "school"}
 
 
 def _glyph_label_as_option(entry: Entry) -> Entry:

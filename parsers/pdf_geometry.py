@@ -258,16 +258,23 @@ def _struck_choice(line: list[Token]) -> LineOptions | None:
 def separator(prev: list[Token], line: list[Token], right: float) -> str:
     """How two printed lines of one block join: "" where a word too long for the width was
     broken at the edge, " " where the text wrapped (the next word did not fit), else "\n".
+    A bold line and a regular one never wrap into each other: a caption and its answer.
     """
     size = max(tok.size for tok in prev)
     first = line[0]
-    if first.tick is not None:
+    if first.tick is not None or _all_bold(prev) != _all_bold(line):
         return "\n"
     if len(prev) == 1 and prev[0].tick is None and prev[0].x1 >= right - 0.9 * size:
         return ""
     if prev[-1].x1 + 0.3 * size + (first.x1 - first.x0) > right:
         return " "
     return "\n"
+
+
+def _all_bold(line: list[Token]) -> bool:
+    """Whether every word of a line is bold (a caption, not the answer under it)."""
+    words = [tok for tok in line if tok.tick is None]
+    return bool(words) and all(tok.bold for tok in words)
 
 
 def join_lines(lines: list[list[Token]], right: float) -> str:

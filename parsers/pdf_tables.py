@@ -223,7 +223,16 @@ def _cell(tokens: list[Token], bounds: tuple[float, float], shaded_cell: bool,
     words = [tok for tok in live if tok.tick is None]
     bold = shaded_cell or (bool(words) and all(tok.bold for tok in words))
     hint = next((tok.field for tok in live if tok.field), None)
-    return Cell(join_lines(lines, right), tuple(options), hint, bold, span)
+    return Cell(join_lines(lines, right), tuple(options), hint, bold, span,
+                label_line=_label_line(lines))
+
+
+def _label_line(lines: list[list[Token]]) -> bool:
+    """A bold first line over regular lines: the box's caption above its answer."""
+    words = [[tok for tok in line if tok.tick is None] for line in lines]
+    words = [line for line in words if line]
+    return (len(words) > 1 and all(tok.bold for tok in words[0])
+            and not any(tok.bold for line in words[1:] for tok in line))
 
 
 def _usable_right(tokens: list[Token], bounds: tuple[float, float]) -> float:
