@@ -424,11 +424,11 @@ def _simple_doc():
 
 
 def _fast_failure(data: bytes, fragment: str, **kwargs) -> None:
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: other processes on the machine do not count
     with pytest.raises(UnreadableDocument) as caught:
         read_docx(data, **kwargs)
     assert fragment in caught.value.reason
-    assert time.perf_counter() - start < 2.0
+    assert time.process_time() - start < 2.0
 
 
 def test_not_a_zip():
@@ -684,3 +684,23 @@ def test_damaged_bytes_raise_only_unreadable_document(flips):
         read_docx(bytes(data))
     except UnreadableDocument as error:
         assert error.reason
+
+
+def test_cells_with_a_bold_caption_paragraph_over_the_answer():
+    """Boxes with the label on top and a content control under it, three to a row."""
+
+    def box(caption: str, answer: str | None) -> str:
+        head = f"<w:p><w:r><w:rPr><w:b/></w:rPr><w:t>{caption}</w:t></w:r></w:p>"
+        if answer is None:
+            return tc(head)
+        return tc(head + "<w:p>" + sdt_run(answer, tag=caption) + "</w:p>")
+
+    row = f"<w:tr>{box('School name', 'Oak Primary')}{box('DfE number', '123/4567')}" \
+          f"{box('Known as', None)}</w:tr>"
+    form = read_docx(with_xml(table_xml(row, row.replace("Oak Primary", "Elm Academy"))))
+    assert found(form)[:3] == [
+        ("School name", "Oak Primary", None),
+        ("DfE number", "123/4567", None),
+        ("Known as", "", None),
+    ]
+    assert form.grids == []

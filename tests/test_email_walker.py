@@ -115,9 +115,9 @@ def test_eight_megabyte_header_line() -> None:
     for name in (b"Subject", b"X-Junk", b"Content-Disposition", b"To"):
         raw = (b"From: a@b.example\r\n" + name + b": " + b"a(\"=?; " * (8 * 1024 * 1024 // 7)
                + b"\r\n\r\nbody\r\n")
-        started = time.perf_counter()
+        started = time.process_time()  # CPU time: machine load does not count
         walked = walk_message(raw)
-        assert time.perf_counter() - started < 2.0, name
+        assert time.process_time() - started < 2.0, name
         assert any("characters long" in p for p in walked.problems)
 
 
@@ -355,10 +355,10 @@ def test_moderate_nesting_is_walked() -> None:
 ], ids=["3000-levels", "40-levels-60k-lines", "8M-LF", "8M-CR"])
 def test_input_too_costly_for_the_line_parser_is_refused_fast(raw: bytes) -> None:
     """The stdlib parser spends ~6 µs a line plus ~2 µs a line per enclosing multipart."""
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: machine load does not count
     with pytest.raises(MalformedMessage, match="safely"):
         walk_message(raw)
-    assert time.perf_counter() - started < 2.0
+    assert time.process_time() - started < 2.0
 
 
 def test_large_legitimate_message_is_not_refused() -> None:
