@@ -524,3 +524,63 @@ def test_any_table_reads_without_error(rows):
         assert entry.locator.startswith("table 1, row")
     for grid in grids:
         assert all(len(row) >= len(grid.headers) for row in grid.rows)
+
+
+# -- a label above its value in the same box --------------------------------------------------
+
+
+def test_row_of_boxes_with_bold_caption_over_the_answer():
+    boxes = [
+        Cell("School name\nOak Primary", label_line=True),
+        Cell("DfE number\n123/4567", label_line=True),
+        Cell("Known as", bold=True),
+    ]
+    entries, grids, _ = read([boxes])
+    assert pairs(entries) == [
+        ("School name", "Oak Primary", None),
+        ("DfE number", "123/4567", None),
+        ("Known as", "", None),
+    ]
+    assert grids == []
+
+
+def test_boxes_named_by_their_content_control_are_caption_over_answer():
+    boxes = [Cell("Job role\nOffice Manager", hint="Job role"), Cell("Date\n03/09/2026")]
+    entries, _, _ = read([boxes])
+    assert pairs(entries) == [("Job role", "Office Manager", None), ("Date", "03/09/2026", None)]
+
+
+def test_rows_of_caption_boxes_are_not_a_grid_with_a_header_row():
+    rows = [
+        [Cell("Surname\nExample", label_line=True), Cell("Forename(s)\nSam", label_line=True)],
+        [Cell("Date of birth\n03/09/2015", label_line=True), Cell("Gender\nFemale",
+                                                                    label_line=True)],
+    ]
+    entries, grids, _ = read(rows)
+    assert grids == []
+    assert [(e.label, e.value) for e in entries] == [
+        ("Surname", "Example"), ("Forename(s)", "Sam"), ("Date of birth", "03/09/2015"),
+        ("Gender", "Female"),
+    ]
+
+
+def test_known_caption_over_answer_without_formatting_needs_to_lead_the_row():
+    entries, _, _ = read([["Surname\nExample", "Gender\nFemale"]])
+    assert pairs(entries) == [("Surname", "Example", None), ("Gender", "Female", None)]
+    # A value cell whose first line happens to be a label word keeps the label | value pair.
+    entries, _, _ = read([[Cell("Parent / carer", bold=True), "Parent name\nSam Example"]])
+    assert pairs(entries) == [("Parent / carer", "Parent name\nSam Example", None)]
+
+
+def test_single_box_with_a_bold_caption_over_free_text():
+    box = Cell("What the family have told us\nThey said they were moving to Spain.",
+               label_line=True, span=3)
+    entries, _, _ = read([[box]])
+    assert pairs(entries) == [
+        ("What the family have told us", "They said they were moving to Spain.", None)
+    ]
+
+
+def test_printed_note_under_a_caption_is_not_an_answer():
+    entries, _, _ = read([[Cell("Address\n(include postcode)", label_line=True), "1 Example Road"]])
+    assert pairs(entries) == [("Address (include postcode)", "1 Example Road", None)]

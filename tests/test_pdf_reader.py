@@ -908,3 +908,45 @@ def test_checkbox_rows_take_the_question_at_the_row_start() -> None:
     assert find(result, "Home visit made", "Not done").checked is False
     assert not any(entry.label == "Looked after child" and entry.checked is None
                    for entry in result.entries)
+
+
+# -- boxes with a bold caption above the answer ----------------------------------------------
+
+
+def captioned_boxes(rows: list[list[tuple[str, str]]], width: float) -> bytes:
+    """Ruled boxes, each a bold caption line over the answer (no colon, no label column)."""
+    form = Form()
+    form.heading("Pupil information")
+    top = form.y + 12
+    for row in rows:
+        for col, (caption, answer) in enumerate(row):
+            x = 50 + col * width
+            form.canvas.setFont("Helvetica-Bold", 10)
+            form.canvas.drawString(x + 4, top - 13, caption)
+            form.canvas.setFont("Helvetica", 10)
+            if answer:
+                form.canvas.drawString(x + 4, top - 25, answer)
+        right = 50 + len(row) * width
+        form.canvas.line(50, top, right, top)
+        for col in range(len(row) + 1):
+            form.canvas.line(50 + col * width, top, 50 + col * width, top - 32)
+        top -= 32
+    form.canvas.line(50, top, 50 + len(rows[0]) * width, top)
+    return form.pdf()
+
+
+def test_boxes_with_a_bold_caption_over_the_answer() -> None:
+    content = captioned_boxes(
+        [[("Surname", "Testperson"), ("Unique pupil number", "R123456789012"),
+          ("Preferred name", "")],
+         [("Date of birth", "03/09/2015"), ("Sex", "Female"), ("School year", "Year 6")]],
+        140,
+    )
+    result = read_pdf(content, known_label=known_label)
+    got = [(e.label, e.value) for e in result.entries]
+    assert got == [
+        ("Surname", "Testperson"), ("Unique pupil number", "R123456789012"),
+        ("Preferred name", ""), ("Date of birth", "03/09/2015"), ("Sex", "Female"),
+        ("School year", "Year 6"),
+    ]
+    assert result.grids == []
