@@ -51,6 +51,7 @@ class ParaRead:
     hints: tuple[str, ...]
     boxes: tuple[etree._Element, ...]
     marked: str = ""  # "struck" or "lit" when most of the paragraph's letters are
+    indented: bool = False  # set in from the margin (a tab, or paragraph indentation)
 
 
 class RunReader:
@@ -65,7 +66,7 @@ class RunReader:
     _fields: list[FieldState]
 
     def _paragraph(self, p: etree._Element) -> ParaRead:
-        style, outline = self._paragraph_props(p)
+        style, outline, indented = self._paragraph_props(p)
         acc = _Inline()
         self._inline(p, acc, bool(style and style.bold))
         text = "".join(part[0] for part in acc.parts)
@@ -76,20 +77,25 @@ class RunReader:
             heading = section_heading(text)
         options = x.formatting_choices(acc.parts) if "/" in text else ()
         hints, boxes = tuple(acc.hints), tuple(acc.boxes)
-        return ParaRead(text, options, bold, heading, hints, boxes, _marked(acc.parts))
+        indented = indented or text[:1] == "\t"
+        return ParaRead(text, options, bold, heading, hints, boxes, _marked(acc.parts), indented)
 
-    def _paragraph_props(self, p: etree._Element) -> tuple[StyleInfo | None, bool]:
-        """The paragraph's style and whether it carries an outline (heading) level."""
+    def _paragraph_props(self, p: etree._Element) -> tuple[StyleInfo | None, bool, bool]:
+        """The paragraph's style, whether it carries an outline (heading) level, and whether
+        it is indented."""
         ppr = p.find(x.PPR)
         if ppr is None:
-            return None, False
-        style, outline = None, False
+            return None, False, False
+        style, outline, indented = None, False, False
         for prop in ppr:
             if prop.tag == x.PSTYLE:
                 style = self.styles.get(prop.get(x.VAL) or "")
             elif prop.tag == x.OUTLINE:
                 outline = int_value(prop.get(x.VAL), 9) < 9
-        return style, outline
+            elif prop.tag == x.IND:
+                start = prop.get(x.w("start")) or prop.get(x.w("left"))
+                indented = int_value(start) > 0 or int_value(prop.get(x.w("firstLine"))) > 0
+        return style, outline, indented
 
     def _inline(self, parent: etree._Element, acc: _Inline, bold: bool) -> None:
         for child in parent:

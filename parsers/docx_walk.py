@@ -88,7 +88,9 @@ class BodyWalker(RunReader):
                 self.section = " ".join(text.split())
             else:
                 hint = _first_hint(para.hints)
-                self._pending.append(Cell(text, para.options, hint, para.bold))
+                self._pending.append(
+                    Cell(text, para.options, hint, para.bold, indent=para.indented)
+                )
                 self._pending_at.append(f"paragraph {self._paragraphs}")
                 self._pending_marks.append(para)
         for box in para.boxes:

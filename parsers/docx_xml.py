@@ -71,11 +71,12 @@ B, STRIKE, DSTRIKE, HIGHLIGHT, SHD, VANISH, RFONTS = (
     w("vanish"),
     w("rFonts"),
 )
-GRID_SPAN, VMERGE, GRID_BEFORE, OUTLINE = (
+GRID_SPAN, VMERGE, GRID_BEFORE, OUTLINE, IND = (
     w("gridSpan"),
     w("vMerge"),
     w("gridBefore"),
     w("outlineLvl"),
+    w("ind"),
 )
 VAL, FILL, FONT, CHAR = w("val"), w("fill"), w("font"), w("char")
 INLINE_CONTAINERS = frozenset({HYPERLINK, SMART_TAG, CUSTOM_XML, FLD_SIMPLE, DIR, BDO})

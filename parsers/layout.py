@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from parsers.entries import Entry, Grid
 from parsers.layout_blocks import BlockRules
 from parsers.layout_cells import StackedRules
+from parsers.layout_checklist import ChecklistRules
 from parsers.layout_single import SingleCellRules
 from parsers.layout_text import (
     clean_label,
@@ -30,6 +31,7 @@ from parsers.layout_text import (
     mark_state,
     options_from_text,
     section_heading,
+    strip_instructions,
 )
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
 ]
 
 KnownLabel = Callable[[str], bool]
+_BRACKET_MARK = re.compile(r"\[\s*[xX✓✔]?\s*\]")
 _YES_NO_HEADING = re.compile(r"(?i)(yes|y)\s*/\s*(no|n)(\s*/\s*(n/?a|unknown))?")
 
 
@@ -56,7 +59,8 @@ class Cell:
     ``continued`` marks a cell merged down from the row above (its text repeated), so a label
     spanning several rows gathers their values into one entry. ``label_line`` says the
     cell's first line is set apart from the rest (bold over regular text): a label printed
-    above its value inside the one box.
+    above its value inside the one box. ``indent`` marks a paragraph set in from the margin
+    (a detail line under a checklist item).
     """
 
     text: str
@@ -66,6 +70,7 @@ class Cell:
     span: int = 1
     continued: bool = False
     label_line: bool = False
+    indent: bool = False
 
 
 def table_to_entries(
@@ -137,7 +142,7 @@ def _with_text_options(cell: Cell) -> Cell:
     return replace(cell, options=options)
 
 
-class _TableReader(SingleCellRules, BlockRules, StackedRules):
+class _TableReader(SingleCellRules, BlockRules, StackedRules, ChecklistRules):
     """Walks the rows of one table, keeping the current section and the pending question."""
 
     def __init__(self, *, locator: str, section: str | None, known_label: KnownLabel) -> None:
@@ -389,8 +394,8 @@ def _leading(cell: Cell) -> str:
     first = next((text for text, _ in cell.options if text), "")
     text = cell.text.strip()
     if first and first in text:
-        before = text[: text.index(first)].strip(" ☐☒☑✓✔✗✘■□|/")
-        return clean_label(before)
+        before = _BRACKET_MARK.sub(" ", text[: text.index(first)])
+        return clean_label(before.strip(" ☐☒☑✓✔✗✘■□|/"))
     return ""
 
 
@@ -403,7 +408,7 @@ def _trailing(cell: Cell) -> str:
     leading = _leading(cell)
     if leading:
         rest = rest.replace(leading, " ", 1)
-    rest = " ".join(rest.split()).strip(" ☐☒☑✓✔✗✘■□|/:*-")
+    rest = " ".join(strip_instructions(rest).split()).strip(" ☐☒☑✓✔✗✘■□|/:*-")
     return rest if len(rest) > 1 else ""
 
 

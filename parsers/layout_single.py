@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from parsers.layout_blocks import ReaderShape
 from parsers.layout_text import (
     clean_label,
+    clean_value,
     label_value_lines,
     looks_like_data,
     mark_state,
@@ -29,6 +30,8 @@ class SingleCellRules(ReaderShape):
 
     def read_single(self, rows: list[list[Cell]], index: int, cell: Cell) -> int:
         """A row with one filled cell: heading, label over its value, lines, or options."""
+        if self.item_detail(cell, index) or (cell.options and self.checklist_item(cell, index)):
+            return 1
         text = cell.text.strip()
         below = self.value_below(rows, index)
         heading = not cell.options and self.heading_cell(rows[index], cell, below)
@@ -59,7 +62,7 @@ class SingleCellRules(ReaderShape):
             if rows[index][0] is cell:
                 self.tick_rows[index] = ("blank", len(self.entries) - 1)
             return 1
-        if self.labelish(cell) and _asks_for_choice(text):
+        if self.labelish(cell) and _asks_for_choice(text) and not _answered(text):
             self.question = clean_label(text)
             nxt = rows[index + 1] if index + 1 < len(rows) else []
             if text.endswith(":") and not any(c.options for c in nxt):
@@ -161,6 +164,13 @@ def _asks_for_choice(text: str) -> bool:
     return text.endswith(("?", ":")) or any(
         phrase in lowered for phrase in ("tick", "indicate", "delete as appropriate", "select")
     )
+
+
+def _answered(text: str) -> bool:
+    """ "Letters held: NO (delete as appropriate)": the other option was deleted, and what
+    is left after the colon is the answer, not a question still to be answered."""
+    pairs = label_value_lines(text)
+    return len(pairs) == 1 and bool(clean_value(pairs[0][1]))
 
 
 def _options_follow(rows: list[list[Cell]], index: int) -> bool:

@@ -203,9 +203,21 @@ def strip_placeholders(text: str) -> str:
     return _PLACEHOLDER_TEXT.sub("", text) if "nter" in text or "hoose" in text else text
 
 
+_INSTRUCTION = re.compile(
+    r"\(\s*(?:please\s+)?(?:delete|tick|circle|select|underline|cross out)\b[^()]{0,40}\)",
+    re.IGNORECASE,
+)
+
+
+def strip_instructions(text: str) -> str:
+    """Remove a printed instruction left beside an answer ("(delete as appropriate)")."""
+    return _INSTRUCTION.sub(" ", text) if "(" in text else text
+
+
 def clean_value(text: str) -> str:
-    """A written value without placeholder prompts or empty fill-in lines (_____)."""
-    text = _FILL_IN.sub(" ", strip_placeholders(text))
+    """A written value without placeholder prompts, printed instructions ("(delete as
+    appropriate)") or empty fill-in lines (_____)."""
+    text = _FILL_IN.sub(" ", strip_instructions(strip_placeholders(text)))
     lines = [" ".join(line.split()) for line in text.splitlines()]
     return "\n".join(line for line in lines if line).strip()
 

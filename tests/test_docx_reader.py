@@ -704,3 +704,18 @@ def test_cells_with_a_bold_caption_paragraph_over_the_answer():
         ("Known as", "", None),
     ]
     assert form.grids == []
+
+
+def test_checklist_paragraph_with_an_indented_detail_line():
+    item = '<w:p><w:r><w:t xml:space="preserve">[x]  Home visit</w:t></w:r><w:r><w:tab/>' \
+           '<w:t xml:space="preserve">Date: ______ 3rd Sept 2026</w:t></w:r></w:p>'
+    detail = '<w:p><w:pPr><w:ind w:left="720"/></w:pPr><w:r><w:t>Result: No answer</w:t>' \
+             '</w:r></w:p>'
+    tabbed = '<w:p><w:r><w:tab/><w:t>Comment: Neighbour spoke to us</w:t></w:r></w:p>'
+    form = read_docx(with_xml(p("Enquiries made:"), item, detail, tabbed))
+    assert found(form) == [
+        ("Enquiries made", "Home visit", True),
+        ("Home visit - Date", "3rd Sept 2026", None),
+        ("Home visit - Result", "No answer", None),
+        ("Home visit - Comment", "Neighbour spoke to us", None),
+    ]

@@ -584,3 +584,54 @@ def test_single_box_with_a_bold_caption_over_free_text():
 def test_printed_note_under_a_caption_is_not_an_answer():
     entries, _, _ = read([[Cell("Address\n(include postcode)", label_line=True), "1 Example Road"]])
     assert pairs(entries) == [("Address (include postcode)", "1 Example Road", None)]
+
+
+# -- checklists written as paragraphs ---------------------------------------------------------
+
+
+def read_paragraphs(cells, section=None):
+    cells = [c if isinstance(c, Cell) else Cell(c) for c in cells]
+    entries, _ = paragraphs_to_entries(
+        cells, locators=[f"paragraph {n + 1}" for n in range(len(cells))], section=section,
+        known_label=default_known_label,
+    )
+    return entries
+
+
+def test_checklist_lines_with_a_date_beside_and_an_outcome_under_each_item():
+    entries = read_paragraphs([
+        Cell("7. Enquiries made (tick each one done and give the date)", bold=True),
+        "[x]  Home visit\tDate: ______ 17th Oct 2026",
+        Cell("Outcome: No answer; curtains closed.", indent=True),
+        "[ ]  Neighbours asked\tDate: ______",
+        "[x]  Flight details requested\tDate: ______ 11th Oct 2026",
+        "Outcome: No reply.",
+        "Form completed by: Sam Example",
+    ])
+    question = "Enquiries made (tick each one done and give the date)"
+    assert pairs(entries) == [
+        (question, "Home visit", True),
+        ("Home visit - Date", "17th Oct 2026", None),
+        ("Home visit - Outcome", "No answer; curtains closed.", None),
+        (question, "Neighbours asked", False),
+        ("Neighbours asked - Date", "", None),
+        (question, "Flight details requested", True),
+        ("Flight details requested - Date", "11th Oct 2026", None),
+        ("Flight details requested - Outcome", "No reply.", None),
+        ("Form completed by", "Sam Example", None),
+    ]
+
+
+def test_a_line_after_the_last_item_is_not_its_detail_unless_indented_or_seen_before():
+    entries = read_paragraphs(["Reasons (tick one):", "[x] Left the UK", "Date: 03/09/2026"])
+    assert ("Date", "03/09/2026", None) in pairs(entries)
+    assert ("Reasons (tick one)", "Left the UK", True) in pairs(entries)
+
+
+def test_deleted_option_leaves_the_answer_and_instructions_are_not_values():
+    entries = read_paragraphs([
+        "Letters or emails from the family held: NO  (delete as appropriate)",
+        "Gender: Male / Female  (delete as appropriate)",
+    ])
+    assert pairs(entries)[0] == ("Letters or emails from the family held", "NO", None)
+    assert all("delete" not in e.value for e in entries)
