@@ -82,9 +82,14 @@ class BlockRules(ReaderShape):
         if not body:
             return 0
         names = [header[c].text.strip() for c in columns]
+        question = None
+        if len(columns) == 1 and any(_cell_state(rows[pos][columns[0]]) for pos in body):
+            question = clean_label(header[0].text) if columns[0] else ""
+            question = question or self.question or clean_label(names[0])
         extra = False
         for pos in body:
-            extra |= self.tick_row(rows[pos], columns, names, pos)
+            extra |= self.tick_row(rows[pos], columns, names, pos, question)
+            self.row_details(header, rows[pos], columns, pos)
         if extra:
             keep = [c for c in range(len(header)) if c not in columns]
             data = [[rows[pos][c] for c in keep] for pos in body]
@@ -92,18 +97,36 @@ class BlockRules(ReaderShape):
         self.question = None
         return 1 + len(body)
 
-    def tick_row(self, row: list[Cell], columns: list[int], names: list[str], pos: int) -> bool:
-        """Emit one row of a tick block; True when other columns hold text (kept as a grid)."""
+    def tick_row(self, row: list[Cell], columns: list[int], names: list[str], pos: int,
+                 question: str | None = None) -> bool:
+        """Emit one row of a tick block; True when other columns hold text (kept as a grid).
+
+        With one tick column ("Done", "✓") and some row ticked, the rows are the options of
+        one question (the first heading): a row left blank is an option not ticked."""
         label = " ".join(row[c].text.strip() for c in range(columns[0]) if row[c].text.strip())
         states = [_cell_state(row[c]) for c in columns]
         explicit = any(row[c].options for c in columns)
-        if any(states) or explicit:
+        if question is not None and label:
+            self.add(question, label, pos, checked=bool(states[0]))
+        elif any(states) or explicit:
             for name, state in zip(names, states, strict=True):
                 self.add(label, name, pos, checked=bool(state))
         elif label:
             self.add(label, "", pos)
         others = [c for c in range(columns[0] + 1, len(row)) if c not in columns]
         return any(row[c].text.strip() for c in others)
+
+    def row_details(self, header: list[Cell], row: list[Cell], columns: list[int],
+                    pos: int) -> None:
+        """A date or notes column beside the tick columns belongs to the row's question:
+        "Home visit - Date", "Home visit - Notes"."""
+        label = " ".join(row[c].text.strip() for c in range(columns[0]) if row[c].text.strip())
+        if not label:
+            return
+        for column in range(columns[0] + 1, len(row)):
+            part = _detail_part(header[column].text) if column not in columns else None
+            if part and row[column].text.strip():
+                self.add(f"{clean_label(label)} - {part}", row[column].text, pos)
 
     def try_grid(self, rows: list[list[Cell]], index: int) -> int:
         header = rows[index]
@@ -215,6 +238,21 @@ def _has_header_word(text: str) -> bool:
 
 
 _WHEN_WORDS = frozenset({"date", "dates", "time", "when", "day"})
+_NOTE_WORDS = frozenset(
+    "notes note comments comment outcome outcomes details detail result results response "
+    "remarks findings".split()
+)
+
+
+def _detail_part(heading: str) -> str | None:
+    """ "Date" for a date column ("Date(s)", "Date completed"), "Notes" for a notes column
+    ("Comments", "Outcome"), else None."""
+    words = {w.strip("?:.,()*").lower() for w in heading.replace("(", " (").split()}
+    if words & _WHEN_WORDS:
+        return "Date"
+    if words & _NOTE_WORDS:
+        return "Notes"
+    return None
 
 
 def _dated_log(header: list[Cell], data: list[list[Cell]]) -> bool:

@@ -635,3 +635,44 @@ def test_deleted_option_leaves_the_answer_and_instructions_are_not_values():
     ])
     assert pairs(entries)[0] == ("Letters or emails from the family held", "NO", None)
     assert all("delete" not in e.value for e in entries)
+
+
+# -- tick columns: unticked rows, and the date and notes beside the ticks ----------------------
+
+
+def test_single_done_column_rows_are_options_and_a_blank_is_not_done():
+    entries, grids, _ = read([
+        ["Action", "Done", "Date", "Outcome"],
+        ["Home visit", "✓", "3/9/26", "No answer"],
+        ["Neighbours spoken to", "", "", ""],
+        ["Flights requested", "☐", "", ""],
+    ])
+    assert pairs(entries) == [
+        ("Action", "Home visit", True),
+        ("Home visit - Date", "3/9/26", None),
+        ("Home visit - Notes", "No answer", None),
+        ("Action", "Neighbours spoken to", False),
+        ("Action", "Flights requested", False),
+    ]
+    assert grids[0].headers == ["Action", "Date", "Outcome"]
+
+
+def test_single_done_column_with_nothing_ticked_stays_unanswered():
+    entries, _, _ = read([["Action", "Done"], ["Home visit", ""], ["Neighbours", ""]])
+    assert pairs(entries) == [("Home visit", "", None), ("Neighbours", "", None)]
+
+
+def test_dates_and_comments_beside_yes_no_columns_belong_to_the_row():
+    entries, _, _ = read([
+        ["Check", "Yes", "No", "Date(s)", "Comments", "By whom"],
+        ["Has a home visit been made?", "X", "", "14.9.26", "No answer", "EWO"],
+        ["Have neighbours been asked?", "", "X", "", "", ""],
+    ])
+    assert pairs(entries) == [
+        ("Has a home visit been made?", "Yes", True),
+        ("Has a home visit been made?", "No", False),
+        ("Has a home visit been made? - Date", "14.9.26", None),
+        ("Has a home visit been made? - Notes", "No answer", None),
+        ("Have neighbours been asked?", "Yes", False),
+        ("Have neighbours been asked?", "No", True),
+    ]
