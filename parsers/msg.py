@@ -65,7 +65,7 @@ def message_text(message: Any) -> str:
     lines = []
     for label, attribute in (("From", "sender"), ("Sent", "date"), ("To", "to"),
                              ("Subject", "subject")):
-        value = _safe(lambda a=attribute: getattr(message, a), None)
+        value = _attribute(message, attribute)
         if value:
             lines.append(f"{label}: {_clean(str(value))[:500]}")
     body = _safe(lambda: message.body, None)
@@ -118,9 +118,14 @@ def _attachment(attachment: Any, index: int, depth: int) -> Attachment | None:
                       declared_type=declared, inline=bool(cid), depth=depth, index=index)
 
 
+def _attribute(item: Any, name: str) -> Any:
+    """An extract-msg property, or None when reading it fails on a damaged file."""
+    return _safe(lambda: getattr(item, name), None)
+
+
 def _filename(attachment: Any) -> str | None:
     for attribute in ("longFilename", "shortFilename", "displayName", "name"):
-        value = _safe(lambda a=attribute: getattr(attachment, a), None)
+        value = _attribute(attachment, attribute)
         if isinstance(value, str) and value.strip():
             name = re.sub(r"[\\/:\x00-\x1f]", "_", _clean(value)).strip(" .")
             return name[:MAX_FILENAME_CHARS] or None

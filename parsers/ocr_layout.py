@@ -80,8 +80,9 @@ def skew_angle(gray: Image.Image, limit: float = 5.0) -> float:
     if ys.size < 50:
         return 0.0
     step = max(1, ys.size // 60000)
-    ys, xs = ys[::step].astype(np.float64), xs[::step].astype(np.float64)
-    xs -= small.width / 2
+    rows = ys[::step].astype(np.float64)
+    cols = xs[::step].astype(np.float64) - small.width / 2
+    ys, xs = rows, cols  # type: ignore[assignment]  # same arrays, as floats
 
     def sharpness(angle: float) -> float:
         theta = np.deg2rad(angle)
