@@ -14,6 +14,7 @@ from typing import Any
 
 from intake.errors import IntakeError, UnreadableDocument
 from intake.rules import RuleSettings, evaluate, is_complete
+from parsers import secure_mail
 from parsers import sniff as types
 from parsers.archive import expand_attachments
 from parsers.documents import ReadLimits, read_document
@@ -81,6 +82,8 @@ def parse_message(raw: bytes, *, mailbox: str | None = None, received_on: date |
         if body is not None:
             documents.append(body[0])
             forms.append((len(documents) - 1, body[1]))
+    if not forms:
+        _note_secure_portal(walked.subject, walked.body_text, walked.from_, documents)
     received = {"mailbox": mailbox, "from": walked.from_, "to": walked.to,
                 "subject": walked.subject, "date": walked.date, "message_id": walked.message_id}
     if received_on is None and walked.date:
@@ -167,6 +170,29 @@ def _read_body(body: str, index: int) -> tuple[ParsedDocument, MappedForm] | Non
                               role="referral_form", extraction="email_body", pages=None,
                               problem=None, text=body)
     return document, mapped
+
+
+def _note_secure_portal(subject: str | None, body: str, sender: str | None,
+                        documents: list[ParsedDocument]) -> None:
+    """A secure-mail portal's notice (the form is behind a link): put the reason on the
+    portal's wrapper attachment, or on the body as a document, so the AIO knows where the
+    form is (parsers.secure_mail). An email with any other attachment is not a notice."""
+    if any(not secure_mail.is_wrapper(d.filename) for d in documents):
+        return
+    portal = secure_mail.portal_of(subject=subject, body=body, sender=sender,
+                                   filenames=[d.filename or "" for d in documents])
+    if portal is None:
+        return
+    problem = secure_mail.reason(portal)
+    wrappers = [d for d in documents if secure_mail.is_wrapper(d.filename)]
+    for document in wrappers:
+        document.problem = problem
+    if not wrappers:
+        content = body.encode("utf-8")
+        documents.append(ParsedDocument(
+            content=content, sha256=hashlib.sha256(content).hexdigest(), filename=None,
+            raw_filename=None, media_type=types.TEXT, role="other", extraction="email_body",
+            pages=None, problem=problem, text=body))
 
 
 def _assemble(documents: list[ParsedDocument], forms: list[tuple[int, MappedForm]],
