@@ -192,7 +192,8 @@ class _TableReader(SingleCellRules, BlockRules, StackedRules, ChecklistRules):
         index = 0
         while index < len(rows):
             start = self.section
-            consumed = self.try_tick_block(rows, index) or self.try_grid(rows, index)
+            consumed = self.try_tick_block(rows, index) or self.try_mark_column(rows, index)
+            consumed = consumed or self.try_grid(rows, index)
             consumed = consumed or self.read_row(rows, index)
             self.row_sections.extend([start] + [self.section] * (consumed - 1))
             index += consumed

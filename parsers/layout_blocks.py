@@ -74,9 +74,10 @@ class BlockRules(ReaderShape):
         if not columns:
             return 0
         body: list[int] = []
+        words = len(columns) > 1
         for pos in range(index + 1, len(rows)):
             row = rows[pos]
-            if len(row) != len(header) or not all(_tickable(row[c]) for c in columns):
+            if len(row) != len(header) or not all(_tickable(row[c], words) for c in columns):
                 break
             body.append(pos)
         if not body:
@@ -127,6 +128,38 @@ class BlockRules(ReaderShape):
             part = _detail_part(header[column].text) if column not in columns else None
             if part and row[column].text.strip():
                 self.add(f"{clean_label(label)} - {part}", row[column].text, pos)
+
+    def try_mark_column(self, rows: list[list[Cell]], index: int) -> int:
+        """[☒ | option] rows (the box first, the caption beside it), maybe under an
+        [(empty) | heading] row: options of one question; a blank box is not ticked."""
+        start = index
+        question = None
+        head = rows[index]
+        if len(head) == 2 and not _filled(head[0]) and _mark_of(head[0]) is None:
+            text = head[1].text.strip()
+            below = rows[index + 1] if index + 1 < len(rows) else head
+            heading = (head[1].bold and not below[-1].bold) or text.endswith((":", "?"))
+            if text and "\n" not in text and len(text) <= 80 and heading:
+                question, start = clean_label(text), index + 1
+        body: list[tuple[int, bool | None]] = []
+        for pos in range(start, len(rows)):
+            row = rows[pos]
+            mark = _mark_of(row[0]) if len(row) >= 2 else None
+            blank = len(row) >= 2 and not _filled(row[0])
+            if (mark is None and not blank) or not row[1].text.strip() or row[1].options:
+                break
+            if any(_filled(cell) for cell in row[2:]):
+                break
+            body.append((pos, mark))
+        if len(body) < 2 or not any(mark is not None for _, mark in body):
+            return 0
+        ticked = any(mark for _, mark in body)
+        question = question or self.question or self.section or ""
+        for pos, mark in body:
+            checked = bool(mark) if ticked or mark is not None else None
+            self.add(question, rows[pos][1].text, pos, checked=checked)
+        self.question = None
+        return body[-1][0] + 1 - index
 
     def try_grid(self, rows: list[list[Cell]], index: int) -> int:
         header = rows[index]
@@ -218,12 +251,27 @@ def _tick_columns(header: list[Cell]) -> list[int]:
     return columns
 
 
-def _tickable(cell: Cell) -> bool:
-    """A bare tick cell under a Yes/No heading (☒, X, ✓ or empty; not "☒ Yes ☐ No")."""
+def _tickable(cell: Cell, words: bool = True) -> bool:
+    """A bare tick cell under a Yes/No heading (☒, X, ✓ or empty; not "☒ Yes ☐ No").
+
+    Under a lone column (``words`` False) a written "No" is no tick: [Looked after? | Yes]
+    over [Child protection plan? | No] are two answers, not a "Yes" column."""
     if cell.options:
         return all(not caption for caption, _ in cell.options)
     text = cell.text.strip()
-    return not text or mark_state(text) is not None
+    return not text or mark_state(text, words=words) is not None
+
+
+def _filled(cell: Cell) -> bool:
+    return bool(cell.text.strip() or cell.options)
+
+
+def _mark_of(cell: Cell) -> bool | None:
+    """The state of a cell that is only a tick box or mark (☒, ☐, X, ✓), else None."""
+    if cell.options:
+        return cell.options[0][1] if len(cell.options) == 1 and not cell.options[0][0] else None
+    text = cell.text.strip()
+    return mark_state(text, words=False) if 0 < len(text) <= 3 else None
 
 
 def _cell_state(cell: Cell) -> bool | None:

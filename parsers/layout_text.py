@@ -81,15 +81,33 @@ def mark_state(text: str, *, words: bool = True) -> bool | None:
     return None
 
 
+_TYPED_X = re.compile(r"(?:^|(?<=\n)|(?<=\s\s)|(?<=\t))[xX](?=[ \t]+\w)")
+
+
+def find_marks(text: str) -> list[re.Match[str]]:
+    """The tick marks in a piece of text, in order.
+
+    A mark just inside a bracket is part of an instruction ("(✓ all that apply)"), not a
+    tick. Where the text has boxes before their captions ("☐ Yes"), an X typed over a box
+    in the same place ("☐ Yes    X No") is a ticked box too.
+    """
+    marks = [m for m in _MARK.finditer(text) if not text[: m.start()].rstrip().endswith("(")]
+    if marks and any(re.match(r"[ \t]*\w", text[m.end() :]) for m in marks):
+        typed = list(_TYPED_X.finditer(text))
+        if typed:
+            marks = sorted(marks + typed, key=lambda m: m.start())
+    return marks
+
+
 def options_from_text(text: str) -> tuple[str, tuple[tuple[str, bool | None], ...]]:
     """Split "Left the UK? ☐ Yes ☒ No" into ("Left the UK?", (("Yes", False), ("No", True))).
 
     Handles the mark before its caption (☐ Yes) and after it (Yes ☐), and "[X]" / "[ ]".
     Returns ("", ()) when the text has no tick marks.
     """
-    if _MARK.search(text) is None:
+    marks = find_marks(text)
+    if not marks:
         return "", ()
-    marks = list(_MARK.finditer(text))
     per_line = _options_per_line(text)
     if per_line is not None:
         return per_line
@@ -125,12 +143,12 @@ def _options_per_line(text: str) -> tuple[str, tuple[tuple[str, bool | None], ..
     if len(lines) < 2:
         return None
     leading = ""
-    if not _MARK.search(lines[0]) and lines[0].endswith((":", "?")):
+    if not find_marks(lines[0]) and lines[0].endswith((":", "?")):
         leading, lines = lines[0], lines[1:]
     marks_first = sum(1 for line in lines if _MARK.match(line))
     parsed: list[tuple[str, bool | None]] = []
     for line in lines:
-        found = list(_MARK.finditer(line))
+        found = find_marks(line)
         if len(found) > 1:
             return None
         if not found:
@@ -236,7 +254,7 @@ def section_heading(text: str, *, strict: bool = False) -> bool:
     since a lone "SURNAME" there is a label whose value is blank.
     """
     text = " ".join(text.split())
-    if not text or len(text) > 120 or "*" in text or _MARK.search(text):
+    if not text or len(text) > 120 or "*" in text or find_marks(text):
         return False
     if _SECTION.match(text) or _COMPLETED_BY.match(text):
         return True

@@ -185,9 +185,11 @@ def line_options(line: list[Token]) -> LineOptions | None:
     """Read "☐ A ☒ B", "A ☐ B ☒" or "YES / ~~NO~~" on one line; None when it has no options.
 
     A mark at the start of the line (or mid-line after a question) comes before its caption;
-    marks that end the line follow theirs. A caption stops at a column gap.
+    marks that end the line follow theirs. A caption stops at a column gap. A mark just
+    inside a bracket is an instruction ("(✓ all that apply)"), not a tick box.
     """
-    marks = [pos for pos, tok in enumerate(line) if tok.tick is not None]
+    marks = [pos for pos, tok in enumerate(line) if tok.tick is not None
+             and not (pos and line[pos - 1].text.endswith("(") and not _gap(line[pos - 1], tok))]
     if not marks:
         return _struck_choice(line)
     if marks[-1] == len(line) - 1 and marks[0] != 0:

@@ -676,3 +676,66 @@ def test_dates_and_comments_beside_yes_no_columns_belong_to_the_row():
         ("Have neighbours been asked?", "Yes", False),
         ("Have neighbours been asked?", "No", True),
     ]
+
+
+# -- ticks: written answers, typed X, instruction marks, boxes before their captions ----------
+
+
+def test_written_yes_no_answers_are_not_a_tick_column():
+    entries, _, _ = read([
+        ["Looked after child", "N"], ["Known to social services", "Y"],
+        ["Subject to a child protection plan", "N"], ["Special educational needs", "EHCP"],
+    ])
+    assert pairs(entries) == [
+        ("Looked after child", "N", None), ("Known to social services", "Y", None),
+        ("Subject to a child protection plan", "N", None),
+        ("Special educational needs", "EHCP", None),
+    ]
+    entries, _, _ = read([["Looked after?", "Yes"], ["Child protection plan?", "No"]])
+    assert pairs(entries) == [("Looked after?", "Yes", None), ("Child protection plan?", "No", None)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("☐ Yes    X No", ("", (("Yes", False), ("No", True)))),
+        ("X Yes    ☐ No", ("", (("Yes", True), ("No", False)))),
+        ("☐ None   ☐ SEN Support   X EHCP",
+         ("", (("None", False), ("SEN Support", False), ("EHCP", True)))),
+        ("☐ Option X ray", ("", (("Option X ray", False),))),
+    ],
+)
+def test_x_typed_over_a_box_before_its_caption(text, expected):
+    assert options_from_text(text) == expected
+
+
+def test_a_tick_inside_an_instruction_is_not_an_option():
+    assert options_from_text("REASON FOR REFERRAL (✓ all that apply)") == ("", ())
+    assert section_heading("REASON FOR REFERRAL (✓ ALL THAT APPLY)")
+
+
+def test_box_column_before_the_captions_gives_options():
+    entries, grids, _ = read([
+        [Cell(""), Cell("Reason", bold=True)],
+        ["✓", "Left the country"],
+        ["", "Moved away, whereabouts unknown"],
+        ["", "Not returned after leave"],
+    ])
+    assert pairs(entries) == [
+        ("Reason", "Left the country", True),
+        ("Reason", "Moved away, whereabouts unknown", False),
+        ("Reason", "Not returned after leave", False),
+    ]
+    assert grids == []
+
+
+def test_box_column_without_a_heading_row_takes_the_section_as_question():
+    entries, _, _ = read(
+        [["", "Left the country"], ["", "Moved away, whereabouts unknown"], ["X", "20 days absent"]],
+        section="Reason for referral (tick all that apply)",
+    )
+    assert [(e.value, e.checked) for e in entries] == [
+        ("Left the country", False), ("Moved away, whereabouts unknown", False),
+        ("20 days absent", True),
+    ]
+    assert {e.label for e in entries} == {"Reason for referral (tick all that apply)"}

@@ -950,3 +950,18 @@ def test_boxes_with_a_bold_caption_over_the_answer() -> None:
         ("School year", "Year 6"),
     ]
     assert result.grids == []
+
+
+@pytest.mark.skipif(not HAS_DEJAVU, reason="needs the DejaVu font for the tick glyph")
+def test_tick_inside_a_heading_instruction_is_not_a_tick() -> None:
+    form = Form()
+    form.canvas.setFont("DejaVu", 11)
+    form.canvas.drawString(50, form.y, "REASON FOR REFERRAL (✓ all that apply)")
+    form.y -= 30
+    form.canvas.drawString(50 + 300 + 4, form.y - 1, "✓")  # in the first row's box column
+    form.table([["Left the country", ""], ["Moved away, whereabouts unknown", ""]], [300, 60])
+    form.line("Printed text so that the page has a text layer of its own.")
+    result = read_pdf(form.pdf(), known_label=known_label)
+    assert not any(entry.value.startswith("all that apply") for entry in result.entries)
+    ticked = [(e.value, e.checked) for e in result.entries if e.checked is not None]
+    assert ticked == [("Left the country", True), ("Moved away, whereabouts unknown", False)]
