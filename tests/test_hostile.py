@@ -3,9 +3,9 @@
 Fast, in-process (and once through the isolated workers): every email of
 tests/fixtures/hostile/generate.py is parsed by ``parse_message``; what each must end
 with (a document problem, a flag, or MalformedMessage) is checked, and no message may take
-longer than the per-document limit. The daemon against Dovecot with the same corpus is
-tests/test_hostile_daemon.py. Last, a property: ``parse_message`` on arbitrary bytes raises
-nothing but MalformedMessage.
+longer than the per-document limit. Then the daemon against a private Dovecot with the
+whole corpus in one mailbox, documents read in isolated workers. Last, a property:
+``parse_message`` on arbitrary bytes raises nothing but MalformedMessage.
 """
 
 from __future__ import annotations
@@ -124,3 +124,98 @@ def test_a_portal_named_in_a_signature_is_not_a_notice() -> None:
                 body="Form attached. Sent securely with Egress: click here for our policy.")
     (document,) = parse_message(raw, received_on=RECEIVED).documents
     assert document.problem == "the file is empty (0 bytes)"
+
+
+# --- the daemon against Dovecot -------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.dovecot
+def test_daemon_survives_the_corpus(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Every hostile message ends in Processed (a flagged case or a no-form entry) or in
+    Failed, with its specific reason in the intake log; none is lost; no message waits on a
+    document past the limit; the daemon exits cleanly."""
+    import functools
+
+    from sqlmodel import select
+
+    from intake import pipeline
+    from intake.config import LimitsSettings
+    from intake.mailbox import run_daemon
+    from intake.mailbox.worker import Store
+    from models.db import make_engine, session_scope
+    from models.tables import Document, Flag, Message
+    from tests.services.dovecot import start_dovecot, stop_dovecot
+    from tests.test_daemon_imap import imap_settings
+
+    server = start_dovecot()
+    try:
+        user, _ = server.new_user("cme")
+        raws = {case.name: case.build() for case in CASES.values()}
+        server.append_many(user, list(raws.values()))
+        settings = imap_settings(server, tmp_path, ("cme", user))
+        settings.limits = LimitsSettings(document_wall_seconds=30, document_memory_mb=512)
+        # What the daemon's wiring does (see the isolation report): documents in workers.
+        limits = ReadLimits.from_settings(settings.limits, isolate=True)
+        monkeypatch.setattr(pipeline, "parse_message",
+                            functools.partial(pipeline.parse_message, limits=limits))
+        timings: list[float] = []
+        store = Store.default()
+        real = store.ingest_message
+
+        def timed(*args, **kwargs):  # type: ignore[no-untyped-def]
+            started = time.monotonic()
+            try:
+                return real(*args, **kwargs)
+            finally:
+                timings.append(time.monotonic() - started)
+
+        store.ingest_message = timed
+        assert run_daemon(settings, once=True, store=store) == 0
+        from parsers import isolation
+
+        assert isolation._SHARED is not None and isolation._SHARED.live >= 1, "not isolated"
+        assert server.count(user) == 0, "messages left in INBOX"
+        moved = server.count(user, "Processed") + server.count(user, "Failed")
+        assert moved == len(raws), "a message was lost"
+        with session_scope(make_engine(settings.database.url)) as session:
+            messages = list(session.exec(select(Message)))
+            documents = list(session.exec(select(Document)))
+            flags = list(session.exec(select(Flag)))
+        assert len(messages) == len(raws)
+        failed = [m for m in messages if m.status == "failed"]
+        assert server.count(user, "Failed") == len(failed)
+        _check_outcomes(messages, documents, flags)
+        # Oversized messages are refused before parsing, so they are not timed.
+        assert timings and max(timings) < 2 * limits.wall_seconds, timings
+        print(f"{len(messages)} hostile messages; slowest ingest {max(timings):.1f} s; "
+              f"statuses {sorted(m.status for m in messages)}")
+    finally:
+        stop_dovecot(server)
+
+
+def _check_outcomes(messages, documents, flags) -> None:  # type: ignore[no-untyped-def]
+    by_id = {(m.message_id or "").strip("<>"): m for m in messages if m.message_id}
+    for case in CASES.values():
+        if case.name == "fifty_mb_attachment":  # refused by size before parsing
+            row = next(m for m in messages if "50 MB" in (m.subject or "")
+                       or "max_message_bytes" in (m.error or ""))
+        elif case.expect.failed:
+            row = next(m for m in messages if m.status == "failed" and not m.message_id)
+        else:
+            found = re.search(rb"Message-ID:\s*<([^>]+)>", case.build()[:4000], re.I)
+            assert found, case.name
+            row = by_id[found.group(1).decode()]
+        if case.expect.failed:
+            assert row.status == "failed" and re.search(case.expect.phrase, row.error or "")
+            continue
+        if case.expect.form:
+            assert row.status in ("ingested", "threaded"), (case.name, row.status)
+            continue
+        reasons = [d.problem or "" for d in documents if d.message_pk == row.id]
+        reasons += [f.message for f in flags if f.message_pk == row.id]
+        reasons += [row.error or "", row.flag_codes or ""]
+        joined = "\n".join(reasons)
+        assert re.search(case.expect.phrase, joined) or (
+            case.expect.code == "no_referral_form" and ",no_referral_form," in joined), (
+            case.name, row.status, joined[:500])
