@@ -219,3 +219,34 @@ def _check_outcomes(messages, documents, flags) -> None:  # type: ignore[no-unty
         assert re.search(case.expect.phrase, joined) or (
             case.expect.code == "no_referral_form" and ",no_referral_form," in joined), (
             case.name, row.status, joined[:500])
+
+
+def test_macro_enabled_form_is_read_and_its_macros_ignored() -> None:
+    """A .docm (Word with a VBA project): read as Word; vbaProject.bin is never opened."""
+    import io
+    import zipfile
+    from pathlib import Path
+
+    from intake.pipeline import parse_document
+    from parsers import sniff
+
+    source = Path(__file__).parent / "fixtures" / "golden" / "d01_two_col_complete.docx"
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(source.read_bytes())) as original, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as docm:
+        for item in original.infolist():
+            data = original.read(item)
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(
+                    b"wordprocessingml.document.main+xml",
+                    b"wordprocessingml.document.main+xml_").replace(
+                    b"application/vnd.openxmlformats-officedocument.wordprocessingml.document."
+                    b"main+xml_", b"application/vnd.ms-word.document.macroEnabled.main+xml")
+            docm.writestr(item, data)
+        docm.writestr("word/vbaProject.bin", b"\xd0\xcf\x11\xe0 Sub AutoOpen() Shell 'x' End Sub")
+    content = out.getvalue()
+    assert sniff.sniff(content) == sniff.DOCM
+    parsed = parse_document(content, filename="form.docm", received_on=RECEIVED)
+    (document,) = parsed.documents
+    assert (document.role, document.extraction, document.problem) == ("referral_form", "docx",
+                                                                       None)
