@@ -18,13 +18,15 @@ AREAS = ("central", "ENE", "WNW", "South")
 def run(
     config: ConfigOption = None,
     once: Annotated[bool, typer.Option("--once", help="Process everything waiting, then exit.")] = False,
+    log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = "INFO",
 ) -> None:
     """The mailbox daemon: watch every configured mailbox and ingest each message once."""
-    from intake.mailbox.daemon import run_daemon
+    from intake.mailbox.daemon import configure_logging, run_daemon
 
     settings = settings_from(config)
     if not settings.mailbox:
         raise fail("no [[mailbox]] is configured", 2)
+    configure_logging(log_level)
     raise typer.Exit(run_daemon(settings, once=once))
 
 
@@ -42,7 +44,9 @@ def check_config(config: ConfigOption = None) -> None:
         else:
             bad += 1
             for problem in result.problems:
-                typer.echo(f"{result.key}: {problem}")
+                typer.echo(f"{result.key}: problem: {problem}")
+        for note in getattr(result, "notes", []):
+            typer.echo(f"{result.key}: note: {note}")
     raise typer.Exit(1 if bad else 0)
 
 
