@@ -138,7 +138,7 @@ class BlockRules(ReaderShape):
         if len(head) == 2 and not _filled(head[0]) and _mark_of(head[0]) is None:
             text = head[1].text.strip()
             below = rows[index + 1] if index + 1 < len(rows) else head
-            heading = (head[1].bold and not below[-1].bold) or text.endswith((":", "?"))
+            heading = (head[1].bold and not (below and below[-1].bold)) or text.endswith((":", "?"))
             if text and "\n" not in text and len(text) <= 80 and heading:
                 question, start = clean_label(text), index + 1
         body: list[tuple[int, bool | None]] = []
