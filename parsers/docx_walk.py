@@ -45,6 +45,7 @@ class BodyWalker(RunReader):
         self._pending: list[Cell] = []
         self._pending_at: list[str] = []
         self._pending_marks: list[ParaRead] = []
+        self._caption: str | None = None  # a heading with nothing after it yet
         self._paragraphs = 0
         self._tables = 0
 
@@ -86,7 +87,9 @@ class BodyWalker(RunReader):
             if para.heading and not para.options:
                 self._flush()
                 self.section = " ".join(text.split())
+                self._caption = self.section
             else:
+                self._caption = None
                 hint = _first_hint(para.hints)
                 self._pending.append(
                     Cell(text, para.options, hint, para.bold, indent=para.indented)
@@ -106,6 +109,8 @@ class BodyWalker(RunReader):
             known_label=self.known_label,
         )
         self.entries.extend(entries)
+        if self.section == " ".join(self._pending[-1].text.split()):
+            self._caption = self.section  # the last paragraph read as a heading
         self._pending, self._pending_at, self._pending_marks = [], [], []
 
     # -- tables ----------------------------------------------------------------------------
@@ -134,7 +139,9 @@ class BodyWalker(RunReader):
             known_label=self.known_label,
             merge_duplicates=False,
             row_sections=sections,
+            caption=self._caption,
         )
+        self._caption = None
         self.entries.extend(entries)
         self.grids.extend(grids)
         for index, table in nested:

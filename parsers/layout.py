@@ -81,6 +81,7 @@ def table_to_entries(
     known_label: KnownLabel,
     merge_duplicates: bool = True,
     row_sections: list[str | None] | None = None,
+    caption: str | None = None,
 ) -> tuple[list[Entry], list[Grid], str | None]:
     """Read one table: entries, grids and the last section heading seen in it.
 
@@ -88,9 +89,12 @@ def table_to_entries(
     ``merge_duplicates`` folds a cell repeated at each grid position of a horizontal merge
     (python-docx, pdfplumber); a reader that already yields one cell per merge passes False.
     ``row_sections``, when given, receives the section in force at each row (for tables
-    nested in a row).
+    nested in a row). ``caption`` is a heading printed right above the table: a table that
+    opens with one unlabelled box of free text is that heading's answer ("What the family
+    have said" over a box the school wrote in).
     """
     reader = _TableReader(locator=locator, section=section, known_label=known_label)
+    reader.caption = caption
     prepared = [_prepare_row(row, merge_duplicates) for row in rows]
     reader.read(prepared)
     if row_sections is not None:
@@ -156,6 +160,7 @@ class _TableReader(SingleCellRules, BlockRules, StackedRules, ChecklistRules):
         self.paragraph_mode = False
         self.row_sections: list[str | None] = []
         self.tick_rows: dict[int, tuple[str, int]] = {}
+        self.caption: str | None = None
 
     # -- helpers ---------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ class SingleCellRules(ReaderShape):
     """Mixin for the table reader: what a row with a single filled cell means."""
 
     continued_at: int = -1
+    caption: str | None = None
 
     def read_single(self, rows: list[list[Cell]], index: int, cell: Cell) -> int:
         """A row with one filled cell: heading, label over its value, lines, or options."""
@@ -71,8 +72,17 @@ class SingleCellRules(ReaderShape):
         self.question = None
         if self.paragraph_mode and self.continues_previous(index, cell):
             return 1
-        self.value_cell(cell, "", index)
+        self.value_cell(cell, self.captioned(index, cell), index)
         return 1
+
+    def captioned(self, index: int, cell: Cell) -> str:
+        """The heading above the table, for free text opening it in a box of its own."""
+        text = cell.text.strip()
+        if index or not self.caption or cell.options or self.labelish(cell):
+            return ""
+        if self.stacked(cell) is not None:
+            return ""
+        return self.caption if len(text) > 60 or text.endswith((".", "!")) else ""
 
     def continues_previous(self, index: int, cell: Cell) -> bool:
         """An unlabelled paragraph right after "Address: 1 Example Road" carries on that value

@@ -85,6 +85,7 @@ class LineReader:
         self.question: tuple[str, float] | None = None
         self.last: Draft | None = None
         self.headings: list[tuple[float, str]] = []
+        self.caption: str | None = None  # a heading line with nothing under it yet
 
     def finish(self) -> None:
         self.entries.extend(
@@ -104,7 +105,8 @@ class LineReader:
         else:
             self.release(held)
             where = f"page {self.page_no}, table {table_no}"
-            held = HeldTable(rows, fields, where, column_edges(table, last=True))
+            held = HeldTable(rows, fields, where, column_edges(table, last=True), self.caption)
+        self.caption = None
         held.edges = column_edges(table, last=True)
         if last:
             return held
@@ -113,15 +115,15 @@ class LineReader:
 
     def release(self, held: HeldTable | None) -> None:
         if held is not None:
-            self.table(held.rows, held.where, -1.0, held.fields)
+            self.table(held.rows, held.where, -1.0, held.fields, held.caption)
 
     def table(self, rows: list[list[Cell]], where: str, top: float,
-              fields: list[list[tuple[str, str]]]) -> None:
+              fields: list[list[tuple[str, str]]], caption: str | None = None) -> None:
         self.finish()
         before = self.section
         entries, grids, self.section = table_to_entries(
             rows, locator=where, section=self.section,
-            known_label=self.known_label, merge_duplicates=False,
+            known_label=self.known_label, merge_duplicates=False, caption=caption,
         )
         self.entries.extend(name_fields(entry, where, fields) for entry in entries)
         self.grids.extend(grids)
@@ -147,6 +149,7 @@ class LineReader:
     def line(self, tokens: list[Token], number: int) -> None:
         live = [tok for tok in tokens if not tok.consumed]
         where = f"page {self.page_no}, line {number}"
+        self.caption = None
         if not live:
             self.question = self.last = None
             return
@@ -159,7 +162,7 @@ class LineReader:
             return
         self.tail = None
         if self.heading(live, text):
-            self.section = text
+            self.section = self.caption = text
             self.headings.append((live[0].top, text))
             self.question = (text, live[-1].bottom)
             self.last = None

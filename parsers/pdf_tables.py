@@ -263,6 +263,7 @@ class HeldTable:
     fields: list[list[tuple[str, str]]]
     where: str
     edges: list[float]
+    caption: str | None = None  # the heading printed right above the table
 
 
 def column_edges(table: RuledTable, *, last: bool) -> list[float]:
@@ -285,7 +286,8 @@ def carry_on(held: HeldTable, rows: list[list[Cell]],
                                                              strict=True)]
         merged_fields[-1] = merged_fields[-1] + fields[0]
         rows, fields = rows[1:], fields[1:]
-    return HeldTable(merged_rows + rows, merged_fields + fields, held.where, held.edges)
+    return HeldTable(merged_rows + rows, merged_fields + fields, held.where, held.edges,
+                     held.caption)
 
 
 def _remainder(above: list[Cell], below: list[Cell]) -> bool:

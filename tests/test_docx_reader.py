@@ -719,3 +719,19 @@ def test_checklist_paragraph_with_an_indented_detail_line():
         ("Home visit - Result", "No answer", None),
         ("Home visit - Comment", "Neighbour spoke to us", None),
     ]
+
+
+def test_heading_right_above_a_box_of_free_text_labels_it():
+    doc = Document()
+    doc.add_heading("What the family have said", level=2)
+    table = doc.add_table(rows=1, cols=1)
+    table.cell(0, 0).text = "They said they were moving to Spain to live near the grandparents."
+    doc.add_heading("Notes", level=2)
+    doc.add_paragraph("Printed guidance for the school.")
+    later = doc.add_table(rows=1, cols=1)
+    later.cell(0, 0).text = "A second box of free text, not under a heading of its own."
+    form = read_docx(docx_bytes(doc))
+    assert found(form, value=table.cell(0, 0).text) == [
+        ("What the family have said", table.cell(0, 0).text, None)
+    ]
+    assert found(form, value=later.cell(0, 0).text)[0][0] != "Notes"

@@ -739,3 +739,27 @@ def test_box_column_without_a_heading_row_takes_the_section_as_question():
         ("20 days absent", True),
     ]
     assert {e.label for e in entries} == {"Reason for referral (tick all that apply)"}
+
+
+# -- free text in a box under a heading ---------------------------------------------------------
+
+
+def test_free_text_opening_a_table_answers_the_heading_above_it():
+    text = "They said they were moving to Spain to live near the grandparents."
+    entries, _, _ = table_to_entries(
+        _cells([[text]]), locator="table 8", section="What the family have said",
+        known_label=default_known_label, caption="What the family have said",
+    )
+    assert pairs(entries) == [("What the family have said", text, None)]
+    # Without a heading right above the table (only a section further up) it stays unlabelled.
+    entries, _, _ = read([[text]], section="What the family have said")
+    assert pairs(entries) == [("", text, None)]
+
+
+def test_caption_is_not_given_to_a_short_value_or_a_later_row():
+    entries, _, _ = table_to_entries(
+        _cells([["Spain"], ["Moved on 3/9/26 to live with the grandparents abroad."]]),
+        locator="t", section=None, known_label=default_known_label, caption="Destination",
+    )
+    assert [e.label for e in entries if e.value.startswith("Moved")] == [""]
+    assert all(e.label != "Destination" or e.value != "Spain" for e in entries)

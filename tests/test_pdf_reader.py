@@ -965,3 +965,13 @@ def test_tick_inside_a_heading_instruction_is_not_a_tick() -> None:
     assert not any(entry.value.startswith("all that apply") for entry in result.entries)
     ticked = [(e.value, e.checked) for e in result.entries if e.checked is not None]
     assert ticked == [("Left the country", True), ("Moved away, whereabouts unknown", False)]
+
+
+def test_heading_line_right_above_a_box_of_free_text_labels_it() -> None:
+    form = Form()
+    form.heading("OUTLINE CURRENT CIRCUMSTANCES")
+    form.table([["The family said they were moving abroad; no school named."], ["Y"]], [400])
+    form.line("Printed text so that the page has a text layer of its own.")
+    result = read_pdf(form.pdf(), known_label=known_label)
+    entry = find(result, "OUTLINE CURRENT CIRCUMSTANCES")
+    assert entry.value == "The family said they were moving abroad; no school named."
