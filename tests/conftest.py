@@ -12,10 +12,19 @@ REPO = Path(__file__).resolve().parents[1]
 pytest_plugins = ["tests.services.postgres"]
 
 
+VENDORED_SPEC = REPO / "tests" / "fixtures" / "spec"
+
+
 def spec_dir() -> Path:
-    """The shared spec folder: $CME_SPEC_DIR, else ../shared/spec beside the repo."""
+    """The spec: $CME_SPEC_DIR, else ../shared/spec beside the repo, else the vendored copy.
+
+    tests/test_spec_copy.py checks the vendored copy against ../shared whenever it is there.
+    """
     env = os.environ.get("CME_SPEC_DIR")
-    return Path(env) if env else REPO.parent / "shared" / "spec"
+    if env:
+        return Path(env)
+    shared = REPO.parent / "shared" / "spec"
+    return shared if (shared / "referral-record.schema.json").exists() else VENDORED_SPEC
 
 
 @pytest.fixture(scope="session")

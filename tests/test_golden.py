@@ -9,7 +9,6 @@ the fixtures and checks the committed files are exactly what the generator write
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +27,9 @@ PROVENANCE_ROOTS = ("school", "pupil", "parents", "siblings", "attendance", "ref
 
 
 def schema() -> dict[str, Any]:
-    spec = Path(os.environ.get("CME_SPEC_DIR") or REPO.parent / "shared" / "spec")
-    return json.loads((spec / "referral-record.schema.json").read_text())
+    from tests.conftest import spec_dir
+
+    return json.loads((spec_dir() / "referral-record.schema.json").read_text())
 
 
 def document_path(expected: Path) -> Path:
