@@ -273,11 +273,13 @@ def _question(box: Box, words: list[Token], buttons: list[Box]) -> str:
         if any(_overlaps(b, row) for b in buttons):
             edge = row[1]
             continue
-        live = [t for t in line if not t.consumed] or line
-        text = _text(live)
+        live = [t for t in line if not t.consumed]
+        if not live and not all(t.asked for t in line):
+            return ""  # another field's label ("URN" above "☐ Maintained"), not a question
+        live = live or line
         for tok in live:
-            tok.consumed = True
-        return text
+            tok.consumed = tok.asked = True
+        return _text(live)
     return ""
 
 

@@ -38,6 +38,7 @@ class Token:
     highlighted: bool = False
     consumed: bool = False
     field: str | None = None  # the form field whose value this token shows
+    asked: bool = False  # consumed as the question of a stack of option boxes
 
     @property
     def mid_x(self) -> float:

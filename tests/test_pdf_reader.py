@@ -975,3 +975,20 @@ def test_heading_line_right_above_a_box_of_free_text_labels_it() -> None:
     result = read_pdf(form.pdf(), known_label=known_label)
     entry = find(result, "OUTLINE CURRENT CIRCUMSTANCES")
     assert entry.value == "The family said they were moving abroad; no school named."
+
+
+def test_option_boxes_under_another_fields_label_take_no_question_from_it() -> None:
+    """No question printed over the boxes: the label above is the URN field's, not theirs."""
+    form = Form()
+    acro = form.canvas.acroForm
+    form.heading("SCHOOL")
+    form.text(50, "URN")
+    acro.textfield(name="URN", value="123456", x=200, y=form.y - 5, width=150, height=16)
+    form.y -= 22
+    for caption, ticked in (("Maintained", False), ("Academy", True)):
+        acro.checkbox(name=caption, checked=ticked, x=50, y=form.y - 2, size=10)
+        form.line(caption, x=66, step=18)
+    result = read_pdf(form.pdf(), known_label=known_label)
+    boxes = [(e.label, e.value, e.checked) for e in result.entries if e.checked is not None]
+    assert boxes == [("", "Maintained", False), ("", "Academy", True)]
+    assert find(result, "URN").value == "123456"
