@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from parsers.entries import Entry, Grid
 from parsers.layout import Cell, clean_label, section_heading, table_to_entries
+from parsers.pdf_checklist import ChecklistLines
 from parsers.pdf_geometry import LineOptions, Token, line_options, separator
 from parsers.pdf_tables import (
     HeldTable,
@@ -68,7 +69,7 @@ class Draft:
     label_bold: bool = False  # a bold label before a regular value
 
 
-class LineReader:
+class LineReader(ChecklistLines):
     """Walks a page's lines and tables in reading order, keeping the section and question."""
 
     def __init__(self, page_no: int, section: str | None, known_label: KnownLabel,
@@ -157,6 +158,11 @@ class LineReader:
         if parsed is not None:
             self.options_line(live, parsed, where)
             return
+        if self.item_detail(live, where):
+            if self.question:  # the checklist's question carries on to the next item
+                self.question = (self.question[0], live[-1].bottom)
+            return
+        self.item = None
         text = _text(live)
         if self.option_wraps(live, text):
             return
@@ -183,6 +189,10 @@ class LineReader:
             self.drafts.remove(self.last)
         elif not label and self.question and live[0].top - self.question[1] < 3 * self.body:
             label = self.question[0]
+        if self.checklist_item(live, parsed, label, where):
+            self.tail = self.last = None
+            self.question = (clean_label(label), live[-1].bottom) if label else None
+            return
         for option, checked in parsed.options:
             self.tail = (self.add(label, option, where, live, checked=checked), live)
         rest = _text(parsed.rest)

@@ -992,3 +992,28 @@ def test_option_boxes_under_another_fields_label_take_no_question_from_it() -> N
     boxes = [(e.label, e.value, e.checked) for e in result.entries if e.checked is not None]
     assert boxes == [("", "Maintained", False), ("", "Academy", True)]
     assert find(result, "URN").value == "123456"
+
+
+def test_checklist_lines_with_a_date_beside_and_an_outcome_under_each_item() -> None:
+    form = Form()
+    form.heading("Enquiries made by the school")
+    form.line("Tick each one done and give the date:")
+    form.columns((50, "[X] Home visit"), (250, "Date: ______ 3rd Sept 2026"))
+    form.line("Outcome: No answer, curtains closed.", x=70)
+    form.columns((50, "[ ] Neighbours asked"), (250, "Date: ______"))
+    form.columns((50, "[X] Flight details requested"), (250, "Date: ______ 5th Sept 2026"))
+    form.line("Outcome: No reply.")
+    form.line("Form completed by: Sam Example")
+    result = read_pdf(form.pdf(), known_label=known_label)
+    question = "Tick each one done and give the date"
+    assert [(e.label, e.value, e.checked) for e in result.entries] == [
+        (question, "Home visit", True),
+        ("Home visit - Date", "3rd Sept 2026", None),
+        ("Home visit - Outcome", "No answer, curtains closed.", None),
+        (question, "Neighbours asked", False),
+        ("Neighbours asked - Date", "", None),
+        (question, "Flight details requested", True),
+        ("Flight details requested - Date", "5th Sept 2026", None),
+        ("Flight details requested - Outcome", "No reply.", None),
+        ("Form completed by", "Sam Example", None),
+    ]
