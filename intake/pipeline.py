@@ -72,7 +72,7 @@ def parse_message(raw: bytes, *, mailbox: str | None = None, received_on: date |
     walked = walk_message(raw)
     documents: list[ParsedDocument] = []
     forms: list[tuple[int, MappedForm]] = []
-    for attachment in expand_attachments(walked.attachments, limits):  # zip/.msg contents too
+    for attachment in _documents_of(expand_attachments(walked.attachments, limits)):
         document, mapped = _read_attachment(attachment, len(documents), limits)
         documents.append(document)
         if mapped is not None:
@@ -93,6 +93,20 @@ def parse_message(raw: bytes, *, mailbox: str | None = None, received_on: date |
     parsed.references, parsed.subject = walked.references, walked.subject
     parsed.from_, parsed.to, parsed.date = walked.from_, walked.to, walked.date
     return parsed
+
+
+def _documents_of(attachments: list[Attachment]) -> list[Attachment]:
+    """Attachments that are documents: a forwarded message that only wraps attachments
+    (they are read in their own right) is not one; a forwarded message with none is, as it
+    may be the family's own email."""
+    documents = []
+    for position, attachment in enumerate(attachments):
+        if attachment.media_type == types.EML:
+            following = attachments[position + 1:]
+            if any(a.depth > attachment.depth for a in following[:1]):
+                continue
+        documents.append(attachment)
+    return documents
 
 
 def parse_document(content: bytes, *, filename: str | None = None, mailbox: str | None = None,
