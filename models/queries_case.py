@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from models.casework import flag_dict
 from models.queries_filters import iso
 from models.store_headers import bare_message_id
 from models.tables import AuditEvent, Blob, Case, CaseVersion, Document, Flag, Message
@@ -116,14 +117,10 @@ def blob_content(session: Session, sha256: str) -> bytes | None:
 
 
 def flag_row(flag: Flag) -> dict[str, Any]:
+    """The spec's flag object plus its review state."""
     return {
         "id": flag.id,
-        "code": flag.code,
-        "section": flag.section,
-        "field": flag.field,
-        "severity": flag.severity,
-        "message": flag.message,
-        "follow_up_with": flag.follow_up_with,
+        **flag_dict(flag),
         "status": flag.status,
         "message_pk": flag.message_pk,
         "created_at": iso(flag.created_at),
