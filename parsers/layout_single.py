@@ -6,6 +6,7 @@ Part of the layout rules of :mod:`parsers.layout`. The same rules read running p
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -118,6 +119,8 @@ class SingleCellRules(ReaderShape):
             whole_row or not self.known_label(clean_label(text))
         ):
             return True
+        if whole_row and cell.bold and _NUMBERED.match(text) and len(text) <= 120:
+            return "\n" not in text  # "6. What has the family told you?" starts a section
         return (
             whole_row
             and cell.bold
@@ -167,6 +170,9 @@ class SingleCellRules(ReaderShape):
         if len(nxt) == 1 or cell.span > 1 or len(text) > 60 or "\n" in text:
             return cell
         return cell if text.endswith((".", "!")) else None
+
+
+_NUMBERED = re.compile(r"^\s*(?:\d{1,2}|[A-H])[.)]\s+[A-Z]")
 
 
 def _asks_for_choice(text: str) -> bool:

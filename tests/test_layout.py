@@ -763,3 +763,23 @@ def test_caption_is_not_given_to_a_short_value_or_a_later_row():
     )
     assert [e.label for e in entries if e.value.startswith("Moved")] == [""]
     assert all(e.label != "Destination" or e.value != "Spain" for e in entries)
+
+
+def test_bold_numbered_paragraph_starts_a_section_even_as_a_question():
+    entries = read_paragraphs([
+        Cell("5. Reason for referral (tick one or more)", bold=True),
+        "[x] Left the UK",
+        Cell("6. What has the family told you? (destination, new school)", bold=True),
+        "They said they were going to Spain.",
+        Cell("7. Enquiries made by the school (tick each one done and give the date)", bold=True),
+        "[x]  Home visit\tDate: 3/9/26",
+    ])
+    assert [(e.label, e.section) for e in entries] == [
+        ("Reason for referral (tick one or more)", "5. Reason for referral (tick one or more)"),
+        ("What has the family told you? (destination, new school)",
+         "6. What has the family told you? (destination, new school)"),
+        ("Enquiries made by the school (tick each one done and give the date)",
+         "7. Enquiries made by the school (tick each one done and give the date)"),
+        ("Home visit - Date",
+         "7. Enquiries made by the school (tick each one done and give the date)"),
+    ]
