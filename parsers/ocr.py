@@ -180,8 +180,9 @@ def read_one_page(image: Image.Image, number: int, section: str | None,
         if turned:
             gray = gray.rotate(turned, expand=True, fillcolor=255)
             return read_one_page(gray, number, section, known_label, deadline, held)
-    boxes = [b for b in boxes if not any(_part_of_word(b, w) for w in words)]
-    words = [_trimmed(w, boxes) for w in words if not any(_inside(w, b) for b in boxes)]
+    boxes = _same_size([b for b in boxes if not any(_part_of_word(b, w) for w in words)])
+    words = [piece for w in words if not any(_inside(w, b) for b in boxes)
+             for piece in _unglued(w, boxes)]
     words = [w for w in words if w.text and _kept(w)]
     tokens, scale = _tokens(words, dark)
     strokes = _strokes(horizontal, vertical, boxes, scale)
@@ -202,14 +203,27 @@ def _stroke_height(dark: Any) -> float:
 
 
 def _inside(word: Word, box: pic.Box) -> bool:
+    """A word that is the box itself, read as junk ("Kl", "LJ"); a longer word over the box
+    is a caption glued to it (see _unglued)."""
     x, y = word.left + word.width / 2, word.top + word.height / 2
-    return box.x0 - 3 <= x <= box.x1 + 3 and box.top - 3 <= y <= box.bottom + 3
+    return (box.x0 - 3 <= x <= box.x1 + 3 and box.top - 3 <= y <= box.bottom + 3
+            and word.width <= 1.6 * (box.x1 - box.x0))
+
+
+def _same_size(boxes: list[pic.Box]) -> list[pic.Box]:
+    """A form prints its tick boxes at one size; a much smaller "box" is a letter or digit
+    (o, 0) that passed the shape tests."""
+    if len(boxes) < 3:
+        return boxes
+    typical = median(b.x1 - b.x0 for b in boxes)
+    return [b for b in boxes if b.x1 - b.x0 >= 0.8 * typical]
 
 
 def _part_of_word(box: pic.Box, word: Word) -> bool:
-    """A "box" inside a longer word is a letter (o, D, 0), not a tick box: a real box is
-    read, if at all, as a junk word of its own size ("Kl", "LJ")."""
-    if not any(ch.isalnum() for ch in word.text) or word.confidence < 0.5:
+    """A "box" inside a confidently read longer word is a letter (o, D, 0) or two (E next
+    to d), not a tick box. A real box is read, if at all, as junk of its own size ("Kl") or
+    glued to its caption with a low confidence ("YesQO")."""
+    if word.confidence < 0.75 or sum(ch.isalnum() for ch in word.text) < 3:
         return False
     middle_x, middle_y = (box.x0 + box.x1) / 2, (box.top + box.bottom) / 2
     return (word.left <= middle_x <= word.left + word.width
@@ -217,18 +231,30 @@ def _part_of_word(box: pic.Box, word: Word) -> bool:
             and word.width > 1.6 * (box.x1 - box.x0))
 
 
-def _trimmed(word: Word, boxes: list[pic.Box]) -> Word:
-    """ "X.No": the box read as "X." glued to its caption; cut the letters over the box."""
+_BOX_JUNK = ".,:;'`|()[]{}QO0@&®©"  # what Tesseract makes of a box's outline
+
+
+def _unglued(word: Word, boxes: list[pic.Box]) -> list[Word]:
+    """The parts of a word outside the boxes it overlaps: "X.No" -> "No", "YesQO" -> "Yes",
+    "YesQO)No" -> "Yes", "No" (letters cut in proportion to the width the box covers)."""
     for box in boxes:
         if not (box.top - 3 <= word.top + word.height / 2 <= box.bottom + 3):
             continue
-        if word.left <= box.x1 <= word.left + word.width and box.x0 <= word.left + 3:
-            share = (box.x1 + 2 - word.left) / max(word.width, 1)
-            cut = min(len(word.text), round(len(word.text) * share))
-            text = word.text[cut:].lstrip(".,:;'`|")
-            return replace(word, text=text, left=box.x1 + 2,
-                           width=max(1, word.left + word.width - box.x1 - 2))
-    return word
+        right = word.left + word.width
+        if box.x1 < word.left or box.x0 > right:
+            continue
+        per_char = word.width / max(len(word.text), 1)
+        before = word.text[: max(0, round((box.x0 - 2 - word.left) / per_char))]
+        after = word.text[min(len(word.text), round((box.x1 + 2 - word.left) / per_char)):]
+        before, after = before.rstrip(_BOX_JUNK), after.lstrip(_BOX_JUNK)
+        parts = []
+        if before:
+            parts.append(replace(word, text=before, width=max(1, box.x0 - 2 - word.left)))
+        if after:
+            parts.append(replace(word, text=after, left=box.x1 + 2,
+                                 width=max(1, right - box.x1 - 2)))
+        return [piece for part in parts for piece in _unglued(part, boxes)]
+    return [word]
 
 
 def _kept(word: Word) -> bool:

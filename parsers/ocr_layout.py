@@ -132,7 +132,28 @@ def _lines(mask: np.ndarray, min_length: int) -> list[Segment]:
                 break
         else:
             merged.append([row, row, x0, x1])
-    return [((a + b) / 2, x0, x1) for a, b, x0, x1 in merged]
+    lines = [((a + b) / 2, x0, x1) for a, b, x0, x1 in merged]
+    while True:  # joining can bring pieces close enough to join again
+        joined = _join(lines)
+        if len(joined) == len(lines):
+            return joined
+        lines = joined
+
+
+def _join(segments: list[Segment], across: float = 5.0, gap: float = 10.0) -> list[Segment]:
+    """One rule per drawn line: a line left slightly slanted after straightening is found
+    as overlapping pieces a pixel or two apart; join them (their extents united)."""
+    joined: list[list[float]] = []
+    for position, start, end in sorted(segments):
+        near = (line for line in reversed(joined) if abs(position - line[0]) <= across)
+        line = next((n for n in near if start <= n[2] + gap and end >= n[1] - gap), None)
+        if line is None:
+            joined.append([position, start, end])
+            continue
+        length, extra = line[2] - line[1], end - start
+        line[0] = (line[0] * length + position * extra) / max(length + extra, 1)
+        line[1], line[2] = min(line[1], start), max(line[2], end)
+    return [(p, a, b) for p, a, b in joined]
 
 
 def tick_boxes(dark: np.ndarray, text_px: float) -> list[Box]:
