@@ -164,12 +164,25 @@ class SingleCellRules(ReaderShape):
         if label_value_lines(text, self.known_label) and not self.paragraph_mode:
             return None
         if self.paragraph_mode and (label_value_lines(text) or cell.bold):
-            return None
+            if not (_prompt(rows[index]) and _prose(text)) or cell.bold:
+                return None
         if len(nxt) > 1 and nxt[0] is cell and cell.span == 1 and not cell.continued:
             return None
         if len(nxt) == 1 or cell.span > 1 or len(text) > 60 or "\n" in text:
             return cell
         return cell if text.endswith((".", "!")) else None
+
+
+def _prompt(row: list[Cell]) -> bool:
+    """A long request ending in a colon ("Please record any safeguarding concerns, ...:"):
+    the paragraph under it is the answer, even if the answer has a colon of its own."""
+    text = " ".join(cell.text.strip() for cell in row)
+    return text.endswith(":") and len(text.split()) >= 6
+
+
+def _prose(text: str) -> bool:
+    """One written sentence or more: "Early Help involvement for neglect: poor hygiene."."""
+    return "\n" not in text and text.endswith((".", "!")) and len(text.split()) >= 6
 
 
 _NUMBERED = re.compile(r"^\s*(?:\d{1,2}|[A-H])[.)]\s+[A-Z]")

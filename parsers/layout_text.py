@@ -320,7 +320,12 @@ def _line_label_ok(label: str, rest: str) -> bool:
         return False
     if label[-1:].isdigit() and rest[:1].isdigit():
         return False
+    if _SENTENCE_END.search(label):  # "Press F11 to move between fields. Tick boxes: ..."
+        return False
     return not looks_like_data(label)
+
+
+_SENTENCE_END = re.compile(r"\w+(?:\s+\w+){2,}[.!]\s+[A-Z]")
 
 
 def is_placeholder_hint(hint: str | None) -> bool:

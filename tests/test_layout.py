@@ -783,3 +783,22 @@ def test_bold_numbered_paragraph_starts_a_section_even_as_a_question():
         ("Home visit - Date",
          "7. Enquiries made by the school (tick each one done and give the date)"),
     ]
+
+
+def test_answer_under_a_long_request_keeps_its_own_colon():
+    entries = read_paragraphs([
+        "Please record any safeguarding concerns, including whether the family is known:",
+        "Previous Early Help involvement for neglect: poor hygiene, missed appointments.",
+        "Form completed by: Sam Example",
+    ])
+    assert pairs(entries) == [
+        ("Please record any safeguarding concerns, including whether the family is known",
+         "Previous Early Help involvement for neglect: poor hygiene, missed appointments.",
+         None),
+        ("Form completed by", "Sam Example", None),
+    ]
+
+
+def test_a_sentence_before_a_colon_is_not_a_label():
+    assert label_value_lines("Press F11 to move between fields. Tick boxes: click once.") == []
+    assert label_value_lines("No. of days absent: 5") == [("No. of days absent", "5")]
