@@ -22,7 +22,7 @@ from parsers.documents import ReadLimits
 from tests.services.base import require_binary
 from tests.test_golden import GOLDEN, comparable, differences, parse
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.libreoffice]
 CASES = {"doc": ("d01_two_col_complete", "d11_x_marks", "f12_risk_forced_marriage"),
          "odt": ("d03_paragraphs_ordinal",), "rtf": ("d01_two_col_complete",)}
 MEDIA = {"doc": sniff.DOC, "odt": sniff.ODT, "rtf": sniff.RTF}

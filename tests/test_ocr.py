@@ -98,6 +98,7 @@ def test_word_confidence_becomes_entry_confidence_and_flags() -> None:
     assert flagged == {"pupil.surname"}
 
 
+@pytest.mark.tesseract
 def test_ocr_time_budget_gives_a_reason(first_page: Image.Image) -> None:
     require_binary("tesseract", "tesseract-ocr")
     with pytest.raises(UnreadableDocument, match="OCR took longer than"):
@@ -106,6 +107,7 @@ def test_ocr_time_budget_gives_a_reason(first_page: Image.Image) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.tesseract
 def test_upside_down_photo_is_turned_by_osd(first_page: Image.Image) -> None:
     require_binary("tesseract", "tesseract-ocr")
     photo = render.jpeg(render.photographed(first_page, 7).rotate(180))
@@ -118,6 +120,7 @@ def test_upside_down_photo_is_turned_by_osd(first_page: Image.Image) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.tesseract
 def test_photographed_pages_in_an_email(referral: cases.Referral) -> None:
     require_binary("tesseract", "tesseract-ocr")
     parsed = parse_message(cases.photo_email(referral), received_on=RECEIVED,

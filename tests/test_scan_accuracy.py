@@ -26,7 +26,7 @@ from parsers.mapper import map_form
 from tests.fixtures.scans import cases, render
 from tests.services.base import require_binary
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.tesseract]
 RECEIVED = date(2026, 11, 2)
 # The machine running the suite may be busy; this test measures accuracy, not speed
 # (bench/ocr.py and the hostile tests hold OCR to the 30 s budget).
