@@ -57,8 +57,13 @@ def ingest_message(
     source: SourceRef,
     settings: Any,
     received_at: datetime | None = None,
+    limits: Any = None,
 ) -> IngestOutcome:
     """Store one received message and its case; never raises for a bad message.
+
+    ``limits`` (``parsers.documents.ReadLimits``) bounds each document's reading; the daemon
+    passes ``isolate=True`` so every attachment is read in a worker process with CPU, wall
+    and memory limits.
 
     A message whose parsing fails is stored with status ``failed`` and a one-line reason
     (its raw bytes are kept). Database errors do raise: the caller retries later.
@@ -69,7 +74,8 @@ def ingest_message(
     if known is not None:
         return known
     received_on = thread_received_on(engine, headers) or london_date(received_at)
-    parsed, failure = _parse(raw, source=source, received_on=received_on, settings=settings)
+    parsed, failure = _parse(raw, source=source, received_on=received_on, settings=settings,
+                             limits=limits)
     try:
         with session_scope(engine) as session:
             lock(session, f"message|{source.mailbox}|{headers.dedup_key}")
@@ -93,7 +99,8 @@ def ingest_message(
         return known
 
 
-def reprocess_message(engine: Engine, *, message_pk: int, settings: Any) -> IngestOutcome:
+def reprocess_message(engine: Engine, *, message_pk: int, settings: Any,
+                      limits: Any = None) -> IngestOutcome:
     """Parse a stored message again (after a parser fix): only one that made no case."""
     with session_scope(engine, readonly=True) as session:
         message = session.get(Message, message_pk)
@@ -103,7 +110,8 @@ def reprocess_message(engine: Engine, *, message_pk: int, settings: Any) -> Inge
         source = source_of(message)
     headers = read_headers(raw)
     received_on = thread_received_on(engine, headers) or london_date(message.received_at)
-    parsed, failure = _parse(raw, source=source, received_on=received_on, settings=settings)
+    parsed, failure = _parse(raw, source=source, received_on=received_on, settings=settings,
+                             limits=limits)
     with session_scope(engine) as session:
         lock(session, f"message|{source.mailbox}|{headers.dedup_key}")
         message = session.get(Message, message_pk, populate_existing=True)
@@ -124,14 +132,15 @@ def reprocess_message(engine: Engine, *, message_pk: int, settings: Any) -> Inge
 
 
 def _parse(
-    raw: bytes, *, source: SourceRef, received_on: date, settings: Any
+    raw: bytes, *, source: SourceRef, received_on: date, settings: Any, limits: Any = None
 ) -> tuple[Any | None, str | None]:
     """The pipeline's ParsedMessage, or None and a one-line reason free of personal data."""
     from intake import pipeline
 
+    extra = {"limits": limits} if limits is not None else {}
     try:
         parsed = pipeline.parse_message(
-            raw, mailbox=source.mailbox, received_on=received_on, settings=settings
+            raw, mailbox=source.mailbox, received_on=received_on, settings=settings, **extra
         )
         return parsed, None
     except IntakeError as exc:

@@ -29,6 +29,7 @@ from intake.mailbox.backoff import Backoff
 from intake.mailbox.faults import SourceUnavailable, Throttled
 from intake.mailbox.lease import MailboxLease
 from intake.mailbox.sources import Candidate, MailSource, Target
+from parsers.documents import ReadLimits
 
 logger = logging.getLogger(__name__)
 TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError, PoolTimeout)
@@ -69,6 +70,8 @@ class MailboxWorker:
                  acknowledge: Callable[[int], object] | None = None) -> None:
         self.mailbox, self.source, self.engine = mailbox, source, engine
         self.settings, self.rules, self.stop, self.once = settings, rules, stop, once
+        # Every attachment is read in a worker process with the configured limits.
+        self.read_limits = ReadLimits.from_settings(settings.limits, isolate=True)
         self.store = store or Store.default()
         self.acknowledge = acknowledge if mailbox.acknowledge else None
         self.daemon = settings.daemon
@@ -239,7 +242,7 @@ class MailboxWorker:
         try:
             outcome = self._db(self.store.ingest_message, self.engine, raw=raw,
                                source=self._ref(key), settings=self.rules,
-                               received_at=candidate.internal_date)
+                               received_at=candidate.internal_date, limits=self.read_limits)
         except DatabaseUnavailable:
             raise
         except Exception as exc:  # noqa: BLE001 - contained to this one message
