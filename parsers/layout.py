@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from parsers.entries import Entry, Grid
 from parsers.layout_blocks import BlockRules
 from parsers.layout_cells import StackedRules
-from parsers.layout_checklist import ChecklistRules
+from parsers.layout_checklist import ChecklistRules, mark_unticked
 from parsers.layout_single import SingleCellRules
 from parsers.layout_text import (
     clean_label,
@@ -117,7 +117,7 @@ def paragraphs_to_entries(
     reader = _TableReader(locator="", section=section, known_label=known_label)
     reader.locators = locators
     reader.paragraph_mode = True
-    reader.read([[_with_text_options(cell)] for cell in paragraphs])
+    reader.read([[_with_text_options(cell)] for cell in mark_unticked(paragraphs)])
     return reader.entries, reader.section
 
 

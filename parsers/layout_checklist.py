@@ -10,6 +10,7 @@ how a mapper tells one item's date from the next one's.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from parsers.layout_blocks import ReaderShape
@@ -82,3 +83,45 @@ def item_details(text: str) -> tuple[str, list[tuple[str, str]]]:
         details.insert(0, pairs[0])
         pieces.pop()
     return " ".join(pieces), details
+
+
+_TICK_ONLY = re.compile(r"^\s*(?:\[\s*[xX✓✔]\s*\]|[☒☑✓✔✗✘■])\s*\S")
+_EMPTY_BOX = re.compile(r"\[\s*\]|[☐□❑❒▢]")
+
+
+def mark_unticked(cells: list[Cell]) -> list[Cell]:
+    """Give the unmarked lines of a ticks-only list an empty box of their own.
+
+    Some forms print a list with no boxes and mark only the chosen lines ("✓  Moved house"):
+    the other lines of that list are options not chosen. A list is a run of item lines
+    (ticked, or plain: not bold, not "Label: value", not prose), with indented detail lines
+    allowed between them; anything else ends it. A document that prints empty boxes is left
+    as it is, and so is a run with no tick.
+    """
+    if any(_EMPTY_BOX.search(cell.text) for cell in cells):
+        return cells
+    out = list(cells)
+    run: list[int] = []
+    for i, cell in enumerate([*cells, None]):
+        if cell is not None and (_TICK_ONLY.match(cell.text) or _item_like(cell)):
+            run.append(i)
+            continue
+        if cell is not None and cell.indent and run:
+            continue  # "Outcome: ..." set in under an item
+        if any(_TICK_ONLY.match(cells[j].text) for j in run):
+            for j in run:
+                if not _TICK_ONLY.match(cells[j].text):
+                    out[j] = replace(cells[j], text=f"☐  {cells[j].text.strip()}", options=())
+        run = []
+    return out
+
+
+def _item_like(cell: Cell) -> bool:
+    """A plain line that could be one item of a list ("Moved house, whereabouts unknown")."""
+    text = cell.text.strip()
+    head = _COLUMN_GAP.split(text, maxsplit=1)[0].strip()
+    if not head or cell.bold or cell.indent or cell.options or "\n" in text:
+        return False
+    if _TICK_ONLY.match(text) or ":" in head or len(head) > 120 or head.endswith("?"):
+        return False
+    return not (head.endswith(".") and len(head.split()) >= 6)

@@ -802,3 +802,36 @@ def test_answer_under_a_long_request_keeps_its_own_colon():
 def test_a_sentence_before_a_colon_is_not_a_label():
     assert label_value_lines("Press F11 to move between fields. Tick boxes: click once.") == []
     assert label_value_lines("No. of days absent: 5") == [("No. of days absent", "5")]
+
+
+def test_ticks_only_list_the_lines_without_a_tick_are_not_chosen():
+    entries = read_paragraphs([
+        Cell("5. Reason for referral (tick one or more)", bold=True),
+        "Left the UK / believed to have gone abroad",
+        "✓  Moved house, new whereabouts not known",
+        "Unauthorised absence for 20 school days in a row",
+        Cell("6. Enquiries (tick each one done)", bold=True),
+        "✓  Home visit\tDate: 3/9/26",
+        Cell("Outcome: No answer.", indent=True),
+        "New address requested\tDate: ______",
+        "✓  Checked for a new school\tDate: 4/9/26",
+        "Form completed by: Sam Example",
+        "Signature",
+    ])
+    options = [(e.value, e.checked) for e in entries if e.checked is not None]
+    assert options == [
+        ("Left the UK / believed to have gone abroad", False),
+        ("Moved house, new whereabouts not known", True),
+        ("Unauthorised absence for 20 school days in a row", False),
+        ("Home visit", True),
+        ("New address requested", False),
+        ("Checked for a new school", True),
+    ]
+
+
+def test_a_list_with_empty_boxes_keeps_its_plain_lines_plain():
+    entries = read_paragraphs(["[x] Home visit", "[ ] Neighbours", "Further notes"])
+    assert [(e.value, e.checked) for e in entries if e.checked is not None] == [
+        ("Home visit", True), ("Neighbours", False)
+    ]
+    assert ("", "Further notes", None) in pairs(entries)
