@@ -86,7 +86,8 @@ class FieldSpec:
 
 
 # A concept rule: every group must be present; a group is alternatives (a word, a "prefix*",
-# or a phrase of several words). "home|house + visit*" = a home-ish word and a visit-ish word.
+# or a phrase of several words). "home|house + visit*" = a home-ish word and a visit-ish word;
+# a group written "!a|b" must be absent ("school + check* + !sibling*").
 Rule = tuple[tuple[str, ...], ...]
 
 
@@ -109,8 +110,12 @@ def rule_strength(rule: Rule, text: str) -> int:
     key = norm_label(text)
     tokens = key.split()
     joined = f" {key} "
-    if all(any(_alternative_present(alt, tokens, joined) for alt in group) for group in rule):
-        return len(rule)
+    wanted = [g for g in rule if not g[0].startswith("!")]
+    unwanted = [(g[0][1:], *g[1:]) for g in rule if g[0].startswith("!")]
+    if any(any(_alternative_present(alt, tokens, joined) for alt in group) for group in unwanted):
+        return 0
+    if all(any(_alternative_present(alt, tokens, joined) for alt in group) for group in wanted):
+        return len(wanted)
     return 0
 
 

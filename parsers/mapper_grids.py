@@ -7,6 +7,7 @@ Outcome" checklist are read the same way.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from parsers import normalise as nz
@@ -34,8 +35,8 @@ _COLUMN_WORDS: dict[str, tuple[str, ...]] = {
     "phone": ("telephone", "phone", "tel", "mobile", "contact number", "telephone number"),
     "email": ("email", "e mail", "email address"),
 }
-_ORDER = ("dob", "address", "person", "done", "outcome", "action", "date", "relationship",
-          "phone", "email", "school", "name")
+_ORDER = ("dob", "email", "address", "person", "done", "outcome", "action", "date", "relationship",
+          "phone", "school", "name")
 
 
 def column_roles(headers: list[str]) -> dict[str, int]:
@@ -100,9 +101,13 @@ class GridReader:
         when = _date(cells.get("date"))
         outcome = _with_person(cells.get("outcome"), cells.get("person"))
         done = nz.boolean(cells["done"]).value if cells.get("done") else None
+        if done is None and outcome and _NOT_DONE.match(outcome):
+            done = False
         if done is None and (when or outcome):
             done = True
         match = self.mapper.fmap.match(action, "enquiries") if action else None
+        if action and (match is None or match.spec.kind != "enquiry"):
+            match = self.mapper.fmap.match_concept(action) or match
         if match is not None and match.spec.kind == "enquiry":
             self.fill_enquiry(match.spec.path, done, when, outcome, entry, match.confidence)
             return
@@ -152,6 +157,10 @@ class GridReader:
         for sub, value in values.items():
             if value:
                 self.mapper.put(f"{base}.{sub}", value, 1.0, entry)
+
+
+_NOT_DONE = re.compile(r"^\s*(not done|not completed|not yet done|not yet|no)\s*(?:$|[.,;:\-–])",
+                       re.IGNORECASE)
 
 
 def grid_label(entry: Entry) -> str | None:
