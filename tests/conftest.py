@@ -37,3 +37,14 @@ def record_schema() -> dict:
 @pytest.fixture()
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'cases.db'}"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that drive LibreOffice share one xdist worker (``--dist loadgroup``).
+
+    Conversions are serialised by a lock; run from two workers at once, a timeout test can
+    spend its whole budget waiting for the other worker's conversion.
+    """
+    for item in items:
+        if item.get_closest_marker("libreoffice"):
+            item.add_marker(pytest.mark.xdist_group("libreoffice"))
