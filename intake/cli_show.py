@@ -37,7 +37,13 @@ def emit_rows(rows: Sequence[dict[str, Any]], columns: list[str], output: str, *
         table.add_column(column.replace("_", " "), overflow="fold")
     for row in rows:
         table.add_row(*(_cell(row.get(c)) for c in columns))
-    Console().print(table)
+    _console().print(table)
+
+
+def _console() -> Console:
+    """A console as wide as the terminal, or 160 columns when output goes to a file or pipe."""
+    console = Console()
+    return console if console.is_terminal else Console(width=160)
 
 
 def print_flags(console: Console, flags: Sequence[dict[str, Any]]) -> None:

@@ -7,6 +7,7 @@ and prints the intake log and the open flags. The samples are invented people on
 from __future__ import annotations
 
 import mailbox
+import os
 import re
 from email import message_from_bytes
 from email.policy import compat32
@@ -30,13 +31,32 @@ def mailbox_for(raw: bytes) -> str:
     return "cme"
 
 
+def _delivered_at_its_date(path: Path, raw: bytes) -> None:
+    """Give the Maildir file the sample's own Date, as if it had arrived then.
+
+    The daemon takes a Maildir message's arrival time from its file; without this every
+    sample would "arrive" today and be judged late against its invented attendance dates.
+    """
+    from email.utils import parsedate_to_datetime
+
+    date = message_from_bytes(raw, policy=compat32).get("Date")
+    try:
+        moment = parsedate_to_datetime(date).timestamp() if date else None
+    except (TypeError, ValueError):
+        moment = None
+    if moment is not None and path.exists():
+        os.utime(path, (moment, moment))
+
+
 def setup(folder: Path) -> Path:
     """Write the Maildirs and a config file under ``folder``; return the config's path."""
     (folder / "mail").mkdir(parents=True, exist_ok=True)
     boxes = {key: mailbox.Maildir(folder / "mail" / key, create=True) for key in ADDRESSES}
     for sample in sorted(SAMPLES.glob("*.eml")):
         raw = sample.read_bytes()
-        boxes[mailbox_for(raw)].add(raw)
+        box = boxes[mailbox_for(raw)]
+        key = box.add(raw)
+        _delivered_at_its_date(Path(box._path) / "new" / key, raw)  # noqa: SLF001
     lines = ["# cme-intake demo configuration (written by `make demo`)", "", "[database]",
              'url = "sqlite:///cases.db"', ""]
     for key, address in ADDRESSES.items():
