@@ -205,8 +205,8 @@ class FormMapper:
         """An "Outcome:" / "Date:" line under a checklist item belongs to that enquiry."""
         if context in ("part2", "part3", "self", "school", "pupil", "parents") and not self.just_enquiry:
             return False
-        part = _ENQUIRY_PARTS.get(norm_label(entry.label).replace(" s", "s").rstrip("s") or "")
-        part = part or _ENQUIRY_PARTS.get(norm_label(entry.label))
+        key = norm_label(entry.label)
+        part = _ENQUIRY_PARTS.get(key) or _ENQUIRY_PARTS.get(key.rstrip("s"))
         if part is None:
             return False
         kind = "date" if part == "date" else "multiline"
