@@ -6,15 +6,22 @@ mention is dropped when a negation cue governs it in the same sentence ("no conc
 neglect", "FGM not suspected"), until a "but"/"however" starts a new clause.
 
 spaCy takes about a second to import, so a regular expression built from the same patterns
-screens the text first: text that names no indicator never loads spaCy.
+screens the text first: text that names no indicator never loads spaCy. When it is needed it is
+imported without its command-line interface (see ``_import_spacy``) and given a small
+punctuation tokenizer instead of English's 1,300 special cases and large regular expressions,
+which only the tagger-based pipelines need; the tokens these rules look at (words, commas,
+stops, "but", "not") come out the same (``tests/test_risk.py`` checks against the stock one).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
 from functools import cache
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 from parsers.record import RISK_INDICATORS
 
@@ -51,12 +58,82 @@ def _label_of_phrase() -> dict[str, str]:
     return {p["pattern"]: p["label"] for p in _patterns()}
 
 
+# English's punctuation rules (spacy/lang/punctuation.py) with small character classes: the
+# stock ones cover every script and take a tenth of a second to compile.
+_P = r"""…,:;!?¿¡()\[\]{}<>_#*&"""
+_Q = r"""'"“”`‘´’‚,„»«「」『』（）〔〕【】《》〈〉"""
+_LOWER = r"a-zß-öø-ÿ"
+_UPPER = r"A-ZÀ-ÖØ-Þ"
+_PREFIX = rf"""^(?:[§%=—–{_P}{_Q}$£€¥]|\+(?![0-9])|\.\.+|''|``)"""
+_SUFFIX = (rf"""(?:[{_P}{_Q}]|\.\.+|''|(?i:n['’]t|['’](?:s|re|ve|ll|d|m))|—|–|(?<=[0-9])\+|(?<=[0-9])%"""
+           rf"""|(?<=[0-9{_LOWER}%²\-+{_P}{_Q}])\.|(?<=[{_UPPER}][{_UPPER}])\.)$""")
+_INFIX = (rf"""\.\.+|…|(?<=[0-9])[+\-*^](?=[0-9-])|(?<=[{_LOWER}{_Q}])\.(?=[{_UPPER}{_Q}])"""
+          r"""|(?<=[^\W\d_]),(?=[^\W\d_])|(?<=[^\W\d_])(?:-|–|—|--|---|——|~)(?=[^\W\d_])"""
+          r"""|(?<=[^\W_])[:<>=/](?=[^\W\d_])""")
+_TIME = re.compile(r"\d{1,2}(?:[ap]m|[ap]\.m\.)$", re.IGNORECASE)
+TOKENIZER_NAME = "cme_intake.risk_tokenizer.v1"
+
+
+def _import_spacy() -> Any:
+    """Import spaCy without loading its command-line interface.
+
+    ``spacy/__init__.py`` imports ``spacy.cli`` (typer apps, weasel, requests, the model
+    downloader) only to re-export ``spacy.info``; that is about a third of its import time and
+    none of it is used here. A stand-in is placed for the import and removed straight after,
+    so a later ``import spacy.cli`` loads the real one, and ``spacy.info`` still works.
+    """
+    if "spacy" in sys.modules:
+        return sys.modules["spacy"]
+    stand_in, info = ModuleType("spacy.cli"), ModuleType("spacy.cli.info")
+    info.info = _spacy_info  # type: ignore[attr-defined]
+    stand_in.info = info  # type: ignore[attr-defined]
+    placed = [name for name, module in (("spacy.cli", stand_in), ("spacy.cli.info", info))
+              if sys.modules.setdefault(name, module) is module]
+    try:
+        import spacy
+    finally:
+        for name in placed:
+            del sys.modules[name]
+        package = sys.modules.get("spacy")
+        if package is not None and getattr(package, "cli", None) is stand_in:
+            delattr(package, "cli")
+    return spacy
+
+
+def _spacy_info(*args: Any, **kwargs: Any) -> Any:
+    from spacy.cli.info import info
+
+    return info(*args, **kwargs)
+
+
+def _register_tokenizer(spacy: Any) -> None:
+    if TOKENIZER_NAME in spacy.registry.tokenizers:
+        return
+
+    def make() -> Any:
+        from spacy.tokenizer import Tokenizer
+
+        def create(nlp: Any) -> Any:
+            # English's abbreviations ("e.g.", "Mrs.") and times ("2pm") keep their special
+            # cases, so a stop does not end a sentence or a negation's reach early; the rest
+            # of its 1,300 (mostly contractions, handled by the suffixes) are not needed.
+            stock = nlp.Defaults.tokenizer_exceptions
+            rules = {text: pieces for text, pieces in stock.items()
+                     if "." in text or _TIME.match(text) or text.lower() == "cannot"}
+            return Tokenizer(nlp.vocab, rules=rules, prefix_search=re.compile(_PREFIX).search,
+                             suffix_search=re.compile(_SUFFIX).search,
+                             infix_finditer=re.compile(_INFIX).finditer)
+        return create
+
+    spacy.registry.tokenizers.register(TOKENIZER_NAME, func=make)
+
+
 @cache
 def pipeline():  # type: ignore[no-untyped-def]
     """The process-wide spaCy pipeline (built once; importing spaCy is the slow part)."""
-    import spacy
-
-    nlp = spacy.blank("en")
+    spacy = _import_spacy()
+    _register_tokenizer(spacy)
+    nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": TOKENIZER_NAME}}})
     nlp.add_pipe("sentencizer")
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "validate": True})
     ruler.add_patterns(_patterns())  # type: ignore[attr-defined]
