@@ -83,7 +83,7 @@ class RunReader:
     def _paragraph_props(self, p: etree._Element) -> tuple[StyleInfo | None, bool, bool]:
         """The paragraph's style, whether it carries an outline (heading) level, and whether
         it is indented."""
-        ppr = p.find(x.PPR)
+        ppr = x.child(p, x.PPR)
         if ppr is None:
             return None, False, False
         style, outline, indented = None, False, False
@@ -112,7 +112,7 @@ class RunReader:
             elif tag == x.SDT:
                 self._inline_sdt(child, acc, bold)
             elif tag == x.ALT:
-                choice = child.find(x.CHOICE)
+                choice = x.child(child, x.CHOICE)
                 if choice is not None:
                     self._inline(choice, acc, bold)
 
@@ -130,7 +130,7 @@ class RunReader:
             acc.parts.append((info.date, bold, False, False))
             self.control_values += 1
             return
-        content = sdt.find(x.SDT_CONTENT)
+        content = x.child(sdt, x.SDT_CONTENT)
         if content is None:
             return
         start = len(acc.parts)
@@ -142,7 +142,7 @@ class RunReader:
             self.control_values += 1
 
     def _run(self, r: etree._Element, acc: _Inline, bold: bool) -> None:
-        bold, struck, lit, hidden, font = self._run_format(r.find(x.RPR), bold)
+        bold, struck, lit, hidden, font = self._run_format(x.child(r, x.RPR), bold)
         for child in r:
             tag = child.tag
             if tag == x.T:
@@ -166,7 +166,7 @@ class RunReader:
             elif tag in (x.DRAWING, x.PICT):
                 acc.boxes.extend(_text_boxes(child))
             elif tag == x.ALT:
-                choice = child.find(x.CHOICE)
+                choice = x.child(child, x.CHOICE)
                 if choice is not None:
                     acc.boxes.extend(_text_boxes(choice))
 

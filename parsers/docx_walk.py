@@ -65,7 +65,7 @@ class BodyWalker(RunReader):
                 self._table(child, depth + 1)
             elif tag == x.SDT:
                 info = x.sdt_info(child)
-                content = child.find(x.SDT_CONTENT)
+                content = x.child(child, x.SDT_CONTENT)
                 if content is not None and not info.placeholder:
                     self._blocks(content, depth)
             elif tag in (x.CUSTOM_XML, x.INS, x.MOVE_TO):
@@ -74,7 +74,7 @@ class BodyWalker(RunReader):
             elif tag in (x.DEL, x.MOVE_FROM):
                 self.revisions = True
             elif tag == x.ALT:
-                choice = child.find(x.CHOICE)
+                choice = x.child(child, x.CHOICE)
                 if choice is not None:
                     self._blocks(choice, depth)
 
@@ -154,13 +154,13 @@ class BodyWalker(RunReader):
         for child in tbl:
             tag = child.tag
             if tag == x.TR:
-                trpr = child.find(x.TRPR)
-                if trpr is not None and trpr.find(x.DEL) is not None:
+                trpr = x.child(child, x.TRPR)
+                if trpr is not None and x.child(trpr, x.DEL) is not None:
                     self.revisions = True
                     continue
                 rows.append(child)
             elif tag in (x.SDT, x.CUSTOM_XML):
-                content = child.find(x.SDT_CONTENT) if tag == x.SDT else child
+                content = x.child(child, x.SDT_CONTENT) if tag == x.SDT else child
                 if content is not None:
                     rows.extend(self._rows(content))
         return rows
@@ -171,11 +171,11 @@ class BodyWalker(RunReader):
         """One table row: a Cell per ``w:tc`` (merges known), plus nested tables to read."""
         row: list[Cell] = []
         nested: list[etree._Element] = []
-        trpr = tr.find(x.TRPR)
-        before = trpr.find(x.GRID_BEFORE) if trpr is not None else None
+        trpr = x.child(tr, x.TRPR)
+        before = x.child(trpr, x.GRID_BEFORE) if trpr is not None else None
         column = int_value(before.get(x.VAL)) if before is not None else 0
         for tc, hint in _cells(tr):
-            tcpr = tc.find(x.TCPR)
+            tcpr = x.child(tc, x.TCPR)
             span, merge, shaded = _cell_props(tcpr)
             if merge == "continue":
                 cell = _continued(above.get(column), span)
@@ -219,7 +219,7 @@ class BodyWalker(RunReader):
                 nested.append(child)
             elif tag == x.SDT:
                 info = x.sdt_info(child)
-                content = child.find(x.SDT_CONTENT)
+                content = x.child(child, x.SDT_CONTENT)
                 if content is not None and not info.placeholder:
                     self._cell_blocks(content, paras, nested)
             elif tag in (x.CUSTOM_XML, x.INS, x.MOVE_TO):
@@ -234,7 +234,7 @@ def _cells(tr: etree._Element) -> list[tuple[etree._Element, str | None]]:
         if tag == x.TC:
             found.append((child, None))
         elif tag == x.SDT:
-            content = child.find(x.SDT_CONTENT)
+            content = x.child(child, x.SDT_CONTENT)
             if content is not None:
                 hint = x.sdt_info(child).hint
                 found.extend((tc, hint or inner) for tc, inner in _cells(content))
