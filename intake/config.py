@@ -151,6 +151,8 @@ class DaemonSettings(BaseModel):
     connect_timeout: float = 30.0      # socket timeout for IMAP connections
     standby_check_seconds: float = 2.0  # a second daemon checks this often to take over
     once_lease_wait: float = 30.0      # --once waits this long for another daemon's lease
+    parse_ahead: int = 3               # messages parsed on the document workers ahead of the
+                                       # one being stored (0: parse each in turn)
 
 
 class WebSettings(BaseModel):

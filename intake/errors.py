@@ -38,3 +38,8 @@ class StoreError(IntakeError):
 
 class QueryError(IntakeError):
     """A filter or order that makes no sense (e.g. an unknown order name)."""
+
+
+def one_line(reason: str, limit: int = 500) -> str:
+    """A reason as one line of at most ``limit`` characters, for a column or a log line."""
+    return " ".join(reason.split())[:limit]

@@ -25,7 +25,7 @@ from models.store_headers import (
     bare_message_id,
     read_headers,
 )
-from models.store_ingest import IngestOutcome, ingest_message, reprocess_message
+from models.store_ingest import IngestOutcome, ingest_message, judged_on, reprocess_message
 from models.store_mailbox import mark_moved, record_poll, unmoved
 from models.store_rows import MAILBOX_AREA, SYSTEM, SourceRef, london_date
 
@@ -43,6 +43,7 @@ __all__ = [
     "bare_message_id",
     "flag_dict",
     "ingest_message",
+    "judged_on",
     "london_date",
     "mark_moved",
     "pupil_keys",

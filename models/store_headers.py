@@ -37,7 +37,9 @@ def read_headers(raw: bytes) -> Headers:
     """Message-ID (or the raw sha256) as the dedup key, plus the threading headers."""
     raw_sha256 = hashlib.sha256(raw).hexdigest()
     try:
-        parsed = BytesHeaderParser(policy=policy.default).parsebytes(raw)
+        # Only the header block is handed to the parser: it would otherwise read every line
+        # of the body (megabytes of base64) just to skip it.
+        parsed = BytesHeaderParser(policy=policy.default).parsebytes(raw[: header_end(raw)])
     except Exception:  # never let odd bytes stop the message being recorded
         parsed = None
 
@@ -68,6 +70,12 @@ def read_headers(raw: bytes) -> Headers:
         to=header("To"),
         date=header("Date"),
     )
+
+
+def header_end(raw: bytes) -> int:
+    """Where the header block ends (after its blank line), or the length of ``raw``."""
+    ends = [at + len(blank) for blank in (b"\r\n\r\n", b"\n\n") if (at := raw.find(blank)) >= 0]
+    return min(ends) if ends else len(raw)
 
 
 def _normal_message_id(value: str | None) -> str | None:

@@ -20,7 +20,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from intake.errors import IntakeError, StoreError
+from intake.errors import StoreError
+from intake.parse_job import Parsed, parse_outcome
 from models.db import session_scope
 from models.store_headers import Headers, read_headers
 from models.store_rows import (
@@ -58,6 +59,7 @@ def ingest_message(
     settings: Any,
     received_at: datetime | None = None,
     limits: Any = None,
+    parsed: Parsed | None = None,
 ) -> IngestOutcome:
     """Store one received message and its case; never raises for a bad message.
 
@@ -65,24 +67,31 @@ def ingest_message(
     passes ``isolate=True`` so every attachment is read in a worker process with CPU, wall
     and memory limits.
 
+    ``parsed`` is a parse made ahead (``intake.parse_job``, on a document worker); it is
+    used when it was made for the date this message is judged on, else the message is parsed
+    again here.
+
     A message whose parsing fails is stored with status ``failed`` and a one-line reason
     (its raw bytes are kept). Database errors do raise: the caller retries later.
     """
     received_at = as_utc(received_at)
     headers = read_headers(raw)
-    known = _stored_outcome(engine, source, headers.dedup_key)
-    if known is not None:
-        return known
+    if parsed is None:  # a message already stored is not parsed again (the transaction
+        known = _stored_outcome(engine, source, headers.dedup_key)  # checks once more)
+        if known is not None:
+            return known
     received_on = thread_received_on(engine, headers) or london_date(received_at)
-    parsed, failure = _parse(raw, source=source, received_on=received_on, settings=settings,
-                             limits=limits)
+    if parsed is None or parsed.received_on != received_on:
+        parsed = parse_outcome(raw, mailbox=source.mailbox, received_on=received_on,
+                               settings=settings, limits=limits)
+    parsed, failure = parsed.parsed, parsed.failure
     try:
         with session_scope(engine) as session:
             lock(session, f"message|{source.mailbox}|{headers.dedup_key}")
-            existing = find_message(session, source, headers.dedup_key)
+            existing, by_uid = _lookup(session, source, headers.dedup_key)
             if existing is not None:
                 return _outcome(session, existing, already_stored=True)
-            source = _usable_uid(session, source)
+            source = _usable_uid(source, taken=by_uid)
             message = _new_message(session, raw, source, headers, received_at, parsed)
             if parsed is None:
                 _mark_failed(session, message, failure or "parse failed")
@@ -110,8 +119,9 @@ def reprocess_message(engine: Engine, *, message_pk: int, settings: Any,
         source = source_of(message)
     headers = read_headers(raw)
     received_on = thread_received_on(engine, headers) or london_date(message.received_at)
-    parsed, failure = _parse(raw, source=source, received_on=received_on, settings=settings,
-                             limits=limits)
+    outcome = parse_outcome(raw, mailbox=source.mailbox, received_on=received_on,
+                            settings=settings, limits=limits)
+    parsed, failure = outcome.parsed, outcome.failure
     with session_scope(engine) as session:
         lock(session, f"message|{source.mailbox}|{headers.dedup_key}")
         message = session.get(Message, message_pk, populate_existing=True)
@@ -131,30 +141,10 @@ def reprocess_message(engine: Engine, *, message_pk: int, settings: Any,
         return _outcome(session, message, already_stored=False)
 
 
-def _parse(
-    raw: bytes, *, source: SourceRef, received_on: date, settings: Any, limits: Any = None
-) -> tuple[Any | None, str | None]:
-    """The pipeline's ParsedMessage, or None and a one-line reason free of personal data."""
-    from intake import pipeline
-
-    extra = {"limits": limits} if limits is not None else {}
-    try:
-        parsed = pipeline.parse_message(
-            raw, mailbox=source.mailbox, received_on=received_on, settings=settings, **extra
-        )
-        return parsed, None
-    except IntakeError as exc:
-        return None, one_line(f"{type(exc).__name__}: {exc.reason}")
-    except Exception as exc:
-        # The message of an unexpected exception may quote the form: keep only where it was.
-        tb = exc.__traceback__
-        while tb is not None and tb.tb_next is not None:
-            tb = tb.tb_next
-        where = (
-            f" at {tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno}" if tb else ""
-        )
-        log.warning("parser raised %s%s", type(exc).__name__, where)
-        return None, f"unexpected {type(exc).__name__}{where}"
+def judged_on(engine: Engine, raw: bytes, received_at: datetime | None) -> date:
+    """The date a message is judged on: its own receipt, or its case's for a reply."""
+    headers = read_headers(raw)
+    return thread_received_on(engine, headers) or london_date(as_utc(received_at))
 
 
 def _by_uid(session: Session, source: SourceRef) -> Message | None:
@@ -172,17 +162,24 @@ def _by_uid(session: Session, source: SourceRef) -> Message | None:
 
 def find_message(session: Session, source: SourceRef, dedup_key: str) -> Message | None:
     """The stored copy: same IMAP UID (and the same message), or same mailbox and dedup key."""
+    return _lookup(session, source, dedup_key)[0]
+
+
+def _lookup(
+    session: Session, source: SourceRef, dedup_key: str
+) -> tuple[Message | None, Message | None]:
+    """The stored copy (see :func:`find_message`) and the message holding this UID, if any."""
     by_uid = _by_uid(session, source)
     if by_uid is not None and by_uid.dedup_key == dedup_key:
-        return by_uid
-    return session.exec(
+        return by_uid, by_uid
+    stored = session.exec(
         select(Message).where(Message.mailbox == source.mailbox, Message.dedup_key == dedup_key)
     ).first()
+    return stored, by_uid
 
 
-def _usable_uid(session: Session, source: SourceRef) -> SourceRef:
+def _usable_uid(source: SourceRef, *, taken: Message | None) -> SourceRef:
     """A server that reuses a UID for another message must not cost us that message."""
-    taken = _by_uid(session, source)
     if taken is None:
         return source
     log.warning(

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from intake.errors import StoreError
+from intake.errors import StoreError, one_line  # noqa: F401 - one_line is used from here
 from models.tables import AuditEvent, Blob, Case, Message, utcnow
 
 SYSTEM = "system"
@@ -46,11 +46,6 @@ def source_of(message: Message) -> SourceRef:
         uid=message.uid,
         source_key=message.source_key,
     )
-
-
-def one_line(reason: str, limit: int = 500) -> str:
-    """A reason as one line of at most ``limit`` characters, for a column or a log line."""
-    return " ".join(reason.split())[:limit]
 
 
 def clip(value: str | None, limit: int) -> str | None:

@@ -45,7 +45,8 @@ MB = 1024 * 1024
 READER_MODULES = ("parsers.documents", "parsers.fieldmap", "parsers.docx_reader",
                   "parsers.pdf_reader", "parsers.ocr", "parsers.convert", "parsers.msg",
                   "parsers.archive", "parsers.email_walker", "pdfplumber", "pypdfium2",
-                  "PIL.Image", "extract_msg", "lxml.etree", "msoffcrypto")
+                  "PIL.Image", "extract_msg", "lxml.etree", "msoffcrypto",
+                  "intake.pipeline", "intake.parse_job")
 _PRELOAD_FLAG = "CME_INTAKE_WORKER_PRELOAD"
 _IN_WORKER = False
 _ERRORS = {"UnreadableDocument": UnreadableDocument, "MalformedMessage": MalformedMessage}
@@ -288,6 +289,12 @@ def _preload() -> None:
         from parsers.fieldmap import field_map
 
         field_map()
+    with contextlib.suppress(Exception):
+        # The daemon parses whole messages on the workers (intake.parse_job): the risk rules'
+        # spaCy pipeline is built here once, not once per recycled worker.
+        from parsers.risk import pipeline
+
+        pipeline()
     gc.collect()
     gc.freeze()  # preloaded objects are never garbage: keep the collector (and COW) off them
 

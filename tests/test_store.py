@@ -224,14 +224,14 @@ def test_a_lost_race_ends_as_already_stored(db_engine, monkeypatch) -> None:
 
     raw = referral_email(fields=pupil_fields())
     first = ingest(db_engine, raw)
-    real_find = models.store_ingest.find_message
+    real_lookup = models.store_ingest._lookup
     calls = []
 
     def blind_twice(*args):
         calls.append(args)  # the pre-check and the check in the transaction miss it
-        return None if len(calls) <= 2 else real_find(*args)
+        return (None, None) if len(calls) <= 2 else real_lookup(*args)
 
-    monkeypatch.setattr(models.store_ingest, "find_message", blind_twice)
+    monkeypatch.setattr(models.store_ingest, "_lookup", blind_twice)
     again = ingest(db_engine, raw)
     assert again.already_stored and again.message_pk == first.message_pk
     assert len(calls) == 3

@@ -49,11 +49,14 @@ def build_source(settings: Settings) -> SourceFactory:
 
 
 def _warm_up() -> None:
-    """Import the parsers now, so the first referral is not the one that waits for them."""
+    """Import the parsers and start the document workers now, so the first referral is not
+    the one that waits for them (the workers' fork server preloads the readers and spaCy)."""
     try:
         from intake.pipeline import parse_message
+        from parsers.isolation import shared_pool
 
         parse_message(b"Message-ID: <warm-up@cme-intake>\r\nSubject: x\r\n\r\nx\r\n")
+        shared_pool()
     except Exception:  # noqa: BLE001 - only a speed-up; real messages report real errors
         logger.debug("parser warm-up failed", exc_info=True)
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
@@ -25,6 +26,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from intake.config import MailboxSettings, Settings
 from intake.errors import IntakeError, MailboxError
 from intake.mailbox import ledger
+from intake.mailbox.ahead import Ahead, ParseAhead
 from intake.mailbox.backoff import Backoff
 from intake.mailbox.faults import SourceUnavailable, Throttled
 from intake.mailbox.lease import MailboxLease
@@ -48,13 +50,19 @@ class Store:
     unmoved: Callable[..., list]
     record_poll: Callable[..., None]
     source_ref: Callable[..., Any]
+    judged_on: Callable[..., Any] = field(default=lambda *args: _store().judged_on(*args))
 
     @classmethod
     def default(cls) -> Store:
-        from models import store
-
+        store = _store()
         return cls(store.ingest_message, store.mark_moved, store.unmoved, store.record_poll,
-                   store.SourceRef)
+                   store.SourceRef, store.judged_on)
+
+
+def _store() -> Any:
+    from models import store
+
+    return store
 
 
 def target_for(status: str) -> Target:
@@ -78,6 +86,10 @@ class MailboxWorker:
         self.backoff = Backoff(self.daemon.backoff_initial, self.daemon.backoff_cap)
         self.attempts: dict[object, int] = {}
         self.lease = MailboxLease(engine, mailbox.key)
+        judge = self.store.judged_on
+        self.parse_ahead = ParseAhead(
+            self.daemon.parse_ahead, mailbox=mailbox.key, rules=rules, limits=self.read_limits,
+            judged_on=lambda raw, received_at: judge(engine, raw, received_at))
         self.ok = True
         self.processed = 0
         self.waiting = 0
@@ -97,6 +109,7 @@ class MailboxWorker:
                              type(exc).__name__, exc_info=True)
                 delay = self._fault(exc)
             finally:
+                self.parse_ahead.close()
                 self.source.close()
                 self.lease.release()
             if self.stop.is_set():
@@ -191,14 +204,26 @@ class MailboxWorker:
                 self._finish(key, row.pk, row.status)
                 handled += 1
         unknown = [k for k in keys if k not in known]
+        ahead: deque[Ahead] = deque()
         for start in range(0, len(unknown), 100):
             if self.stop.is_set():
                 break
             for candidate in self.source.describe(unknown[start:start + 100]):
                 if self.stop.is_set():
                     break
-                self.handle(candidate)
+                fetched = self.fetch(candidate)
                 handled += 1
+                if fetched is not None:
+                    ahead.append(fetched)
+                while len(ahead) > self.parse_ahead.depth:
+                    self.store_fetched(ahead.popleft())
+        # The messages in hand are finished; on shutdown only the oldest, the others stay
+        # in the folder (their parses made ahead are dropped) for the next start.
+        while ahead:
+            self.store_fetched(ahead.popleft())
+            if self.stop.is_set():
+                handled -= len(ahead)
+                break
         self.waiting = max(0, len(keys) - handled)
         self._db(self.store.record_poll, self.engine, mailbox=self.mailbox.key,
                  folder=self.source.folder, ok=True, error=None,
@@ -222,27 +247,34 @@ class MailboxWorker:
         logger.info("mailbox=%s key=%s message=%s moved to %s", self.mailbox.key, key, pk,
                     target_for(status))
 
-    def handle(self, candidate: Candidate) -> None:
-        """One new message: already known by Message-ID, oversized, or ingested now."""
+    def fetch(self, candidate: Candidate) -> Ahead | None:
+        """One new message: already known by Message-ID, oversized, or fetched and its parse
+        started (None when nothing more is to be done with it)."""
         key = candidate.key
         if candidate.message_id:
             row = self._db(ledger.known_message_id, self.engine, mailbox=self.mailbox.key,
                            message_id=candidate.message_id)
             if row is not None:
                 self._known_elsewhere(candidate, row)
-                return
+                return None
         if candidate.size > self.mailbox.max_message_bytes:
             reason = (f"message is {candidate.size} bytes, over the "
                       f"{self.mailbox.max_message_bytes}-byte limit (max_message_bytes)")
             self._fail(candidate, self.source.fetch_headers(key), reason)
-            return
+            return None
         raw = self.source.fetch(key)
         if raw is None:
-            return
+            return None
+        return self._db(self.parse_ahead.start, candidate, raw)
+
+    def store_fetched(self, fetched: Ahead) -> None:
+        """Store a fetched message (its parse made ahead, if any), then move it."""
+        candidate, raw, key = fetched.candidate, fetched.raw, fetched.candidate.key
         try:
             outcome = self._db(self.store.ingest_message, self.engine, raw=raw,
                                source=self._ref(key), settings=self.rules,
-                               received_at=candidate.internal_date, limits=self.read_limits)
+                               received_at=candidate.internal_date, limits=self.read_limits,
+                               parsed=fetched.parsed())
         except DatabaseUnavailable:
             raise
         except Exception as exc:  # noqa: BLE001 - contained to this one message
