@@ -7,6 +7,7 @@ then calls :func:`mark_moved`; after a crash, :func:`unmoved` lists what is left
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Engine, update
@@ -18,16 +19,18 @@ from models.store_rows import SourceRef, one_line, source_of
 from models.tables import MailboxState, Message, utcnow
 
 
-def mark_moved(engine: Engine, message_pk: int) -> None:
-    """Record that the mailbox action (move to processed/failed) is done for a message."""
+def mark_moved(engine: Engine, message_pk: int | Sequence[int]) -> None:
+    """Record that the mailbox action (move to processed/failed) is done for a message, or
+    for several at once (the daemon moves a backlog in batches), in one transaction."""
+    pks = [message_pk] if isinstance(message_pk, int) else list(message_pk)
+    if not pks:
+        return
     with session_scope(engine) as session:
         result = session.connection().execute(
-            update(Message)
-            .where(col(Message.id) == message_pk)
-            .values(moved=True, updated_at=utcnow())
+            update(Message).where(col(Message.id).in_(pks)).values(moved=True, updated_at=utcnow())
         )
-        if result.rowcount == 0:
-            raise StoreError(f"no message {message_pk}")
+        if result.rowcount != len(set(pks)):
+            raise StoreError(f"no message {pks[0]}" if len(pks) == 1 else "unknown message ids")
 
 
 def unmoved(engine: Engine, *, mailbox: str) -> list[tuple[int, SourceRef, str]]:

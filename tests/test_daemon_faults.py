@@ -72,6 +72,10 @@ class FakeMailbox:
         if self.inbox.pop(int(key), None) is not None:
             self.moved[int(key)] = target
 
+    def move_many(self, keys: list[int | str], target: Target) -> None:
+        for key in keys:
+            self.move(key, target)
+
     def wait(self, seconds: float, stop: threading.Event) -> None:
         stop.wait(min(seconds, 0.05))
 

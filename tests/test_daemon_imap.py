@@ -129,11 +129,12 @@ def test_moveless_server_gets_copy_and_uid_expunge(dovecot_nomove: DovecotServer
                                                    tmp_path: Path) -> None:
     server = dovecot_nomove
     user, _ = server.new_user("cme")
-    server.append_many(user, [referral_email(n) for n in range(2)])
+    # 13: a backlog is moved in sets (MOVE_BATCH = 10), so this copies a set of 10 and of 3.
+    server.append_many(user, [referral_email(n) for n in range(13)])
     settings = imap_settings(server, tmp_path, ("cme", user))
     assert run_daemon(settings, once=True) == 0
-    assert (server.count(user), server.count(user, "Processed")) == (0, 2)
-    assert len(rows(settings)) == 2
+    assert (server.count(user), server.count(user, "Processed")) == (0, 13)
+    assert len(rows(settings)) == 13
 
 
 def test_server_restart_mid_run_is_survived(tmp_path: Path) -> None:

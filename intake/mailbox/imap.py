@@ -4,8 +4,8 @@ What it guarantees (pitfalls §1-2): bodies are fetched one at a time with ``BOD
 (never marking mail read) after a cheap ``RFC822.SIZE BODYSTRUCTURE ENVELOPE`` look;
 search criteria are plain ASCII with no CHARSET; target folders are found with LIST (the
 server's delimiter) and created when missing; a move is MOVE when offered, else COPY and —
-only after the COPY succeeded, and only with UIDPLUS — ``\\Deleted`` + ``UID EXPUNGE`` of that
-one UID. Without UIDPLUS the original is flagged ``\\Deleted`` and left (a bare EXPUNGE
+only after the COPY succeeded, and only with UIDPLUS — ``\\Deleted`` + ``UID EXPUNGE`` of
+exactly the UIDs copied (a backlog is moved in small sets). Without UIDPLUS the original is flagged ``\\Deleted`` and left (a bare EXPUNGE
 would also remove what other clients flagged). IDLE is only a hint: the daemon sweeps anyway.
 
 The test seam is ``connect``: a callable that returns a connected, not yet logged-in
@@ -263,27 +263,42 @@ class ImapSource:
         uid, folder = int(key), self._targets[target]
         with self._guard():
             try:
-                self._move(uid, folder)
+                self._move([uid], folder)
             except IMAPClientError as exc:
                 # Another daemon moved (expunged) it between our SEARCH and this command.
-                if "EXPUNGEISSUED" not in str(exc) and self._present(uid):
+                if "EXPUNGEISSUED" not in str(exc) and self._present([uid]):
                     raise
                 logger.info("mailbox=%s uid=%s already moved by another client",
                             self.mailbox, uid)
 
-    def _present(self, uid: int) -> bool:
-        return bool(self.client.search(["UID", str(uid), "NOT", "DELETED"]))
+    def move_many(self, keys: list[int | str], target: Target) -> None:
+        """One UID MOVE (or COPY + UID EXPUNGE) for the set; one by one if that fails."""
+        if len(keys) > 1:
+            with self._guard():
+                try:
+                    self._move([int(k) for k in keys], self._targets[target])
+                    return
+                except IMAPClientError as exc:
+                    logger.info("mailbox=%s moving %d messages at once failed (%s): one by one",
+                                self.mailbox, len(keys), type(exc).__name__)
+        for key in keys:
+            self.move(key, target)
 
-    def _move(self, uid: int, folder: str) -> None:
+    def _present(self, uids: list[int]) -> list[int]:
+        found = self.client.search(["UID", ",".join(map(str, uids)), "NOT", "DELETED"])
+        return [int(uid) for uid in found]
+
+    def _move(self, uids: list[int], folder: str) -> None:
         if b"MOVE" in self._caps:
-            self.client.move([uid], folder)
+            self.client.move(uids, folder)
             return
-        if not self._present(uid):
-            return  # gone (another daemon moved it): nothing to copy
-        self.client.copy([uid], folder)  # raises unless the server said OK
-        self.client.add_flags([uid], [b"\\Deleted"], silent=True)
+        uids = self._present(uids)
+        if not uids:
+            return  # gone (another daemon moved them): nothing to copy
+        self.client.copy(uids, folder)  # raises unless the server said OK
+        self.client.add_flags(uids, [b"\\Deleted"], silent=True)
         if b"UIDPLUS" in self._caps:
-            self.client.uid_expunge([uid])
+            self.client.uid_expunge(uids)
         elif not self._noted_no_uidplus:
             self._noted_no_uidplus = True
             logger.warning("mailbox=%s server has neither MOVE nor UIDPLUS: originals are "

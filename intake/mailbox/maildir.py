@@ -142,7 +142,14 @@ class MaildirSource:
         return None
 
     def move(self, key: int | str, target: Target) -> None:
-        path = self._files().get(str(key))
+        self.move_many([key], target)
+
+    def move_many(self, keys: list[int | str], target: Target) -> None:
+        files = self._files()
+        for key in keys:
+            self._move(files.get(str(key)), key, target)
+
+    def _move(self, path: Path | None, key: int | str, target: Target) -> None:
         if path is None:
             return
         name = path.name if ":" in path.name else f"{path.name}:2,"

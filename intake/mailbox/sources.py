@@ -1,8 +1,8 @@
 """The one small interface every mail source (IMAP, Maildir) offers the daemon.
 
 The daemon only ever asks a source five things: which messages are waiting (cheap keys),
-what they look like (size, Message-ID, without the body), the body of one, to move one to
-the processed or failed folder, and to wait for news. Everything about sockets, IDLE and
+what they look like (size, Message-ID, without the body), the body of one, to move one (or
+a batch) to the processed or failed folder, and to wait for news. Everything about sockets, IDLE and
 folder names stays inside the source; every account-level problem comes out as a
 :class:`~intake.mailbox.faults.SourceUnavailable`.
 """
@@ -69,6 +69,9 @@ class MailSource(Protocol):
 
     def move(self, key: int | str, target: Target) -> None:
         """Move one message to the processed or failed folder (a no-op when it is gone)."""
+
+    def move_many(self, keys: list[int | str], target: Target) -> None:
+        """Move several messages to the same folder, in one command where the server can."""
 
     def wait(self, seconds: float, stop: threading.Event) -> None:
         """Return when new mail may have arrived, ``seconds`` passed, or ``stop`` is set."""

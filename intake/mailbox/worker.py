@@ -7,6 +7,10 @@ watched folder, *then* marks the row moved. A crash between any two steps leaves
 again. What a worker cannot do (connect, log in, reach the database) it retries with
 exponential backoff and jitter, capped; what one message cannot do (parse, fit the size
 cap) sends that message to the failed folder with its reason, after a few attempts at most.
+
+Working a backlog, the next messages are parsed on the document workers while one is stored
+(``intake.mailbox.ahead``), and stored messages are moved in small sets (``MOVE_BATCH``):
+still each committed before it is moved, and each marked moved only after.
 """
 
 from __future__ import annotations
@@ -16,12 +20,10 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import SQLAlchemyError
 
 from intake.config import MailboxSettings, Settings
 from intake.errors import IntakeError, MailboxError
@@ -30,43 +32,12 @@ from intake.mailbox.ahead import Ahead, ParseAhead
 from intake.mailbox.backoff import Backoff
 from intake.mailbox.faults import SourceUnavailable, Throttled
 from intake.mailbox.lease import MailboxLease
-from intake.mailbox.sources import Candidate, MailSource, Target
+from intake.mailbox.sources import Candidate, MailSource
+from intake.mailbox.store_seam import DatabaseUnavailable, Store, call_db, target_for
 from parsers.documents import ReadLimits
 
 logger = logging.getLogger(__name__)
-TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError, PoolTimeout)
-
-
-class DatabaseUnavailable(MailboxError):
-    """The database cannot be reached or is locked: retry the whole sweep later."""
-
-
-@dataclass
-class Store:
-    """The store functions the worker calls (``models.store`` by default; a seam for tests)."""
-
-    ingest_message: Callable[..., Any]
-    mark_moved: Callable[..., None]
-    unmoved: Callable[..., list]
-    record_poll: Callable[..., None]
-    source_ref: Callable[..., Any]
-    judged_on: Callable[..., Any] = field(default=lambda *args: _store().judged_on(*args))
-
-    @classmethod
-    def default(cls) -> Store:
-        store = _store()
-        return cls(store.ingest_message, store.mark_moved, store.unmoved, store.record_poll,
-                   store.SourceRef, store.judged_on)
-
-
-def _store() -> Any:
-    from models import store
-
-    return store
-
-
-def target_for(status: str) -> Target:
-    return "failed" if status == "failed" else "processed"
+MOVE_BATCH = 10  # stored messages moved (and marked moved) together while working a backlog
 
 
 class MailboxWorker:
@@ -93,6 +64,7 @@ class MailboxWorker:
         self.ok = True
         self.processed = 0
         self.waiting = 0
+        self.to_move: list[tuple[int | str, int, str]] = []
 
     # -- the outer loop: connect, work, back off -----------------------------------------------
     def run(self) -> bool:
@@ -158,6 +130,7 @@ class MailboxWorker:
         return delay
 
     def _work(self) -> None:
+        self.to_move = []  # what a failed sweep left unmoved, recover() finds in the database
         self.source.open()
         logger.info("mailbox=%s connected (%s)", self.mailbox.key, self.source.source)
         self.recover()
@@ -224,6 +197,7 @@ class MailboxWorker:
             if self.stop.is_set():
                 handled -= len(ahead)
                 break
+        self.move_stored()
         self.waiting = max(0, len(keys) - handled)
         self._db(self.store.record_poll, self.engine, mailbox=self.mailbox.key,
                  folder=self.source.folder, ok=True, error=None,
@@ -288,7 +262,26 @@ class MailboxWorker:
         if outcome.moved:
             self.source.move(key, target_for(outcome.status))  # a second copy of a moved one
             return
-        self._finish(key, outcome.message_pk, outcome.status)
+        self.to_move.append((key, outcome.message_pk, outcome.status))
+        if len(self.to_move) >= MOVE_BATCH:
+            self.move_stored()
+
+    def move_stored(self) -> None:
+        """Move what was stored (committed) since the last call, a set per target folder.
+
+        Until this runs, those messages are committed but still in the watched folder: a
+        crash leaves them to :meth:`recover` (moved, never ingested again)."""
+        batch, self.to_move = self.to_move, []
+        for target in ("processed", "failed"):
+            done = [row for row in batch if target_for(row[2]) == target]
+            if not done:
+                continue
+            for _, pk, status in done:
+                self._maybe_acknowledge(pk, status)
+            self.source.move_many([key for key, _, _ in done], target)  # type: ignore[arg-type]
+            self._db(self.store.mark_moved, self.engine, [pk for _, pk, _ in done])
+            logger.info("mailbox=%s moved %d message(s) to %s (%s)", self.mailbox.key,
+                        len(done), target, ",".join(str(pk) for _, pk, _ in done))
 
     def _known_elsewhere(self, candidate: Candidate, row: ledger.Known) -> None:
         """A Message-ID already stored: a new UIDVALIDITY, a second daemon, or a resend."""
@@ -343,10 +336,4 @@ class MailboxWorker:
             logger.warning("mailbox=%s message=%s acknowledgement not sent: %s",
                            self.mailbox.key, pk, getattr(exc, "reason", type(exc).__name__))
 
-    @staticmethod
-    def _db(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Call into the database; a transient failure becomes DatabaseUnavailable."""
-        try:
-            return function(*args, **kwargs)
-        except TRANSIENT_DB_ERRORS as exc:
-            raise DatabaseUnavailable(f"database unavailable ({type(exc).__name__})") from exc
+    _db = staticmethod(call_db)
