@@ -16,6 +16,8 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+from parsers.fieldmap_index import Spellings, candidates, content_index
+
 FIELDS_FILE = Path(__file__).with_name("fields.toml")
 
 _INSTRUCTION = re.compile(
@@ -48,8 +50,12 @@ _STOPWORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=16384)
 def norm_label(text: str) -> str:
-    """Lowercase words of a label, with marks, numbering and instructions taken off."""
+    """Lowercase words of a label, with marks, numbering and instructions taken off.
+
+    Cached: readers ask about the same cell text several times (is it a label, which field),
+    and a form's printed labels repeat from form to form."""
     text = text.lower().replace("’", "'").replace("‘", "'").replace("&", " and ")
     text = text.replace("(s)", "s").replace("*", " ")
     text = _INSTRUCTION.sub(" ", text)
@@ -148,6 +154,9 @@ class FieldMap:
             key=lambda item: -len(item[1]),
         )
         self._all_labels = list(self._specific) + list(self._generic)
+        self._spellings = Spellings(self._all_labels)
+        self._contents = [(label, tokens - _STOPWORDS) for label, tokens in self._specific_tokens]
+        self._content_index = content_index(self._contents)
 
     # ------------------------------------------------------------------ contexts
     @lru_cache(maxsize=4096)  # noqa: B019 - one FieldMap per process
@@ -192,7 +201,7 @@ class FieldMap:
             return False
         key = norm_label(text)
         return bool(key) and (key in self._specific or key in self._generic or (
-            self.match(text, None) is not None and len(key.split()) <= 12
+            len(key.split()) <= 12 and self.match(text, None) is not None
         ))
 
     def _by_containment(self, key: str, context: str | None) -> LabelMatch | None:
@@ -206,9 +215,9 @@ class FieldMap:
         if len(tokens) > 20 or not tokens:
             return None
         best: tuple[int, int, float, FieldSpec] | None = None
-        for label, label_tokens in self._specific_tokens:
-            content = label_tokens - _STOPWORDS
-            if not content or not content <= token_set:
+        for position in candidates(self._content_index, token_set):
+            label, content = self._contents[position]
+            if not content <= token_set:
                 continue
             if len(content) < 2 and len(tokens) > 3:
                 continue
@@ -231,10 +240,9 @@ class FieldMap:
     def _by_spelling(self, key: str, context: str | None) -> LabelMatch | None:
         if len(key) < 5:
             return None
-        close = difflib.get_close_matches(key, self._all_labels, n=1, cutoff=0.88)
-        if not close:
+        label = self._spellings.closest(key, 0.88)
+        if label is None:
             return None
-        label = close[0]
         ratio = difflib.SequenceMatcher(None, key, label).ratio()
         if label in self._specific:
             return LabelMatch(_pick(self._specific[label], context), round(0.85 * ratio, 3), "spelling")
