@@ -79,6 +79,33 @@ class DaemonProcess:
         self.handle.close()
 
 
+def tree_cpu(root: int) -> tuple[float, float]:
+    """CPU seconds (user+system) of ``root`` itself, and of its descendants (the fork server
+    and the document workers, live or already reaped)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    times: dict[int, tuple[float, float]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2:].split()
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        own = (int(fields[11]) + int(fields[12])) / tick
+        reaped = (int(fields[13]) + int(fields[14])) / tick
+        times[pid] = (own, reaped)
+    family, frontier = set(), [root]
+    while frontier:
+        pid = frontier.pop()
+        family.add(pid)
+        frontier.extend(child for child, parent in parents.items() if parent == pid)
+    own, reaped = times.get(root, (0.0, 0.0))
+    children = reaped + sum(sum(times[p]) for p in family - {root} if p in times)
+    return own, children
+
+
 def emails(count: int, forms: list[bytes], start: int = 0) -> list[bytes]:
     return [referral_email(n, docx_bytes=forms[n % len(forms)])
             for n in range(start, start + count)]
@@ -115,13 +142,22 @@ def bench_backlog(server: DovecotServer, forms: list[bytes], count: int, workdir
     daemon = DaemonProcess(workdir, server, user)
     try:
         ready = wait_started(server, user)
+        main0, workers0 = tree_cpu(daemon.process.pid)
         done = wait_processed(server, user, count, daemon, timeout=count * 2 + 120)
+        main1, workers1 = tree_cpu(daemon.process.pid)
     finally:
         daemon.stop()
     rate = count / (done - ready)
     print(f"backlog: {count} DOCX referral emails in {done - ready:.1f} s after connecting "
           f"({done - daemon.started:.1f} s with start-up): {rate:.1f} messages/s "
           f"[target >= 15] {'OK' if rate >= 15 else 'BELOW TARGET'}")
+    main, workers = (main1 - main0) / count * 1000, (workers1 - workers0) / count * 1000
+    # Two idle cores: the daemon's process (one thread does the storing) must keep up on one,
+    # the two together must fit in two.
+    capacity = min(1000 / main, 2000 / (main + workers)) if main else float("inf")
+    print(f"backlog CPU per message: daemon process {main:.1f} ms, document workers "
+          f"{workers:.1f} ms (load average now {os.getloadavg()[0]:.1f}); on two idle cores "
+          f"that is at most {capacity:.0f} messages/s (Dovecot's own CPU not counted)")
 
 
 def committed(url: str, message_id: str) -> bool:
