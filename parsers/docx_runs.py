@@ -9,7 +9,8 @@ and the strike-through or highlight that answers "delete as appropriate".
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -26,13 +27,18 @@ class StyleInfo:
     heading: bool
 
 
-@dataclass
 class _Inline:
-    """Runs collected from one paragraph: (text, bold, struck, highlighted) and extras."""
+    """Runs collected from one paragraph: (text, bold, struck, highlighted) and extras.
 
-    parts: list[tuple[str, bool, bool, bool]] = field(default_factory=list)
-    hints: list[str] = field(default_factory=list)
-    boxes: list[etree._Element] = field(default_factory=list)
+    A plain slotted class: one is made per paragraph, and a dataclass's default factories
+    cost more than the runs of a short paragraph take to read."""
+
+    __slots__ = ("parts", "hints", "boxes")
+
+    def __init__(self) -> None:
+        self.parts: list[tuple[str, bool, bool, bool]] = []
+        self.hints: list[str] = []
+        self.boxes: list[etree._Element] = []
 
 
 @dataclass
@@ -42,8 +48,9 @@ class FieldState:
     has_text: bool = False
 
 
-@dataclass(frozen=True)
-class ParaRead:
+class ParaRead(NamedTuple):
+    """One paragraph as read (a named tuple: one is made per paragraph, cheaply)."""
+
     text: str
     options: tuple[tuple[str, bool | None], ...]
     bold: bool
@@ -69,16 +76,24 @@ class RunReader:
         style, outline, indented = self._paragraph_props(p)
         acc = _Inline()
         self._inline(p, acc, bool(style and style.bold))
-        text = "".join(part[0] for part in acc.parts)
-        inked = [part for part in acc.parts if part[0].strip()]
-        bold = bool(inked) and all(part[1] for part in inked)
+        parts = acc.parts
+        text = "".join([part[0] for part in parts])
+        inked = False
+        bold = True
+        for part in parts:
+            if part[0].strip():
+                inked = True
+                if not part[1]:
+                    bold = False
+                    break
+        bold = bold and inked
         heading = (bool(style and style.heading) or outline) and len(text.strip()) <= 150
         if not heading and bold and len(text) <= 80 and not text.rstrip().endswith(":"):
             heading = section_heading(text)
-        options = x.formatting_choices(acc.parts) if "/" in text else ()
+        options = x.formatting_choices(parts) if "/" in text else ()
         hints, boxes = tuple(acc.hints), tuple(acc.boxes)
         indented = indented or text[:1] == "\t"
-        return ParaRead(text, options, bold, heading, hints, boxes, _marked(acc.parts), indented)
+        return ParaRead(text, options, bold, heading, hints, boxes, _marked(parts), indented)
 
     def _paragraph_props(self, p: etree._Element) -> tuple[StyleInfo | None, bool, bool]:
         """The paragraph's style, whether it carries an outline (heading) level, and whether
@@ -149,7 +164,7 @@ class RunReader:
                 text = child.text or ""
                 if font:
                     text = x.symbol_text(font, text)
-                if text and not hidden and self._showing():
+                if text and not hidden and (not self._fields or self._showing()):
                     acc.parts.append((text, bold, struck, lit))
                     if self._fields and text.strip():
                         self._fields[-1].has_text = True

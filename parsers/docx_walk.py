@@ -196,11 +196,23 @@ class BodyWalker(RunReader):
     ) -> Cell:
         paras: list[ParaRead] = []
         self._cell_blocks(tc, paras, nested)
-        texts = [p.text.strip() for p in paras if p.text.strip()]
-        options = tuple(option for p in paras for option in p.options) or line_choices(paras)
-        hints = [h for p in paras for h in p.hints]
-        hint = hint if hint and not is_placeholder_hint(hint) else _first_hint(hints)
-        inked = [p for p in paras if p.text.strip()]
+        texts: list[str] = []
+        inked: list[ParaRead] = []
+        options: tuple[tuple[str, bool | None], ...] = ()
+        hints: list[str] = []
+        for para in paras:
+            text = para.text.strip()
+            if text:
+                texts.append(text)
+                inked.append(para)
+            if para.options:
+                options += para.options
+            if para.hints:
+                hints.extend(para.hints)
+        if not options and len(inked) > 1:
+            options = line_choices(paras)
+        if not hint or is_placeholder_hint(hint):
+            hint = _first_hint(hints) if hints else None
         bold = shaded or (bool(inked) and all(p.bold for p in inked))
         label_line = len(inked) > 1 and inked[0].bold and not any(p.bold for p in inked[1:])
         return Cell("\n".join(texts), options, hint, bold, span, label_line=label_line)
