@@ -3,12 +3,17 @@
 These are the small decisions every format faces on a form's text: is this ☒ ticked, is
 "PART 2 – TO BE COMPLETED BY THE DSL" a heading, which part of "1. Surname*:" is the label,
 which words around "☐ Yes ☒ No" are the question and which the options.
+
+The pure tests on one piece of text are cached (bounded LRU): the layout rules ask the
+same question of the same cell several times while deciding a table's shape, and printed
+labels repeat from form to form.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 TICKED_GLYPHS = "☒☑✓✔✗✘■⊠☓▣√"
 EMPTY_GLYPHS = "☐□❑❒▢"
@@ -49,6 +54,7 @@ _COMMON_LABEL_WORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=4096)
 def choice_word(text: str) -> str | None:
     """ "single" for a tick-column heading that can stand alone (Yes, Done, Tick), "other" for
     one that only makes sense beside another (No, N/A, Not done), else None."""
@@ -99,6 +105,7 @@ def find_marks(text: str) -> list[re.Match[str]]:
     return marks
 
 
+@lru_cache(maxsize=4096)
 def options_from_text(text: str) -> tuple[str, tuple[tuple[str, bool | None], ...]]:
     """Split "Left the UK? ☐ Yes ☒ No" into ("Left the UK?", (("Yes", False), ("No", True))).
 
@@ -232,6 +239,7 @@ def strip_instructions(text: str) -> str:
     return _INSTRUCTION.sub(" ", text) if "(" in text else text
 
 
+@lru_cache(maxsize=4096)
 def clean_value(text: str) -> str:
     """A written value without placeholder prompts, printed instructions ("(delete as
     appropriate)") or empty fill-in lines (_____)."""
@@ -240,6 +248,7 @@ def clean_value(text: str) -> str:
     return "\n".join(line for line in lines if line).strip()
 
 
+@lru_cache(maxsize=4096)
 def clean_label(text: str) -> str:
     """A label as printed minus mandatory marks, numbering and the trailing colon."""
     label = " ".join(text.replace("*", " ").split())
@@ -247,6 +256,7 @@ def clean_label(text: str) -> str:
     return label.rstrip(" :：-–").strip()
 
 
+@lru_cache(maxsize=4096)
 def section_heading(text: str, *, strict: bool = False) -> bool:
     """Whether a line reads as a form section heading ("PART 2", "CHILD'S DETAILS").
 
@@ -269,6 +279,7 @@ def section_heading(text: str, *, strict: bool = False) -> bool:
     return not strict or len(words) >= 2
 
 
+@lru_cache(maxsize=4096)
 def looks_like_data(text: str) -> bool:
     """A date, number, phone, email or postcode: something written, not a printed label."""
     text = text.strip()
