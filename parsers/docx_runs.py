@@ -71,6 +71,13 @@ class RunReader:
     control_values: int
     control_boxes: int
     _fields: list[FieldState]
+    _props: dict[str, dict[etree._Element, etree._Element]] | None = None
+
+    def _property(self, element: etree._Element, tag: str) -> etree._Element | None:
+        """``element.find(tag)``, from the map of the body's properties when there is one."""
+        if self._props is None:
+            return x.child(element, tag)  # type: ignore[no-any-return]
+        return self._props[tag].get(element)
 
     def _paragraph(self, p: etree._Element) -> ParaRead:
         style, outline, indented = self._paragraph_props(p)
@@ -98,7 +105,7 @@ class RunReader:
     def _paragraph_props(self, p: etree._Element) -> tuple[StyleInfo | None, bool, bool]:
         """The paragraph's style, whether it carries an outline (heading) level, and whether
         it is indented."""
-        ppr = x.child(p, x.PPR)
+        ppr = self._property(p, x.PPR)
         if ppr is None:
             return None, False, False
         style, outline, indented = None, False, False
@@ -157,7 +164,7 @@ class RunReader:
             self.control_values += 1
 
     def _run(self, r: etree._Element, acc: _Inline, bold: bool) -> None:
-        bold, struck, lit, hidden, font = self._run_format(x.child(r, x.RPR), bold)
+        bold, struck, lit, hidden, font = self._run_format(self._property(r, x.RPR), bold)
         for child in r:
             tag = child.tag
             if tag == x.T:
@@ -168,6 +175,8 @@ class RunReader:
                     acc.parts.append((text, bold, struck, lit))
                     if self._fields and text.strip():
                         self._fields[-1].has_text = True
+            elif tag == x.RPR:
+                continue
             elif tag == x.TAB:
                 acc.parts.append(("\t", bold, struck, lit))
             elif tag in (x.BR, x.CR):

@@ -52,6 +52,7 @@ class BodyWalker(RunReader):
     # -- body ------------------------------------------------------------------------------
 
     def walk(self, body: etree._Element) -> None:
+        self._props = x.first_children(body, (x.PPR, x.RPR, x.TRPR))
         self._blocks(body, 0)
         self._flush()
 
@@ -154,7 +155,7 @@ class BodyWalker(RunReader):
         for child in tbl:
             tag = child.tag
             if tag == x.TR:
-                trpr = x.child(child, x.TRPR)
+                trpr = self._property(child, x.TRPR)
                 if trpr is not None and x.child(trpr, x.DEL) is not None:
                     self.revisions = True
                     continue
@@ -171,7 +172,7 @@ class BodyWalker(RunReader):
         """One table row: a Cell per ``w:tc`` (merges known), plus nested tables to read."""
         row: list[Cell] = []
         nested: list[etree._Element] = []
-        trpr = x.child(tr, x.TRPR)
+        trpr = self._property(tr, x.TRPR)
         before = x.child(trpr, x.GRID_BEFORE) if trpr is not None else None
         column = int_value(before.get(x.VAL)) if before is not None else 0
         for tc, hint in _cells(tr):

@@ -121,6 +121,16 @@ def child(element: object, tag: str) -> Any:
     return None
 
 
+def first_children(root: object, tags: tuple[str, ...]) -> dict[str, dict[Any, Any]]:
+    """For each tag, ``parent.find(tag)`` of every element under ``root`` that has such a
+    child, found in one pass of lxml's C iterator. Properties (``w:pPr``, ``w:rPr``) are
+    rare next to the runs they would otherwise be searched among, child by child."""
+    found: dict[str, dict[Any, Any]] = {tag: {} for tag in tags}
+    for element in root.iter(*tags):  # type: ignore[attr-defined]
+        found[element.tag].setdefault(element.getparent(), element)
+    return found
+
+
 def on(element: object | None) -> bool:
     """A WordprocessingML on/off property: present and not val="0"/"false"."""
     if element is None:
@@ -227,6 +237,8 @@ def is_placeholder(text: str) -> bool:
 
 
 _OPTION_END = re.compile(r"\s{2,}|[(\t.;,\n]")
+_NOT_SLASH = re.compile(r"[^/]+")
+_WORD = re.compile(r"\S+")
 
 
 def formatting_choices(
@@ -237,38 +249,46 @@ def formatting_choices(
     ``parts`` are (text, bold, struck, highlighted) runs. The struck option is unselected,
     or the highlighted one selected; with neither and only choice words, each is ``None``.
     """
-    text = "".join(part[0] for part in parts)
+    text = "".join([part[0] for part in parts])
     if "/" not in text:
         return ()
-    struck, lit = [], []
-    for piece, _bold, is_struck, is_lit in parts:
-        struck.extend([is_struck] * len(piece))
-        lit.extend([is_lit] * len(piece))
     spans = _option_spans(text)
     if len(spans) < 2:
         return ()
     captions = [text[a:b] for a, b in spans]
-    struck_votes = [_mostly(struck, a, b, text) for a, b in spans]
-    lit_votes = [_mostly(lit, a, b, text) for a, b in spans]
-    if any(struck_votes) and not all(struck_votes):
-        return tuple((c, not s) for c, s in zip(captions, struck_votes, strict=True))
-    if any(lit_votes) and not all(lit_votes):
-        return tuple((c, h) for c, h in zip(captions, lit_votes, strict=True))
+    if any(part[2] for part in parts):  # no struck run: no option is mostly struck
+        struck = _flags(parts, 2)
+        struck_votes = [_mostly(struck, a, b, text) for a, b in spans]
+        if any(struck_votes) and not all(struck_votes):
+            return tuple((c, not s) for c, s in zip(captions, struck_votes, strict=True))
+    if any(part[3] for part in parts):
+        lit = _flags(parts, 3)
+        lit_votes = [_mostly(lit, a, b, text) for a, b in spans]
+        if any(lit_votes) and not all(lit_votes):
+            return tuple((c, h) for c, h in zip(captions, lit_votes, strict=True))
     if all(choice_word(c) for c in captions):
         return tuple((c, None) for c in captions)
     return ()
 
 
+def _flags(parts: list[tuple[str, bool, bool, bool]], which: int) -> list[bool]:
+    """One flag (struck: 2, highlighted: 3) per character of the joined runs."""
+    flags: list[bool] = []
+    for part in parts:
+        flags.extend([bool(part[which])] * len(part[0]))
+    return flags
+
+
 def _option_spans(text: str) -> list[tuple[int, int]]:
     """Character spans of the options in "Question? YES / NO (delete)"."""
-    pieces = [(m.start(), m.end()) for m in re.finditer(r"[^/]+", text)]
+    pieces = [m.span() for m in _NOT_SLASH.finditer(text)]
     if len(pieces) < 2:
         return []
     second_words = len(text[pieces[1][0] : pieces[1][1]].split()) or 1
     a, b = pieces[0]
     head = text[a:b]
     cut = max(head.rfind("?"), head.rfind(":"), head.rfind("\t"), head.rfind("\n"))
-    words = list(re.finditer(r"\S+", head[cut + 1 :]))[-min(second_words, 4) :]
+    words = list(_WORD.finditer(head[cut + 1 :]))[-min(second_words, 4) :]
     if not words:
         return []
     pieces[0] = (a + cut + 1 + words[0].start(), b)
