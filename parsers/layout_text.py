@@ -66,6 +66,7 @@ def choice_word(text: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1024)
 def mark_state(text: str, *, words: bool = True) -> bool | None:
     """Checked state of a cell holding only a mark (☒, ☐, X, ✓; with ``words`` also Yes/No)."""
     text = " ".join(text.split())
@@ -87,6 +88,7 @@ def mark_state(text: str, *, words: bool = True) -> bool | None:
     return None
 
 
+_WORD_NEXT = re.compile(r"[ \t]*\w")
 _TYPED_X = re.compile(r"(?:^|(?<=\n)|(?<=\s\s)|(?<=\t))[xX](?=[ \t]+\w)")
 
 
@@ -97,8 +99,10 @@ def find_marks(text: str) -> list[re.Match[str]]:
     tick. Where the text has boxes before their captions ("☐ Yes"), an X typed over a box
     in the same place ("☐ Yes    X No") is a ticked box too.
     """
+    if _MARK.search(text) is None:
+        return []
     marks = [m for m in _MARK.finditer(text) if not text[: m.start()].rstrip().endswith("(")]
-    if marks and any(re.match(r"[ \t]*\w", text[m.end() :]) for m in marks):
+    if marks and any(_WORD_NEXT.match(text, m.end()) for m in marks):
         typed = list(_TYPED_X.finditer(text))
         if typed:
             marks = sorted(marks + typed, key=lambda m: m.start())
@@ -264,15 +268,19 @@ def section_heading(text: str, *, strict: bool = False) -> bool:
     since a lone "SURNAME" there is a label whose value is blank.
     """
     text = " ".join(text.split())
-    if not text or len(text) > 120 or "*" in text or find_marks(text):
+    if not text or len(text) > 120 or "*" in text:
+        return False
+    letters = list(filter(str.isalpha, text))
+    words = text.split()
+    if len(letters) < 4 or len(words) > 10 or not all(map(str.isupper, letters)):
+        # Not capitalised like a heading: only "Part 2 ..." / "To be completed by ..." is.
+        section = _SECTION.match(text) or _COMPLETED_BY.match(text)
+        return section is not None and not find_marks(text)
+    if find_marks(text):
         return False
     if _SECTION.match(text) or _COMPLETED_BY.match(text):
         return True
     if text.endswith(":") or looks_like_data(text) or choice_word(text):
-        return False
-    letters = [ch for ch in text if ch.isalpha()]
-    words = text.split()
-    if len(letters) < 4 or len(words) > 10 or not all(ch.isupper() for ch in letters):
         return False
     if "/" in text and all(choice_word(part) for part in text.split("/")):
         return False
@@ -287,7 +295,7 @@ def looks_like_data(text: str) -> bool:
         return False
     if _DATE.search(text) or "@" in text:
         return True
-    digits = sum(ch.isdigit() for ch in text)
+    digits = sum(map(str.isdigit, text))
     return digits >= 2 and digits * 3 >= len(text.replace(" ", ""))
 
 
@@ -299,6 +307,11 @@ def label_value_lines(
     A line without a colon continues the previous value. Times ("10:30"), links and long
     sentences are not labels.
     """
+    return list(_label_value_pairs(text)) if ":" in text else []
+
+
+@lru_cache(maxsize=4096)
+def _label_value_pairs(text: str) -> tuple[tuple[str, str], ...]:
     pairs: list[tuple[str, str]] = []
     for line in _tab_pieces(text):
         if not line.strip():
@@ -311,15 +324,18 @@ def label_value_lines(
             last_label, last_value = pairs[-1]
             pairs[-1] = (last_label, f"{last_value}\n{line.strip()}".strip())
         else:
-            return []
-    return pairs
+            return ()
+    return tuple(pairs)
+
+
+_TAB_GAP = re.compile(r"\t+| {4,}")
 
 
 def _tab_pieces(text: str) -> list[str]:
     """Lines, with "Name: Jo<tab>DOB: 1/2/15" split at the tabs into one line per label."""
     lines: list[str] = []
     for line in text.splitlines():
-        pieces = [piece for piece in re.split(r"\t+| {4,}", line) if piece.strip()]
+        pieces = [piece for piece in _TAB_GAP.split(line) if piece.strip()]
         labelled = sum(1 for piece in pieces if _LINE_LABEL.match(piece))
         lines.extend(pieces if len(pieces) > 1 and labelled == len(pieces) else [line])
     return lines

@@ -25,7 +25,7 @@ from parsers.record import empty_parent, empty_record, empty_sibling, get_path, 
 CHOICE_KINDS = {"grounds", "gender", "sen", "school_type", "absence_type"}
 YES_NO_KINDS = {"bool", "enquiry", "signature"}
 _PARENT_NUMBER = re.compile(r"\b(?:parent|carer|guardian)s?\s*(?:/\s*carer\s*)?(?:no\.?\s*)?([1-4])\b", re.I)
-_NUMBER = re.compile(r"\b([1-9])\b")
+_NUMBER, _ANY_INDEX = re.compile(r"\b([1-9])\b"), re.compile(r"\.\d+\.")
 _PARENT_WORD = re.compile(r"\b(mother|father|mum|dad|step[- ]?mother|step[- ]?father|guardian)s?\b", re.I)
 
 
@@ -94,7 +94,7 @@ class FormMapper:
             "label": clean_label(entry.label) or None,
             "confidence": confidence,
         }
-        self.out.fields_found.add(re.sub(r"\.\d+\.", ".*.", path))
+        self.out.fields_found.add(_ANY_INDEX.sub(".*.", path))
         if confidence < self.threshold:
             self.find("low_confidence", path, "read with low confidence; check against the document")
 

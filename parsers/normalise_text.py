@@ -142,8 +142,12 @@ def _clean_one_line(text: str) -> str | None:
 def clean_multiline(raw: object) -> str | None:
     """Like :func:`clean_text` but keeps one ``"\\n"`` between non-empty lines (free text)."""
     text = as_text(raw)
-    if text is None:
-        return None
+    return None if text is None else _clean_lines(text)
+
+
+@lru_cache(maxsize=1024)
+def _clean_lines(text: str) -> str | None:
+    # Cached: a cell's text is cleaned again by each normaliser the mapper tries on it.
     lines = (_clean_line(_printable(line)) for line in _LINE_BREAKS.split(text))
     return "\n".join(line for line in lines if line) or None
 
