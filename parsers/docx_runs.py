@@ -61,6 +61,9 @@ class ParaRead(NamedTuple):
     indented: bool = False  # set in from the margin (a tab, or paragraph indentation)
 
 
+_NO_PROPS: tuple[StyleInfo | None, bool, bool] = (None, False, False)
+
+
 class RunReader:
     """Mixin for the body walker: reads one paragraph's runs, keeping field state across
     paragraphs (a field may span them) and counting values that came from form controls."""
@@ -80,7 +83,8 @@ class RunReader:
         return self._props[tag].get(element)
 
     def _paragraph(self, p: etree._Element) -> ParaRead:
-        style, outline, indented = self._paragraph_props(p)
+        ppr = self._property(p, x.PPR)
+        style, outline, indented = self._paragraph_props(ppr) if ppr is not None else _NO_PROPS
         acc = _Inline()
         self._inline(p, acc, bool(style and style.bold))
         parts = acc.parts
@@ -98,16 +102,14 @@ class RunReader:
         if not heading and bold and len(text) <= 80 and not text.rstrip().endswith(":"):
             heading = section_heading(text)
         options = x.formatting_choices(parts) if "/" in text else ()
-        hints, boxes = tuple(acc.hints), tuple(acc.boxes)
+        hints = tuple(acc.hints) if acc.hints else ()
+        boxes = tuple(acc.boxes) if acc.boxes else ()
         indented = indented or text[:1] == "\t"
         return ParaRead(text, options, bold, heading, hints, boxes, _marked(parts), indented)
 
-    def _paragraph_props(self, p: etree._Element) -> tuple[StyleInfo | None, bool, bool]:
+    def _paragraph_props(self, ppr: etree._Element) -> tuple[StyleInfo | None, bool, bool]:
         """The paragraph's style, whether it carries an outline (heading) level, and whether
-        it is indented."""
-        ppr = self._property(p, x.PPR)
-        if ppr is None:
-            return None, False, False
+        it is indented, from its ``w:pPr``."""
         style, outline, indented = None, False, False
         for prop in ppr:
             if prop.tag == x.PSTYLE:
@@ -164,7 +166,11 @@ class RunReader:
             self.control_values += 1
 
     def _run(self, r: etree._Element, acc: _Inline, bold: bool) -> None:
-        bold, struck, lit, hidden, font = self._run_format(self._property(r, x.RPR), bold)
+        rpr = self._property(r, x.RPR)
+        struck = lit = hidden = False
+        font: str | None = None
+        if rpr is not None:
+            bold, struck, lit, hidden, font = self._run_format(rpr, bold)
         for child in r:
             tag = child.tag
             if tag == x.T:
@@ -271,7 +277,10 @@ def int_value(value: str | None, default: int = 0) -> int:
 
 def _marked(parts: list[tuple[str, bool, bool, bool]]) -> str:
     """ "struck" / "lit" when most letters of the paragraph are struck through / highlighted."""
-    if not any(part[2] or part[3] for part in parts):
+    for part in parts:
+        if part[2] or part[3]:
+            break
+    else:
         return ""
     letters = struck = lit = 0
     for text, _bold, is_struck, is_lit in parts:
