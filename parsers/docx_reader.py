@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import struct
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -83,7 +84,7 @@ def _read(content: bytes, known_label: Callable[[str], bool], limits: DocxLimits
         body = _parse(_read_part(archive, main, limits)).find(x.w("body"))
         if body is None:
             raise UnreadableDocument("the Word document has no body (it may be damaged)")
-        styles = _styles(archive, main, body, limits)
+        styles = _styles(archive, content, main, body, limits)
         macros = any(name.lower().endswith("vbaproject.bin") for name in archive.namelist())
     walker = BodyWalker(
         styles=styles, known_label=known_label, max_table_depth=limits.max_table_depth
@@ -226,8 +227,19 @@ def _main_part_name(archive: zipfile.ZipFile, limits: DocxLimits) -> str:
     raise UnreadableDocument("the file is damaged (it has no Word document body)")
 
 
+# Forms made from one template carry the same styles.xml; what the used styles say is kept
+# (a few dozen answers), keyed by the part exactly as stored, so such a form skips
+# inflating ~300 KB again.
+_STYLE_ANSWERS: dict[tuple[object, ...], dict[str, StyleInfo]] = {}
+_STYLE_ANSWERS_KEPT = 32
+
+
 def _styles(
-    archive: zipfile.ZipFile, main: str, body: etree._Element, limits: DocxLimits
+    archive: zipfile.ZipFile,
+    content: bytes,
+    main: str,
+    body: etree._Element,
+    limits: DocxLimits,
 ) -> dict[str, StyleInfo]:
     """The styles the body uses, by id: name, bold, and whether it is a heading style.
 
@@ -239,6 +251,10 @@ def _styles(
     name = folder + "styles.xml"
     if not used or name not in archive.namelist():
         return {}
+    stored = _stored_member(archive.getinfo(name), content)
+    key = None if stored is None else (stored, frozenset(used), limits)
+    if key is not None and key in _STYLE_ANSWERS:
+        return dict(_STYLE_ANSWERS[key])
     data = _read_part(archive, name, limits)
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         raise UnreadableDocument("the Word document contains a DTD, which Word never writes")
@@ -252,7 +268,28 @@ def _styles(
         based = raw[style_id][2]
         if based and based not in raw:
             pending.append(based)
-    return {style_id: _resolve(style_id, raw) for style_id in used if style_id in raw}
+    found = {style_id: _resolve(style_id, raw) for style_id in used if style_id in raw}
+    if key is not None and len(raw) < 200:  # complete, so independent of lookup order
+        if len(_STYLE_ANSWERS) >= _STYLE_ANSWERS_KEPT:
+            del _STYLE_ANSWERS[next(iter(_STYLE_ANSWERS))]
+        _STYLE_ANSWERS[key] = dict(found)
+    return found
+
+
+def _stored_member(info: zipfile.ZipInfo, content: bytes) -> tuple[object, ...] | None:
+    """All that reading one zip member depends on: its local header and compressed bytes as
+    stored, and its central-directory entry. Members with equal keys give the same bytes
+    and pass or fail the same checks (names, sizes, CRC); None when the entry points
+    outside the file (then the member is read, and fails, as usual)."""
+    start = info.header_offset
+    if start < 0 or start + 30 > len(content):
+        return None
+    name_length, extra_length = struct.unpack_from("<HH", content, start + 26)
+    end = start + 30 + name_length + extra_length + info.compress_size
+    if end > len(content):
+        return None
+    return (content[start:end], info.orig_filename, info.flag_bits, info.compress_type,
+            info.CRC, info.compress_size, info.file_size, getattr(info, "_end_offset", None))
 
 
 _STYLE_BOLD = re.compile(rb'<w:b(?:\s+w:val="([^"]*)")?\s*/>')
