@@ -8,6 +8,7 @@ Outcome" checklist are read the same way.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from parsers import normalise as nz
@@ -41,6 +42,12 @@ _ORDER = ("dob", "email", "address", "person", "done", "outcome", "action", "dat
 
 def column_roles(headers: list[str]) -> dict[str, int]:
     """Which column holds what, by header words (first column wins for each role)."""
+    return dict(_column_roles(tuple(headers)))
+
+
+@lru_cache(maxsize=512)
+def _column_roles(headers: tuple[str, ...]) -> dict[str, int]:
+    # Cached: a council's grids repeat their header rows form after form.
     roles: dict[str, int] = {}
     for index, header in enumerate(headers):
         key = f" {norm_label(header)} "
