@@ -253,8 +253,9 @@ def _styles(
         return {}
     stored = _stored_member(archive.getinfo(name), content)
     key = None if stored is None else (stored, frozenset(used), limits)
-    if key is not None and key in _STYLE_ANSWERS:
-        return dict(_STYLE_ANSWERS[key])
+    known = _STYLE_ANSWERS.get(key) if key is not None else None
+    if known is not None:
+        return dict(known)
     data = _read_part(archive, name, limits)
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         raise UnreadableDocument("the Word document contains a DTD, which Word never writes")
@@ -271,7 +272,7 @@ def _styles(
     found = {style_id: _resolve(style_id, raw) for style_id in used if style_id in raw}
     if key is not None and len(raw) < 200:  # complete, so independent of lookup order
         if len(_STYLE_ANSWERS) >= _STYLE_ANSWERS_KEPT:
-            del _STYLE_ANSWERS[next(iter(_STYLE_ANSWERS))]
+            _STYLE_ANSWERS.clear()  # one atomic step: readers may run in threads (web)
         _STYLE_ANSWERS[key] = dict(found)
     return found
 
