@@ -347,12 +347,12 @@ def _seed(engine) -> None:
         connection.exec_driver_sql("ANALYZE")
 
 
-def _fastest(run, repeat: int = 3) -> float:
+def _fastest(run, repeat: int = 3, clock=time.perf_counter) -> float:
     timings = []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started = clock()
         run()
-        timings.append(time.perf_counter() - started)
+        timings.append(clock() - started)
     return min(timings)
 
 
@@ -370,11 +370,14 @@ def test_50000_cases_page_quickly(db_engine) -> None:
         "log by flag": lambda s: intake_log(s, flag="late_referral", limit=50, offset=1000),
         "flags": lambda s: list_flags(s, area="ENE", limit=50),
     }
+    # SQLite runs in this process: its CPU time is the page's cost whatever else the machine
+    # is doing. PostgreSQL works in its own process, so there only wall time will do.
+    clock = time.process_time if db_engine.dialect.name == "sqlite" else time.perf_counter
     with session_scope(db_engine, readonly=True) as session:
         assert len(list_cases(session)) == 50
         slow = {}
         for name, page in pages.items():
-            took = _fastest(lambda page=page: page(session))
+            took = _fastest(lambda page=page: page(session), clock=clock)
             if took >= 0.3:
                 slow[name] = round(took, 3)
     assert slow == {}
