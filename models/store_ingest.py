@@ -80,7 +80,7 @@ def ingest_message(
         known = _stored_outcome(engine, source, headers.dedup_key)  # checks once more)
         if known is not None:
             return known
-    received_on = thread_received_on(engine, headers) or london_date(received_at)
+    received_on = _judged_on(engine, headers, received_at)
     if parsed is None or parsed.received_on != received_on:
         parsed = parse_outcome(raw, mailbox=source.mailbox, received_on=received_on,
                                settings=settings, limits=limits)
@@ -118,7 +118,7 @@ def reprocess_message(engine: Engine, *, message_pk: int, settings: Any,
         raw = session.get(Blob, message.raw_sha256).content  # type: ignore[union-attr]
         source = source_of(message)
     headers = read_headers(raw)
-    received_on = thread_received_on(engine, headers) or london_date(message.received_at)
+    received_on = _judged_on(engine, headers, message.received_at)
     outcome = parse_outcome(raw, mailbox=source.mailbox, received_on=received_on,
                             settings=settings, limits=limits)
     parsed, failure = outcome.parsed, outcome.failure
@@ -143,8 +143,11 @@ def reprocess_message(engine: Engine, *, message_pk: int, settings: Any,
 
 def judged_on(engine: Engine, raw: bytes, received_at: datetime | None) -> date:
     """The date a message is judged on: its own receipt, or its case's for a reply."""
-    headers = read_headers(raw)
-    return thread_received_on(engine, headers) or london_date(as_utc(received_at))
+    return _judged_on(engine, read_headers(raw), as_utc(received_at))
+
+
+def _judged_on(engine: Engine, headers: Headers, received_at: datetime) -> date:
+    return thread_received_on(engine, headers) or london_date(received_at)
 
 
 def _by_uid(session: Session, source: SourceRef) -> Message | None:

@@ -215,11 +215,9 @@ class MailboxWorker:
                         keys=[str(k) for k in keys])
 
     def _finish(self, key: int | str, pk: int, status: str) -> None:
-        self._maybe_acknowledge(pk, status)
-        self.source.move(key, target_for(status))
-        self._db(self.store.mark_moved, self.engine, pk)
-        logger.info("mailbox=%s key=%s message=%s moved to %s", self.mailbox.key, key, pk,
-                    target_for(status))
+        """Move one stored message now (with any others stored and waiting to be moved)."""
+        self.to_move.append((key, pk, status))
+        self.move_stored()
 
     def fetch(self, candidate: Candidate) -> Ahead | None:
         """One new message: already known by Message-ID, oversized, or fetched and its parse
@@ -280,8 +278,9 @@ class MailboxWorker:
                 self._maybe_acknowledge(pk, status)
             self.source.move_many([key for key, _, _ in done], target)  # type: ignore[arg-type]
             self._db(self.store.mark_moved, self.engine, [pk for _, pk, _ in done])
-            logger.info("mailbox=%s moved %d message(s) to %s (%s)", self.mailbox.key,
-                        len(done), target, ",".join(str(pk) for _, pk, _ in done))
+            logger.info("mailbox=%s keys=%s messages=%s moved to %s", self.mailbox.key,
+                        ",".join(str(key) for key, _, _ in done),
+                        ",".join(str(pk) for _, pk, _ in done), target)
 
     def _known_elsewhere(self, candidate: Candidate, row: ledger.Known) -> None:
         """A Message-ID already stored: a new UIDVALIDITY, a second daemon, or a resend."""
