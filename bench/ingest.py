@@ -93,18 +93,28 @@ class DaemonProcess:
         self.handle.close()
 
 
-def descendants(root: int) -> set[int]:
-    parents = {}
+def processes() -> dict[int, tuple[int, float, float]]:
+    """Every process: its parent, its own CPU seconds and its reaped children's."""
+    tick = os.sysconf("SC_CLK_TCK")
+    table = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             text = stat.read_text()
         except OSError:
             continue
-        parents[int(stat.parent.name)] = int(text[text.rindex(")") + 2:].split()[1])
+        fields = text[text.rindex(")") + 2:].split()
+        table[int(stat.parent.name)] = (int(fields[1]),
+                                        (int(fields[11]) + int(fields[12])) / tick,
+                                        (int(fields[13]) + int(fields[14])) / tick)
+    return table
+
+
+def descendants(root: int, table: dict[int, tuple[int, float, float]] | None = None) -> set[int]:
+    table = processes() if table is None else table
     family, frontier = set(), [root]
     while frontier:
         pid = frontier.pop()
-        children = [child for child, parent in parents.items() if parent == pid]
+        children = [child for child, (parent, _, _) in table.items() if parent == pid]
         family.update(children)
         frontier.extend(children)
     return family
@@ -113,27 +123,9 @@ def descendants(root: int) -> set[int]:
 def tree_cpu(root: int) -> tuple[float, float]:
     """CPU seconds (user+system) of ``root`` itself, and of its descendants (the fork server
     and the document workers, live or already reaped)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    parents: dict[int, int] = {}
-    times: dict[int, tuple[float, float]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        fields = text[text.rindex(")") + 2:].split()
-        pid = int(stat.parent.name)
-        parents[pid] = int(fields[1])
-        own = (int(fields[11]) + int(fields[12])) / tick
-        reaped = (int(fields[13]) + int(fields[14])) / tick
-        times[pid] = (own, reaped)
-    family, frontier = set(), [root]
-    while frontier:
-        pid = frontier.pop()
-        family.add(pid)
-        frontier.extend(child for child, parent in parents.items() if parent == pid)
-    own, reaped = times.get(root, (0.0, 0.0))
-    children = reaped + sum(sum(times[p]) for p in family - {root} if p in times)
+    table = processes()
+    _, own, reaped = table.get(root, (0, 0.0, 0.0))
+    children = reaped + sum(table[p][1] + table[p][2] for p in descendants(root, table))
     return own, children
 
 
