@@ -31,7 +31,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy intake/rules.py intake/pipeline.py intake/schooldays.py parsers/
+	$(BIN)/mypy intake/core/rules.py intake/core/pipeline.py intake/core/schooldays.py parsers/
 
 test: lint typecheck
 	$(BIN)/pytest -q -n 2 --dist loadgroup

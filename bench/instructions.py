@@ -31,7 +31,7 @@ def child(kind: str, side: str, passes: int) -> None:
 
     files = bench_parse.corpus(kind)
     if side == "ours":
-        from intake.pipeline import parse_document
+        from intake.core.pipeline import parse_document
 
         def one(name: str, content: bytes) -> object:
             return parse_document(content, filename=name)

@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from intake.pipeline import parse_document  # noqa: E402
+from intake.core.pipeline import parse_document  # noqa: E402
 
 GOLDEN = ROOT / "tests" / "fixtures" / "golden"
 

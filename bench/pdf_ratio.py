@@ -28,7 +28,7 @@ from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, 
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from parsers.pdf_reader import read_pdf  # noqa: E402
+from parsers.pdf.reader import read_pdf  # noqa: E402
 
 DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 _GRID = TableStyle([

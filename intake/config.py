@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from intake.errors import ConfigError
+from parsers.errors import ConfigError
 
 
 def default_database_url() -> str:

@@ -65,7 +65,7 @@ def _find_duplicates(session: Session, keys: dict[str, str | None], exclude: int
 
 
 def _duplicate_flags(session: Session, record: dict[str, Any], case_id: int) -> list[dict]:
-    from intake.rules import duplicate_flag
+    from intake.core.rules import duplicate_flag
 
     keys = pupil_keys(record)
     if session.get_bind().dialect.name == "postgresql":

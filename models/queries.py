@@ -14,7 +14,7 @@ log), :mod:`models.queries_queue` (cases and flags across cases), :mod:`models.q
 
 from __future__ import annotations
 
-from intake.errors import QueryError
+from parsers.errors import QueryError
 from models.queries_case import blob_content, case_audit, get_case
 from models.queries_log import count_intake_log, intake_log
 from models.queries_mailboxes import MAILBOX_ORDER, mailbox_status

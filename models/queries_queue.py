@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import exists, false, func
 from sqlmodel import Session, col, select
 
-from intake.errors import QueryError
+from parsers.errors import QueryError
 from models.queries_case import flag_row
 from models.queries_filters import contains_text, iso, open_codes, page, period
 from models.tables import Case, Flag

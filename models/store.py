@@ -15,7 +15,7 @@ This module is the import point; the work is done in:
 
 from __future__ import annotations
 
-from intake.errors import StoreError
+from parsers.errors import StoreError
 from models.casework import MAX_DUPLICATES, flag_dict, pupil_keys
 from models.store_edits import audit, resolve_flag, update_part3
 from models.store_headers import (

@@ -2,7 +2,7 @@
 events the web UI and CLI append (a follow-up email sent, an export).
 
 Each edit locks its case, writes a new state and an audit event naming the reviewer, in
-one transaction. Bad input raises :class:`~intake.errors.StoreError` with a reason safe to
+one transaction. Bad input raises :class:`~parsers.errors.StoreError` with a reason safe to
 show.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from intake.errors import StoreError
+from parsers.errors import StoreError
 from models.casework import close_flag, refresh_case
 from models.db import session_scope
 from models.store_rows import add_audit_event, locked_case

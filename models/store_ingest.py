@@ -20,8 +20,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from intake.errors import StoreError
-from intake.parse_job import Parsed, parse_outcome
+from parsers.errors import StoreError
+from intake.core.parse_job import Parsed, parse_outcome
 from models.db import session_scope
 from models.store_headers import Headers, read_headers
 from models.store_rows import (
@@ -67,7 +67,7 @@ def ingest_message(
     passes ``isolate=True`` so every attachment is read in a worker process with CPU, wall
     and memory limits.
 
-    ``parsed`` is a parse made ahead (``intake.parse_job``, on a document worker); it is
+    ``parsed`` is a parse made ahead (``intake.core.parse_job``, on a document worker); it is
     used when it was made for the date this message is judged on, else the message is parsed
     again here.
 

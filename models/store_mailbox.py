@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, update
 from sqlmodel import col, select
 
-from intake.errors import StoreError
+from parsers.errors import StoreError
 from models.db import session_scope
 from models.store_rows import SourceRef, one_line, source_of
 from models.tables import MailboxState, Message, utcnow

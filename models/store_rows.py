@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from intake.errors import StoreError, one_line  # noqa: F401 - one_line is used from here
+from parsers.errors import StoreError, one_line  # noqa: F401 - one_line is used from here
 from models.tables import AuditEvent, Blob, Case, Message, utcnow
 
 SYSTEM = "system"

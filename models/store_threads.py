@@ -154,7 +154,7 @@ def _judged_on_arrival(parsed: Any, *, was: date, now: date, settings: Any) -> d
     """
     if was == now:
         return parsed.record
-    from intake.rules import evaluate, is_complete
+    from intake.core.rules import evaluate, is_complete
 
     record = copy.deepcopy(parsed.record)
     findings = getattr(parsed, "findings", ())

@@ -15,7 +15,7 @@ from datetime import timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from intake.errors import IntakeError
+from parsers.errors import IntakeError
 from models.tables import ROLES, AuditEvent, User, utcnow
 
 AREAS = ("central", "ENE", "WNW", "South")

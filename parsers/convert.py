@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from intake.errors import UnreadableDocument
+from parsers.errors import UnreadableDocument
 from parsers import sniff as types
 from parsers.entries import ExtractedForm
 

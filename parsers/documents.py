@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from intake.errors import UnreadableDocument
+from parsers.errors import UnreadableDocument
 from parsers import sniff as types
 from parsers.entries import ExtractedForm
 
@@ -44,18 +44,18 @@ Reader = Callable[[bytes, KnownLabel, ReadLimits], ExtractedForm]
 
 
 def _docx(content: bytes, known_label: KnownLabel, limits: ReadLimits) -> ExtractedForm:
-    from parsers.docx_reader import DocxLimits, read_docx
+    from parsers.docx.reader import DocxLimits, read_docx
 
     total = limits.max_docx_uncompressed_mb * 1024 * 1024
     return read_docx(content, known_label=known_label, limits=DocxLimits(max_total_uncompressed=total))
 
 
 def _pdf(content: bytes, known_label: KnownLabel, limits: ReadLimits) -> ExtractedForm:
-    from parsers.pdf_reader import read_pdf
+    from parsers.pdf.reader import read_pdf
 
     form = read_pdf(content, known_label=known_label, max_pages=limits.max_pdf_pages)
     if form.extraction == "none":  # no text layer at all: a scan
-        from parsers.ocr import read_scanned_pdf
+        from parsers.ocr.reader import read_scanned_pdf
 
         return read_scanned_pdf(content, known_label, limits, notes=form.notes)
     return form
@@ -95,14 +95,14 @@ READERS: dict[str, Reader] = {
     types.ODT: _lazy("parsers.convert", "read_converted"),
     types.RTF: _lazy("parsers.convert", "read_converted"),
     types.OLE: _lazy("parsers.convert", "read_ole"),
-    types.MSG: _lazy("parsers.msg", "read_msg"),
-    types.ZIP: _lazy("parsers.archive", "read_archive"),
-    types.PNG: _lazy("parsers.ocr", "read_image"),
-    types.JPEG: _lazy("parsers.ocr", "read_image"),
-    types.GIF: _lazy("parsers.ocr", "read_image"),
-    types.BMP: _lazy("parsers.ocr", "read_image"),
-    types.WEBP: _lazy("parsers.ocr", "read_image"),
-    types.TIFF: _lazy("parsers.ocr", "read_image"),
+    types.MSG: _lazy("parsers.mail.msg", "read_msg"),
+    types.ZIP: _lazy("parsers.mail.archive", "read_archive"),
+    types.PNG: _lazy("parsers.ocr.reader", "read_image"),
+    types.JPEG: _lazy("parsers.ocr.reader", "read_image"),
+    types.GIF: _lazy("parsers.ocr.reader", "read_image"),
+    types.BMP: _lazy("parsers.ocr.reader", "read_image"),
+    types.WEBP: _lazy("parsers.ocr.reader", "read_image"),
+    types.TIFF: _lazy("parsers.ocr.reader", "read_image"),
     types.TEXT: _nothing,
     types.HTML: _nothing,
     types.EML: _nothing,

@@ -37,16 +37,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from intake.errors import IntakeError, MalformedMessage, UnreadableDocument
+from parsers.errors import IntakeError, MalformedMessage, UnreadableDocument
 
 log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
-READER_MODULES = ("parsers.documents", "parsers.fieldmap", "parsers.docx_reader",
-                  "parsers.pdf_reader", "parsers.ocr", "parsers.convert", "parsers.msg",
-                  "parsers.archive", "parsers.email_walker", "pdfplumber", "pypdfium2",
+READER_MODULES = ("parsers.documents", "parsers.mapping.fieldmap", "parsers.docx.reader",
+                  "parsers.pdf.reader", "parsers.ocr.reader", "parsers.convert", "parsers.mail.msg",
+                  "parsers.mail.archive", "parsers.mail.walker", "pdfplumber", "pypdfium2",
                   "PIL.Image", "extract_msg", "lxml.etree", "msoffcrypto",
-                  "intake.pipeline", "intake.parse_job")
+                  "intake.core.pipeline", "intake.core.parse_job")
 _PRELOAD_FLAG = "CME_INTAKE_WORKER_PRELOAD"
 _IN_WORKER = False
 _ERRORS = {"UnreadableDocument": UnreadableDocument, "MalformedMessage": MalformedMessage}
@@ -286,11 +286,11 @@ def _preload() -> None:
         except Exception:  # noqa: BLE001 - the job that needs it reports the failure
             log.warning("document worker could not preload %s", name)
     with contextlib.suppress(Exception):
-        from parsers.fieldmap import field_map
+        from parsers.mapping.fieldmap import field_map
 
         field_map()
     with contextlib.suppress(Exception):
-        # The daemon parses whole messages on the workers (intake.parse_job): the risk rules'
+        # The daemon parses whole messages on the workers (intake.core.parse_job): the risk rules'
         # spaCy pipeline is built here once, not once per recycled worker.
         from parsers.risk import pipeline
 
@@ -356,7 +356,7 @@ def shared_pool(settings: PoolSettings | None = None) -> WorkerPool:
 
 def _read_job(content: bytes, media_type: str, known_label: Any, limits: Any) -> Any:
     from parsers.documents import read_document
-    from parsers.fieldmap import field_map
+    from parsers.mapping.fieldmap import field_map
 
     label = field_map().is_label if known_label is None else known_label
     return read_document(content, media_type, known_label=label, limits=limits)
@@ -365,7 +365,7 @@ def _read_job(content: bytes, media_type: str, known_label: Any, limits: Any) ->
 def read_isolated(content: bytes, media_type: str, *, known_label: Callable[[str], bool],
                   limits: Any) -> Any:
     """:func:`parsers.documents.read_document` in a worker of the shared pool."""
-    from parsers.fieldmap import field_map
+    from parsers.mapping.fieldmap import field_map
 
     label: Any = known_label
     if getattr(known_label, "__self__", None) is field_map():

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from intake.config import load_settings
-from intake.errors import ConfigError
+from parsers.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
 

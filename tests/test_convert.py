@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from intake.errors import UnreadableDocument
+from parsers.errors import UnreadableDocument
 from parsers import convert, sniff
 from parsers.documents import ReadLimits
 from tests.services.base import require_binary

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from intake.config import DaemonSettings, DatabaseSettings, MailboxSettings, Settings
 from intake.mailbox import run_daemon, status_rows
-from intake.rules import RuleSettings
+from intake.core.rules import RuleSettings
 from models.db import make_engine, migrate, session_scope
 from models.store import SourceRef, ingest_message
 from models.tables import Message

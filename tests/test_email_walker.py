@@ -12,9 +12,9 @@ from email.message import EmailMessage
 
 import pytest
 
-from intake.errors import MalformedMessage
+from parsers.errors import MalformedMessage
 from parsers import sniff as s
-from parsers.email_walker import Attachment, looks_like_family_correspondence, walk_message
+from parsers.mail.walker import Attachment, looks_like_family_correspondence, walk_message
 from tests.test_sniff import MINIMAL_PDF, MSG_STREAMS, build_ole, docx_bytes
 
 DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
@@ -476,8 +476,8 @@ def test_family_correspondence_hint(att: Attachment, text: str, expected: bool) 
 
 
 def test_email_walker_still_exports_every_public_name() -> None:
-    """Other parsers import these from parsers.email_walker after its split."""
-    import parsers.email_walker as walker
+    """Other parsers import these from parsers.mail.walker after its split."""
+    import parsers.mail.walker as walker
 
     names = {
         "CORRESPONDENCE_NAME_WORDS", "CORRESPONDENCE_TEXT_PHRASES", "FAMILY_SENDERS",
@@ -494,8 +494,8 @@ def test_split_readers_report_problems_through_note() -> None:
     """mail_text and mail_headers never raise: problems reach the caller's ``note``."""
     from email.message import Message
 
-    from parsers.mail_headers import header_date
-    from parsers.mail_text import part_content
+    from parsers.mail.headers import header_date
+    from parsers.mail.text import part_content
 
     part = Message()
     part["Content-Transfer-Encoding"] = "base64"

@@ -14,8 +14,8 @@ from email.message import EmailMessage
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from intake.errors import MalformedMessage
-from parsers.email_walker import MAX_PROBLEMS, WalkedMessage, walk_message
+from parsers.errors import MalformedMessage
+from parsers.mail.walker import MAX_PROBLEMS, WalkedMessage, walk_message
 from tests.test_sniff import MINIMAL_PDF
 
 SETTINGS = settings(max_examples=100, deadline=None,

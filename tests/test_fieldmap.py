@@ -2,7 +2,7 @@
 
 import pytest
 
-from parsers.fieldmap import field_map, norm_label
+from parsers.mapping.fieldmap import field_map, norm_label
 
 
 @pytest.mark.parametrize("label,context,path", [

@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from parsers.fieldmap import _STOPWORDS, field_map, norm_label
-from parsers.fieldmap_index import Spellings, _overlap, _packed, candidates, content_index
+from parsers.mapping.fieldmap import _STOPWORDS, field_map, norm_label
+from parsers.mapping.fieldmap_index import Spellings, _overlap, _packed, candidates, content_index
 
 ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789%/ "
 

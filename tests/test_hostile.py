@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from intake.errors import MalformedMessage
-from intake.pipeline import ParsedMessage, parse_message
+from parsers.errors import MalformedMessage
+from intake.core.pipeline import ParsedMessage, parse_message
 from parsers.documents import ReadLimits
 from tests.fixtures.hostile.generate import Expect, HostileCase, _docx_sample, cases, email
 from tests.test_email_walker_properties import TOKENS
@@ -116,7 +116,7 @@ def test_parse_message_on_damaged_emails(pieces: list[bytes], at: int) -> None:
 
 
 def test_a_portal_named_in_a_signature_is_not_a_notice() -> None:
-    from parsers import secure_mail
+    from parsers.mail import secure as secure_mail
 
     assert secure_mail.portal_of(subject="Re: CME", body="Thanks.\n-- \nWe use Egress.",
                                  sender=None, filenames=[]) is None
@@ -223,7 +223,7 @@ def test_macro_enabled_form_is_read_and_its_macros_ignored() -> None:
     import zipfile
     from pathlib import Path
 
-    from intake.pipeline import parse_document
+    from intake.core.pipeline import parse_document
     from parsers import sniff
 
     source = Path(__file__).parent / "fixtures" / "golden" / "d01_two_col_complete.docx"

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from intake.errors import UnreadableDocument
-from intake.pipeline import parse_document
+from parsers.errors import UnreadableDocument
+from intake.core.pipeline import parse_document
 from parsers import sniff
 from parsers.documents import ReadLimits, read_document
-from parsers.fieldmap import field_map
+from parsers.mapping.fieldmap import field_map
 from parsers.isolation import JobLimits, PoolSettings, WorkerPool, in_worker, shared_pool
 
 GOLDEN = Path(__file__).parent / "fixtures" / "golden"

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from parsers.layout import Cell, paragraphs_to_entries, section_heading, table_to_entries
-from parsers.layout_text import (
+from parsers.layout.table import Cell, paragraphs_to_entries, section_heading, table_to_entries
+from parsers.layout.text import (
     clean_label,
     default_known_label,
     label_value_lines,

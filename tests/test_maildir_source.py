@@ -78,7 +78,7 @@ def test_stored_but_unmoved_message_is_moved_without_reingesting(tmp_path: Path)
     settings = settings_for(tmp_path)
     engine = make_engine(settings.database.url)
     migrate(engine)
-    from intake.rules import RuleSettings
+    from intake.core.rules import RuleSettings
 
     outcome = ingest_message(engine, raw=box.get_bytes(key), settings=RuleSettings(),
                              source=SourceRef(mailbox="ene", source="maildir",

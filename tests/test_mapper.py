@@ -1,7 +1,7 @@
 """The mapper on literal entries and grids: labels, ticks, parents, enquiries, provenance."""
 
 from parsers.entries import Entry, ExtractedForm, Grid
-from parsers.mapper import map_form
+from parsers.mapping.mapper import map_form
 
 
 def mapped(*entries, grids=()):

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from intake.errors import UnreadableDocument
-from intake.pipeline import parse_document, parse_message
+from parsers.errors import UnreadableDocument
+from intake.core.pipeline import parse_document, parse_message
 from parsers import sniff
-from parsers.msg import msg_attachments, read_msg
+from parsers.mail.msg import msg_attachments, read_msg
 from tests.fixtures.gen_common import draw_standard
 from tests.fixtures.gen_people import school_named
 from tests.fixtures.gen_truth import base_truth

@@ -9,8 +9,8 @@ import datetime as dt
 
 import pytest
 
-from parsers import normalise as n
-from parsers.normalise import Normalised
+from parsers.values import normalise as n
+from parsers.values.normalise import Normalised
 
 TODAY = dt.date(2026, 5, 1)
 

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from parsers import normalise as n
-from parsers.normalise import Normalised
+from parsers.values import normalise as n
+from parsers.values.normalise import Normalised
 
 TODAY = dt.date(2026, 5, 1)
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -13,14 +13,15 @@ from datetime import date
 import pytest
 from PIL import Image, ImageDraw
 
-from intake.errors import UnreadableDocument
-from intake.pipeline import parse_message
-from parsers import ocr, sniff
-from parsers import ocr_layout as pic
+from parsers.errors import UnreadableDocument
+from intake.core.pipeline import parse_message
+from parsers import sniff
+from parsers.ocr.reader import reader as ocr
+from parsers.ocr import layout as pic
 from parsers.documents import ReadLimits, read_document
 from parsers.entries import ExtractedForm
-from parsers.fieldmap import field_map
-from parsers.mapper import map_form
+from parsers.mapping.fieldmap import field_map
+from parsers.mapping.mapper import map_form
 from tests.fixtures.scans import cases, render
 from tests.services.base import require_binary
 

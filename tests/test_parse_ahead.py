@@ -17,8 +17,8 @@ from intake.config import (
     Settings,
 )
 from intake.mailbox import run_daemon
-from intake.parse_job import Parsed, parse_on_worker, parse_outcome
-from intake.rules import RuleSettings
+from intake.core.parse_job import Parsed, parse_on_worker, parse_outcome
+from intake.core.rules import RuleSettings
 from models.db import make_engine, migrate, session_scope
 from models.store import SourceRef, ingest_message, judged_on
 from models.tables import Case, Message

@@ -19,9 +19,9 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from intake.errors import UnreadableDocument
+from parsers.errors import UnreadableDocument
 from parsers.entries import Entry, ExtractedForm
-from parsers.pdf_reader import PASSWORD_PROTECTED, read_pdf
+from parsers.pdf.reader import PASSWORD_PROTECTED, read_pdf
 from tests.services.base import require_binary
 
 WIDTH, HEIGHT = A4

@@ -386,8 +386,8 @@ def test_50000_cases_page_quickly(db_engine) -> None:
 def test_models_queries_still_exports_every_public_name() -> None:
     """Other parts import these from models.queries; the split modules must not move them."""
     import models.queries
-    from intake.errors import IntakeError
-    from intake.errors import QueryError as FromErrors
+    from parsers.errors import IntakeError
+    from parsers.errors import QueryError as FromErrors
 
     names = {
         "CASE_ORDERS", "MAILBOX_ORDER", "QueryError", "blob_content", "case_audit",

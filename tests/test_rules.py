@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from intake.rules import Finding, RuleSettings, duplicate_flag, evaluate, is_complete
+from intake.core.rules import Finding, RuleSettings, duplicate_flag, evaluate, is_complete
 from parsers.record import ENQUIRY_KEYS, empty_record
 
 RECEIVED = date(2026, 11, 2)

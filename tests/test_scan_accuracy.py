@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 
-from intake.pipeline import parse_document
+from intake.core.pipeline import parse_document
 from parsers import sniff
 from parsers.documents import ReadLimits, read_document
 from parsers.entries import ExtractedForm
-from parsers.fieldmap import field_map
-from parsers.mapper import map_form
+from parsers.mapping.fieldmap import field_map
+from parsers.mapping.mapper import map_form
 from tests.fixtures.scans import cases, render
 from tests.services.base import require_binary
 

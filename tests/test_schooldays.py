@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from intake.schooldays import (
+from intake.core.schooldays import (
     compulsory_age_end,
     compulsory_age_start,
     of_compulsory_school_age,

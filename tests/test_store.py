@@ -16,8 +16,8 @@ from docx import Document as WordDocument
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 
-from intake.errors import MalformedMessage
-from intake.rules import RuleSettings
+from parsers.errors import MalformedMessage
+from intake.core.rules import RuleSettings
 from models.db import make_engine, migrate, session_scope
 from models.store import (
     IngestOutcome,
@@ -33,7 +33,7 @@ from models.store import (
     update_part3,
 )
 from models.tables import AuditEvent, Blob, Case, CaseVersion, Document, Flag, MailboxState, Message
-from parsers.normalise_ids import upn_check_letter
+from parsers.values.ids import upn_check_letter
 
 SETTINGS = RuleSettings()
 DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
@@ -479,14 +479,14 @@ def test_only_unreadable_documents_fail_with_the_reason(db_engine) -> None:
 
 
 def test_parser_crash_is_stored_as_failed_and_can_be_reprocessed(db_engine, monkeypatch) -> None:
-    import intake.pipeline
+    import intake.core.pipeline
 
     def crash(*args, **kwargs):
         raise ValueError("Jane Doe born 2014-09-03")  # what a careless parser might say
 
     raw = referral_email(fields=pupil_fields())
     with monkeypatch.context() as patch:
-        patch.setattr(intake.pipeline, "parse_message", crash)
+        patch.setattr(intake.core.pipeline, "parse_message", crash)
         outcome = ingest(db_engine, raw)
     assert (outcome.status, outcome.case_reference) == ("failed", None)
     with session_scope(db_engine, readonly=True) as session:
@@ -504,12 +504,12 @@ def test_parser_crash_is_stored_as_failed_and_can_be_reprocessed(db_engine, monk
 
 
 def test_malformed_message_reason_is_kept(db_engine, monkeypatch) -> None:
-    import intake.pipeline
+    import intake.core.pipeline
 
     def malformed(*args, **kwargs):
         raise MalformedMessage("the message has no header section")
 
-    monkeypatch.setattr(intake.pipeline, "parse_message", malformed)
+    monkeypatch.setattr(intake.core.pipeline, "parse_message", malformed)
     outcome = ingest(db_engine, b"\x00\x01 garbage")
     with session_scope(db_engine, readonly=True) as session:
         message = session.get(Message, outcome.message_pk)
@@ -658,6 +658,6 @@ def test_models_store_still_exports_every_public_name() -> None:
     }
     assert names <= set(models.store.__all__)
     assert all(hasattr(models.store, name) for name in names)
-    from intake.errors import IntakeError
+    from parsers.errors import IntakeError
 
     assert issubclass(StoreError, IntakeError) and models.store.StoreError is StoreError

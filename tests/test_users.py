@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from intake.errors import IntakeError
+from parsers.errors import IntakeError
 from intake.web.testing import PASSWORD, migrated_engine
 from models.tables import AuditEvent, utcnow
 from models.users import (

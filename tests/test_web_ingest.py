@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from intake.rules import RuleSettings
+from intake.core.rules import RuleSettings
 from intake.web.testing import add_users, make_app, migrated_engine, sign_in
 from models.store import SourceRef, ingest_message
 from models.tables import Case

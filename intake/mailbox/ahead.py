@@ -3,7 +3,7 @@
 A backlog is worked in order, one message at a time, and each message is committed before
 it is moved (exactly once, see ``intake.mailbox.worker``). Only the parsing moves off that
 path: as each message is fetched, its whole parse is handed to a document worker
-(``intake.parse_job.parse_on_worker``), up to ``depth`` messages ahead, so the second core
+(``intake.core.parse_job.parse_on_worker``), up to ``depth`` messages ahead, so the second core
 parses while this thread commits, moves and fetches. Nothing is stored or moved out of
 order, and nothing is lost when the daemon stops or crashes: a message parsed ahead but not
 yet committed is simply still in the watched folder, and is parsed again next time.
@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from intake.mailbox.sources import Candidate
-from intake.parse_job import Parsed, parse_on_worker
+from intake.core.parse_job import Parsed, parse_on_worker
 
 log = logging.getLogger(__name__)
 

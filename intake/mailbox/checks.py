@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from intake.config import MailboxSettings, Settings
-from intake.errors import IntakeError
+from parsers.errors import IntakeError
 from intake.mailbox import ledger
 from intake.mailbox.faults import translate
 from intake.mailbox.folders import spell

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from intake.config import MailboxSettings, Settings, load_settings
-from intake.errors import IntakeError
+from parsers.errors import IntakeError
 from intake.mailbox.redact import install_redaction
 from intake.mailbox.sources import MailSource, open_source
 from intake.mailbox.worker import MailboxWorker, Store
@@ -30,7 +30,7 @@ SourceFactory = Callable[[MailboxSettings], MailSource]
 
 
 def rule_settings(settings: Settings) -> Any:
-    from intake.rules import RuleSettings
+    from intake.core.rules import RuleSettings
 
     return RuleSettings.from_settings(settings.rules)
 
@@ -52,7 +52,7 @@ def _warm_up() -> None:
     """Import the parsers and start the document workers now, so the first referral is not
     the one that waits for them (the workers' fork server preloads the readers and spaCy)."""
     try:
-        from intake.pipeline import parse_message
+        from intake.core.pipeline import parse_message
         from parsers.isolation import shared_pool
 
         parse_message(b"Message-ID: <warm-up@cme-intake>\r\nSubject: x\r\n\r\nx\r\n")

@@ -14,7 +14,7 @@ import ssl
 
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
-from intake.errors import MailboxError
+from parsers.errors import MailboxError
 
 
 class SourceUnavailable(MailboxError):

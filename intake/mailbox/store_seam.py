@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from intake.errors import MailboxError
+from parsers.errors import MailboxError
 from intake.mailbox.sources import Target
 
 TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError, PoolTimeout)

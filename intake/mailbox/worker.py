@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from intake.config import MailboxSettings, Settings
-from intake.errors import IntakeError, MailboxError
+from parsers.errors import IntakeError, MailboxError
 from intake.mailbox import ledger
 from intake.mailbox.ahead import Ahead, ParseAhead
 from intake.mailbox.backoff import Backoff

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 
-from intake.errors import IntakeError
+from parsers.errors import IntakeError
 from intake.web.access import CaseWorker, Db, case_for
 from intake.web.case_layout import layout
 from intake.web.follow_up import follow_ups

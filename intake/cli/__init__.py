@@ -1,0 +1,9 @@
+"""The ``cme-intake`` command line: a thin skin over the core, the store and the queries.
+
+Exports :data:`app` (the typer app with every command registered) and :func:`main`.
+"""
+
+from intake.cli import records, services  # noqa: F401  (register their commands on app)
+from intake.cli.app import app, main
+
+__all__ = ["app", "main"]

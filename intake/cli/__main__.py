@@ -1,0 +1,5 @@
+"""``python -m intake.cli``: the same as the ``cme-intake`` command."""
+
+from intake.cli import main
+
+main()

@@ -1,0 +1,432 @@
+"""Format-independent reading of a form table into label/value entries and grids.
+
+Every reader (DOCX, PDF text, PDF form fields) meets the same table shapes: label | value
+rows, label|value|label|value rows, a label row with its value in the row below, tick-box
+option cells, Yes/No tick columns, and logs with a header row (Date | Action | Outcome).
+The readers turn their own cells into :class:`Cell` values and call
+:func:`table_to_entries`, so the layout rules live once and are judged on forms nobody has
+seen yet. The rules are split by concern: one-cell rows and running paragraphs in
+:mod:`parsers.layout.single`, header-row blocks (Yes/No columns, grids) in
+:mod:`parsers.layout.blocks`, and text helpers (ticks, labels, headings) in
+:mod:`parsers.layout.text`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from parsers.entries import Entry, Grid
+from parsers.layout.blocks import BlockRules
+from parsers.layout.cells import StackedRules
+from parsers.layout.checklist import ChecklistRules, mark_unticked
+from parsers.layout.single import SingleCellRules
+from parsers.layout.text import (
+    clean_label,
+    clean_value,
+    is_placeholder_hint,
+    label_value_lines,
+    looks_like_data,
+    mark_state,
+    options_from_text,
+    section_heading,
+    strip_instructions,
+)
+
+__all__ = [
+    "Cell",
+    "clean_label",
+    "options_from_text",
+    "paragraphs_to_entries",
+    "section_heading",
+    "table_to_entries",
+]
+
+KnownLabel = Callable[[str], bool]
+_BRACKET_MARK = re.compile(r"\[\s*[xX✓✔]?\s*\]")
+_YES_NO_HEADING = re.compile(r"(?i)(yes|y)\s*/\s*(no|n)(\s*/\s*(n/?a|unknown))?")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One table cell as a reader saw it.
+
+    ``options`` are the tick-box options in the cell, in order, as (option text, checked);
+    ``hint`` a name the format attaches to the value (content-control tag, form-field name);
+    ``bold`` marks a label-ish cell (bold text or shading); ``span`` how many grid columns
+    the cell covers, when the reader knows (a full-width row is a heading or a free-text row);
+    ``continued`` marks a cell merged down from the row above (its text repeated), so a label
+    spanning several rows gathers their values into one entry. ``label_line`` says the
+    cell's first line is set apart from the rest (bold over regular text): a label printed
+    above its value inside the one box. ``indent`` marks a paragraph set in from the margin
+    (a detail line under a checklist item).
+    """
+
+    text: str
+    options: tuple[tuple[str, bool | None], ...] = ()
+    hint: str | None = None
+    bold: bool = False
+    span: int = 1
+    continued: bool = False
+    label_line: bool = False
+    indent: bool = False
+
+
+def table_to_entries(
+    rows: list[list[Cell]],
+    *,
+    locator: str,
+    section: str | None,
+    known_label: KnownLabel,
+    merge_duplicates: bool = True,
+    row_sections: list[str | None] | None = None,
+    caption: str | None = None,
+) -> tuple[list[Entry], list[Grid], str | None]:
+    """Read one table: entries, grids and the last section heading seen in it.
+
+    ``locator`` names the table ("table 2"); entries get ", row N" (1-based) appended.
+    ``merge_duplicates`` folds a cell repeated at each grid position of a horizontal merge
+    (python-docx, pdfplumber); a reader that already yields one cell per merge passes False.
+    ``row_sections``, when given, receives the section in force at each row (for tables
+    nested in a row). ``caption`` is a heading printed right above the table: a table that
+    opens with one unlabelled box of free text is that heading's answer ("What the family
+    have said" over a box the school wrote in).
+    """
+    reader = _TableReader(locator=locator, section=section, known_label=known_label)
+    reader.caption = caption
+    prepared = [_prepare_row(row, merge_duplicates) for row in rows]
+    reader.read(prepared)
+    if row_sections is not None:
+        row_sections.extend(reader.row_sections)
+    return reader.entries, reader.grids, reader.section
+
+
+def paragraphs_to_entries(
+    paragraphs: list[Cell],
+    *,
+    locators: list[str],
+    section: str | None,
+    known_label: KnownLabel,
+) -> tuple[list[Entry], str | None]:
+    """Read running paragraphs (outside tables) with the one-cell row rules.
+
+    "Label: value", "Label:" over the value paragraph(s), "Question ☒ Yes ☐ No", bold or
+    capitalised headings; ``locators`` names each paragraph ("paragraph 7").
+    """
+    reader = _TableReader(locator="", section=section, known_label=known_label)
+    reader.locators = locators
+    reader.paragraph_mode = True
+    reader.read([[_with_text_options(cell)] for cell in mark_unticked(paragraphs)])
+    return reader.entries, reader.section
+
+
+def _prepare_row(row: list[Cell], merge_duplicates: bool) -> list[Cell]:
+    """Fold adjacent repeats of one merged cell; tick marks and short answers stay apart."""
+    cells = [_with_text_options(cell) for cell in row]
+    if not merge_duplicates:
+        return cells
+    merged: list[Cell] = []
+    for cell in cells:
+        if merged and cell == merged[-1] and len(cell.text.strip()) > 3 and not cell.options:
+            last = merged[-1]
+            merged[-1] = replace(last, span=last.span + 1)
+            continue
+        merged.append(cell)
+    return merged
+
+
+def _with_text_options(cell: Cell) -> Cell:
+    """Give a cell whose text holds tick glyphs (☐ Yes ☒ No) its options."""
+    if cell.options:
+        return cell
+    _, options = options_from_text(cell.text)
+    if not options:
+        return cell
+    return replace(cell, options=options)
+
+
+class _TableReader(SingleCellRules, BlockRules, StackedRules, ChecklistRules):
+    """Walks the rows of one table, keeping the current section and the pending question."""
+
+    def __init__(self, *, locator: str, section: str | None, known_label: KnownLabel) -> None:
+        self.locator = locator
+        self.section = section
+        self.known_label = known_label
+        self.entries: list[Entry] = []
+        self.grids: list[Grid] = []
+        self.question: str | None = None
+        self.locators: list[str] | None = None
+        self.paragraph_mode = False
+        self.row_sections: list[str | None] = []
+        self.tick_rows: dict[int, tuple[str, int]] = {}
+        self.caption: str | None = None
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def at(self, index: int) -> str:
+        if self.locators is not None:
+            return self.locators[index]
+        return f"{self.locator}, row {index + 1}"
+
+    def add(self, label: str, value: str, index: int, checked: bool | None = None) -> None:
+        self.entries.append(
+            Entry(
+                label=clean_label(label),
+                value=clean_value(value),
+                locator=self.at(index),
+                section=self.section,
+                checked=checked,
+            )
+        )
+
+    def labelish(self, cell: Cell) -> bool:
+        """A cell that reads as a printed label rather than something the school wrote."""
+        text = cell.text.strip()
+        if not text or len(text) > 150 or (cell.options and not _leading(cell)):
+            return False
+        if text.endswith((":", "?")) or "*" in text or cell.bold:
+            return True
+        if _sentence(text) or looks_like_data(text):
+            return False
+        return bool(self.known_label(clean_label(text)))
+
+    # -- walking ---------------------------------------------------------------------------
+
+    def read(self, rows: list[list[Cell]]) -> None:
+        index = 0
+        while index < len(rows):
+            start = self.section
+            consumed = self.try_tick_block(rows, index) or self.try_mark_column(rows, index)
+            consumed = consumed or self.try_grid(rows, index)
+            consumed = consumed or self.read_row(rows, index)
+            self.row_sections.extend([start] + [self.section] * (consumed - 1))
+            index += consumed
+        self.untick_blank_options()
+
+    def label_at(self, row: int) -> str:
+        return self.entries[self.tick_rows[row][1]].label
+
+    def untick_blank_options(self) -> None:
+        """[option | ✓] rows beside [option | (empty)] rows: the empty ones are unticked
+        options of the same question, not labels with a blank answer."""
+        rows = sorted(self.tick_rows)
+        run: list[int] = []
+        for row in rows + [-2]:
+            if run and row == run[-1] + 1:
+                run.append(row)
+                continue
+            marks = [r for r in run if self.tick_rows[r][0] == "mark"]
+            if marks:
+                question = self.entries[self.tick_rows[marks[0]][1]].label
+                last = max(
+                    [r for r in run if r <= marks[-1] or not self.known_label(self.label_at(r))]
+                )
+                for r in run:
+                    kind, at = self.tick_rows[r]
+                    if kind == "blank" and r <= last:
+                        blank = self.entries[at]
+                        self.entries[at] = replace(
+                            blank, label=question, value=blank.label, checked=False
+                        )
+            run = [row]
+
+    def read_row(self, rows: list[list[Cell]], index: int) -> int:
+        """Read one ordinary row; returns how many rows it used (2 when the value is below)."""
+        row = rows[index]
+        filled = [cell for cell in row if cell.text.strip() or cell.options]
+        if not filled:
+            return 1
+        if len(filled) == 1:
+            return self.read_single(rows, index, filled[0])
+        if self.read_stacked_row(row, index):
+            return 1
+        if self.yes_no_heading(rows, index):
+            return 1
+        if len(row) == 2 or (len(row) % 2 == 0 and self.positional(row)):
+            for pos in range(0, len(row) - 1, 2):
+                self.pair(row[pos], row[pos + 1], index)
+            return 1
+        self.read_loose(row, index)
+        return 1
+
+    def yes_no_heading(self, rows: list[list[Cell]], index: int) -> bool:
+        """[Question | Yes/No] over rows answered in writing: a heading, not an answer."""
+        row = rows[index]
+        last = row[-1]
+        if len(row) < 2 or not _YES_NO_HEADING.fullmatch(last.text.strip()):
+            return False
+        if any(checked is not None for _, checked in last.options) or index + 1 >= len(rows):
+            return False
+        below = rows[index + 1]
+        return len(below) == len(row) and mark_state(below[-1].text) is not None
+
+    def positional(self, row: list[Cell]) -> bool:
+        """label|value|label|value holds unless a value slot reads as a label beside data."""
+        for pos in range(1, len(row), 2):
+            if self.labelish(row[pos]) and not self.labelish(row[pos - 1]):
+                return False
+        return True
+
+    def read_loose(self, row: list[Cell], index: int) -> None:
+        """Pair each label cell with the value cell after it; keep every other cell."""
+        pos = 0
+        if len(row) == 3 and self.labelish(row[0]) and self.labelish(row[1]):
+            group = clean_label(row[0].text)
+            row = [Cell(f"{group} {row[1].text.strip()}", bold=True), row[2]]
+        while pos < len(row):
+            cell = row[pos]
+            nxt = row[pos + 1] if pos + 1 < len(row) else None
+            if self.labelish(cell) and nxt is not None and not self.labelish(nxt):
+                self.pair(cell, nxt, index)
+                pos += 2
+                continue
+            if self.labelish(cell) and not cell.options:
+                self.add(cell.text, "", index)
+            elif cell.text.strip() or cell.options:
+                self.value_cell(cell, "", index)
+            pos += 1
+
+    def pair(self, label_cell: Cell, value_cell: Cell, index: int) -> None:
+        label = label_cell.text.strip()
+        if not label and not value_cell.text.strip() and not value_cell.options:
+            return
+        if label_cell.options and not value_cell.text.strip():
+            self.value_cell(label_cell, "", index)
+            return
+        if not label and label_cell.hint and not is_placeholder_hint(label_cell.hint):
+            label = label_cell.hint
+        mark = _lone_mark(value_cell)
+        if label and mark is not None:
+            self.add(self.question or "", label, index, checked=mark)
+            self.tick_rows[index] = ("mark", len(self.entries) - 1)
+            return
+        self.question = None
+        if label_cell.continued and self.repeats_label(label, value_cell, index):
+            return
+        self.value_cell(value_cell, label, index)
+
+    def repeats_label(self, label: str, value_cell: Cell, index: int) -> bool:
+        """A label merged down over several rows (Address | line 1, | line 2, ...) gives one
+        value: each row's text joins the entry of the row above."""
+        text = value_cell.text.strip()
+        if not self.entries or not text or value_cell.options or index == 0:
+            return False
+        last = self.entries[-1]
+        follows = last.locator == self.at(index - 1) or self.continued_at == index - 1
+        if not follows or last.checked is not None or last.label != clean_label(label):
+            return False
+        joined = f"{last.value}\n{clean_value(text)}" if last.value else clean_value(text)
+        self.entries[-1] = replace(last, value=joined)
+        self.continued_at = index
+        return True
+
+    def value_cell(self, cell: Cell, label: str, index: int) -> None:
+        """Emit what one value cell holds: options, "Label: value" lines, or its text."""
+        text = cell.text.strip()
+        lines = [] if cell.options else label_value_lines(text, self.known_label)
+        if lines and (len(lines) > 1 or not label):
+            for line_label, line_value in lines:
+                self.add(line_label, line_value, index)
+            return
+        stacked = None if label else self.stacked(cell)
+        if stacked is not None:
+            self.add(stacked[0], stacked[1], index)
+            return
+        if not label and not cell.options:
+            for pair_label, pair_value in self.unmarked_pairs(text):
+                self.add(pair_label, pair_value, index)
+            if self.unmarked_pairs(text):
+                return
+        if not label and cell.hint and not is_placeholder_hint(cell.hint):
+            label = cell.hint
+        if cell.options:
+            self.options_cell(cell, label, index)
+            return
+        self.add(label, text, index)
+
+    def unmarked_pairs(self, text: str) -> list[tuple[str, str]]:
+        """Labels without a colon: "Surname<tab>Smith<tab>Forename<tab>Jo", or a label on
+        the first line of a box with the value under it ("Surname" / "Smith")."""
+        pieces = [piece.strip() for piece in re.split(r"\t+", text) if piece.strip()]
+        if len(pieces) >= 2 and len(pieces) % 2 == 0 and "\n" not in text:
+            labels, values = pieces[0::2], pieces[1::2]
+            if all(self.known_label(clean_label(x)) for x in labels) and not any(
+                self.known_label(clean_label(v)) for v in values
+            ):
+                return list(zip(labels, values, strict=True))
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        if len(lines) >= 2 and len(lines[0]) <= 60 and not _sentence(lines[0]):
+            rest = lines[1:]
+            if self.known_label(clean_label(lines[0])) and not any(
+                self.known_label(clean_label(line)) for line in rest
+            ):
+                return [(lines[0], "\n".join(rest))]
+        return []
+
+    def options_cell(self, cell: Cell, label: str, index: int) -> None:
+        if self.options_by_line(cell, label, index):
+            return
+        question = label or _leading(cell) or self.question or ""
+        for option, checked in cell.options:
+            self.add(question, option, index, checked=checked)
+        rest = _trailing(cell)
+        if rest:
+            self.add(question, rest, index)
+
+    def options_by_line(self, cell: Cell, label: str, index: int) -> bool:
+        """A cell of several "Question ☐ Yes ☒ No" lines: each line answers its own question."""
+        lines = [line for line in cell.text.splitlines() if line.strip()]
+        if len(lines) < 2:
+            return False
+        parsed = [options_from_text(line) for line in lines]
+        if sum(1 for leading, options in parsed if leading and options) < 2:
+            return False
+        for line, (leading, options) in zip(lines, parsed, strict=True):
+            question = clean_label(leading) or label
+            if options:
+                for option, checked in options:
+                    self.add(question, option, index, checked=checked)
+            else:
+                self.value_cell(Cell(line), label, index)
+        return True
+
+
+def _leading(cell: Cell) -> str:
+    """The question written in a cell before its options ("Left the UK? ☐ Yes ☐ No")."""
+    leading, _ = options_from_text(cell.text)
+    if leading:
+        return clean_label(leading)
+    first = next((text for text, _ in cell.options if text), "")
+    text = cell.text.strip()
+    if first and first in text:
+        before = _BRACKET_MARK.sub(" ", text[: text.index(first)])
+        return clean_label(before.strip(" ☐☒☑✓✔✗✘■□|/"))
+    return ""
+
+
+def _trailing(cell: Cell) -> str:
+    """Text in an option cell that belongs to no option (e.g. "If other, say: Spain")."""
+    rest = cell.text
+    for option, _ in cell.options:
+        if option:
+            rest = rest.replace(option, " ", 1)
+    leading = _leading(cell)
+    if leading:
+        rest = rest.replace(leading, " ", 1)
+    rest = " ".join(strip_instructions(rest).split()).strip(" ☐☒☑✓✔✗✘■□|/:*-")
+    return rest if len(rest) > 1 else ""
+
+
+def _lone_mark(cell: Cell) -> bool | None:
+    """The state of a cell that is nothing but one tick box (the caption is beside it)."""
+    if len(cell.options) == 1 and not cell.options[0][0]:
+        return cell.options[0][1]
+    if not cell.options and len(cell.text.strip()) <= 3:
+        return mark_state(cell.text, words=False)
+    return None
+
+
+def _sentence(text: str) -> bool:
+    """Written prose ("The school has had no concerns.") rather than a printed label."""
+    return (text.endswith(".") and len(text.split()) >= 4) or ". " in text

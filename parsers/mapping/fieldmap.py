@@ -1,0 +1,414 @@
+"""The field map: every record field declared once (in ``fields.toml``) and label matching.
+
+Labels are compared after :func:`norm_label`, so case, punctuation, ``*`` marks, numbering
+and instructions such as "(please tick)" never matter. A label matches a field exactly, by
+containing one of its labels ("Child's date of birth (dd/mm/yyyy)"), or by a close spelling
+("Date of brith"); the last two lower the confidence recorded in ``provenance``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+from parsers.mapping.fieldmap_index import Spellings, candidates, content_index
+
+FIELDS_FILE = Path(__file__).with_name("fields.toml")
+
+_INSTRUCTION = re.compile(
+    r"\((?=[^)]*\b(?:please|tick|delete|if known|if applicable|if different|dd|mm|yyyy|yy|"
+    r"optional|mandatory|required|appropriate|see|circle|select|indicate|specify|attach|must|"
+    r"copies|copy|eg|e\.g|for example|including|include|incl|"
+    r"as applicable|use|enter|state|give|where)\b)[^)]*\)"
+)
+# A parenthesis of three or more words explains the question; it is not part of the label.
+_EXPLANATION = re.compile(r"\((?:[^()]*?[\s,]){2,}[^()]*\)")
+_NUMBERING = re.compile(r"^\s*(?:(?:q|question|section)\s*)?(?:\d+(?:\.\d+)*[a-z]?|[a-z]|[ivx]+)[.)]\s+")
+_LEADING_NUMBER = re.compile(r"^\s*(?:q|question)?\s*\d+(?:\.\d+)*[a-z]?[:]?\s+(?=[a-z])")
+_PUNCT = re.compile(r"[^a-z0-9%/ ]+")
+_SPACES = re.compile(r"\s+")
+# "Section C – School details": a council's own numbering says nothing about the form's Parts.
+_SECTION_NUMBER = re.compile(r"^\s*section\s+[a-z0-9]{1,3}\b\s*[:.\-–—]?\s*", re.IGNORECASE)
+
+# Words that tie a label to a part of the form; a label found by containment must not
+# carry one that belongs to another part ("Date of birth of sibling" is no pupil's DOB).
+_CONTEXT_TOKENS = {
+    "sibling": "siblings", "siblings": "siblings", "brother": "siblings", "sister": "siblings",
+    "parent": "parents", "parents": "parents", "mother": "parents", "father": "parents",
+    "carer": "parents", "carers": "parents", "mothers": "parents", "fathers": "parents",
+    "dsl": "part2", "dcpo": "part2", "aio": "part3", "referrer": "school", "mash": "part2",
+}
+# Words that carry no meaning for matching a question to a field's label.
+_STOPWORDS = frozenset(
+    "the a an of to this that is are was were be been has have had any or and for in on with "
+    "by at does do did if it its their there please / - 1 2 3 4".split()
+)
+
+
+@lru_cache(maxsize=16384)
+def norm_label(text: str) -> str:
+    """Lowercase words of a label, with marks, numbering and instructions taken off.
+
+    Cached: readers ask about the same cell text several times (is it a label, which field),
+    and a form's printed labels repeat from form to form."""
+    text = text.lower().replace("’", "'").replace("‘", "'").replace("&", " and ")
+    text = text.replace("(s)", "s").replace("*", " ")
+    text = _INSTRUCTION.sub(" ", text)
+    text = _EXPLANATION.sub(" ", text)
+    text = _NUMBERING.sub("", text)
+    text = _LEADING_NUMBER.sub("", text)
+    text = text.replace("'", "").replace("/", " / ")
+    text = _PUNCT.sub(" ", text)
+    text = _SPACES.sub(" ", text).strip(" /")
+    return text
+
+
+@cache
+def _word_pattern(word: str) -> re.Pattern[str]:
+    """A heading word or phrase, whole words, plural allowed ("parent" in "Parents and carers")."""
+    return re.compile(rf"(?<![a-z0-9]){re.escape(word)}s?(?![a-z0-9])")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    path: str
+    title: str
+    kind: str
+    section: str
+    required: bool = False
+    recommended: bool = False
+    labels: tuple[str, ...] = ()
+    generic: tuple[str, ...] = ()
+    contexts: tuple[str, ...] = ()
+    options: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False)
+    concepts: tuple[Rule, ...] = ()
+    option_concepts: dict[str, tuple[Rule, ...]] = field(default_factory=dict, hash=False,
+                                                        compare=False)
+
+
+# A concept rule: every group must be present; a group is alternatives (a word, a "prefix*",
+# or a phrase of several words). "home|house + visit*" = a home-ish word and a visit-ish word;
+# a group written "!a|b" must be absent ("school + check* + !sibling*").
+Rule = tuple[tuple[str, ...], ...]
+
+
+def _rule(text: str) -> Rule:
+    return tuple(tuple(alt.strip().lower() for alt in group.split("|") if alt.strip())
+                 for group in text.split(" + "))
+
+
+def _alternative_present(alternative: str, tokens: list[str], joined: str) -> bool:
+    if " " in alternative:
+        return f" {alternative.rstrip('*')}" in joined
+    if alternative.endswith("*"):
+        stem = alternative[:-1]
+        return any(token.startswith(stem) for token in tokens)
+    return alternative in tokens
+
+
+def rule_strength(rule: Rule, text: str) -> int:
+    """How many groups a rule has when all of them are present in ``text``, else 0."""
+    key = norm_label(text)
+    tokens = key.split()
+    joined = f" {key} "
+    wanted = [g for g in rule if not g[0].startswith("!")]
+    unwanted = [(g[0][1:], *g[1:]) for g in rule if g[0].startswith("!")]
+    if any(any(_alternative_present(alt, tokens, joined) for alt in group) for group in unwanted):
+        return 0
+    if all(any(_alternative_present(alt, tokens, joined) for alt in group) for group in wanted):
+        return len(wanted)
+    return 0
+
+
+@dataclass(frozen=True)
+class LabelMatch:
+    spec: FieldSpec
+    confidence: float
+    how: str  # exact | contains | spelling | context
+
+
+class FieldMap:
+    """The declarations of ``fields.toml`` with indexes for matching."""
+
+    def __init__(self, declarations: dict[str, Any]) -> None:
+        self.contexts: dict[str, tuple[str, ...]] = {
+            name: tuple(norm_label(w) for w in body["words"])
+            for name, body in declarations.get("context", {}).items()
+        }
+        self.fields: tuple[FieldSpec, ...] = tuple(_spec(raw) for raw in declarations["field"])
+        self.by_path = {spec.path: spec for spec in self.fields}
+        self._specific: dict[str, list[FieldSpec]] = {}
+        self._generic: dict[str, list[FieldSpec]] = {}
+        for spec in self.fields:
+            for label in spec.labels:
+                self._specific.setdefault(label, []).append(spec)
+            for label in spec.generic:
+                self._generic.setdefault(label, []).append(spec)
+        self._specific_tokens = sorted(
+            ((label, frozenset(label.split())) for label in self._specific),
+            key=lambda item: -len(item[1]),
+        )
+        self._all_labels = list(self._specific) + list(self._generic)
+        self._spellings = Spellings(self._all_labels)
+        self._contents = [(label, tokens - _STOPWORDS) for label, tokens in self._specific_tokens]
+        self._content_index = content_index(self._contents)
+
+    # ------------------------------------------------------------------ contexts
+    @lru_cache(maxsize=4096)  # noqa: B019 - one FieldMap per process
+    def context_of(self, heading: str | None) -> str | None:
+        """The part of the form a heading introduces (``pupil``, ``part2``...), or None."""
+        if not heading:
+            return None
+        heading = _SECTION_NUMBER.sub("", heading, count=1) or heading
+        text = f" {norm_label(heading)} "
+        best: tuple[int, int, str] | None = None
+        for name, words in self.contexts.items():
+            for word in words:
+                found = _word_pattern(word).search(text)
+                position = found.start() if found else -1
+                if position >= 0:
+                    candidate = (position, -len(word), name)
+                    if best is None or candidate < best:
+                        best = candidate
+        return best[2] if best else None
+
+    # ------------------------------------------------------------------ labels
+    @lru_cache(maxsize=8192)  # noqa: B019
+    def match(self, label: str, context: str | None = None) -> LabelMatch | None:
+        """The field a printed label means, in the part of the form it stands in."""
+        key = norm_label(label)
+        if not key or len(key) > 160:
+            return None
+        specs = self._specific.get(key)
+        if specs:
+            return LabelMatch(_pick(specs, context), 1.0, "exact")
+        generic = [s for s in self._generic.get(key, ()) if context in s.contexts]
+        if generic:
+            return LabelMatch(generic[0], 0.95, "context")
+        contained = self._by_containment(key, context)
+        if contained:
+            return contained
+        return self._by_spelling(key, context)
+
+    def is_label(self, text: str) -> bool:
+        """Whether a piece of text reads as one of the form's labels (readers use this)."""
+        if not text or len(text) > 120:
+            return False
+        key = norm_label(text)
+        return bool(key) and (key in self._specific or key in self._generic or (
+            len(key.split()) <= 12 and self.match(text, None) is not None
+        ))
+
+    def _by_containment(self, key: str, context: str | None) -> LabelMatch | None:
+        """The field whose longest label's words all stand in the printed label.
+
+        "Has the pupil been removed from the school roll?" holds every word of "removed
+        from school roll"; a contiguous match is surer than scattered words.
+        """
+        tokens = [t for t in key.split() if t not in _STOPWORDS]
+        token_set = frozenset(tokens)
+        if len(tokens) > 20 or not tokens:
+            return None
+        best: tuple[int, int, float, FieldSpec] | None = None
+        for position in candidates(self._content_index, token_set):
+            label, content = self._contents[position]
+            if not content <= token_set:
+                continue
+            if len(content) < 2 and len(tokens) > 3:
+                continue
+            spec = _pick(self._specific[label], context)
+            extra = token_set - content
+            if _conflicting_context(extra, spec):
+                continue
+            contiguous = label in key
+            if contiguous:
+                confidence = 0.9 if len(extra) <= 3 else 0.85
+            else:
+                confidence = 0.85 if len(content) * 2 >= len(token_set) else 0.8
+            candidate = (len(content), int(contiguous), confidence, spec)
+            if best is None or candidate[:2] > best[:2]:
+                best = candidate
+        if best is None:
+            return None
+        return LabelMatch(best[3], best[2], "contains")
+
+    def _by_spelling(self, key: str, context: str | None) -> LabelMatch | None:
+        if len(key) < 5:
+            return None
+        label = self._spellings.closest(key, 0.88)
+        if label is None:
+            return None
+        ratio = difflib.SequenceMatcher(None, key, label).ratio()
+        if label in self._specific:
+            return LabelMatch(_pick(self._specific[label], context), round(0.85 * ratio, 3), "spelling")
+        generic = [s for s in self._generic[label] if context in s.contexts]
+        if generic:
+            return LabelMatch(generic[0], round(0.8 * ratio, 3), "spelling")
+        return None
+
+    # ------------------------------------------------------------------ options
+    @lru_cache(maxsize=8192)  # noqa: B019
+    def match_option(self, path: str, text: str) -> tuple[str, float] | None:
+        """Which of a choice field's options a printed option (or prose) names."""
+        spec = self.by_path[path]
+        key = norm_label(text)
+        if not key:
+            return None
+        best: tuple[int, str, float] | None = None
+        for value, words in spec.options.items():
+            for word in words:
+                if key == word:
+                    return value, 1.0
+                if len(word) >= 3 and f" {word} " in f" {key} ":
+                    candidate = (len(word), value, 0.9)
+                    if best is None or candidate[0] > best[0]:
+                        best = candidate
+        if best:
+            return best[1], best[2]
+        by_concept = self.option_by_concept(path, text) if spec.option_concepts else None
+        if by_concept is not None:
+            return by_concept, 0.85
+        close = difflib.get_close_matches(
+            key, [w for words in spec.options.values() for w in words], n=1, cutoff=0.85
+        )
+        if close:
+            value = next(v for v, words in spec.options.items() if close[0] in words)
+            return value, 0.75
+        return None
+
+    @lru_cache(maxsize=4096)  # noqa: B019
+    def option_anywhere(self, text: str) -> tuple[str, str] | None:
+        """A lone tick option ("Maintained", "No SEN") that names one choice field's option."""
+        key = norm_label(text)
+        found = {(spec.path, value) for spec in self.fields
+                 if spec.kind not in ("grounds",) and spec.options
+                 for value, words in spec.options.items() if key in words and len(key) > 2}
+        return found.pop() if len(found) == 1 else None
+
+    @lru_cache(maxsize=8192)  # noqa: B019
+    def match_concept(self, text: str, kind: str = "enquiry") -> LabelMatch | None:
+        """The one field of ``kind`` whose concept rules a question or option names.
+
+        "Have all contact numbers been tried?" is the "contacts telephoned" enquiry though
+        it shares no label with it. Used where the form's context says it is that kind of
+        question (an enquiry list, a Yes/No answer), never for any label anywhere.
+        """
+        if not text or len(text.split()) > 25:
+            return None
+        scored = sorted(
+            ((max((rule_strength(r, text) for r in spec.concepts), default=0), spec)
+             for spec in self.fields if spec.kind == kind and spec.concepts),
+            key=lambda item: -item[0],
+        )
+        if not scored or scored[0][0] == 0:
+            return None
+        if len(scored) > 1 and scored[1][0] == scored[0][0]:
+            return None  # two enquiries fit equally: do not guess
+        return LabelMatch(scored[0][1], 0.8, "concept")
+
+    def option_by_concept(self, path: str, text: str) -> str | None:
+        """The choice a longer option wording names ("Pupil has left the UK")."""
+        spec = self.by_path[path]
+        best: tuple[int, str] | None = None
+        tie = False
+        for value, rules in spec.option_concepts.items():
+            strength = max((rule_strength(r, text) for r in rules), default=0)
+            if strength and (best is None or strength > best[0]):
+                best, tie = (strength, value), False
+            elif strength and best is not None and strength == best[0]:
+                tie = True
+        return None if best is None or tie else best[1]
+
+    def options_in_text(self, path: str, text: str) -> list[str]:
+        """Every option of a choice field that a piece of prose mentions, in field order."""
+        spec = self.by_path[path]
+        key = f" {norm_label(text)} "
+        return [
+            value
+            for value, words in spec.options.items()
+            if any(len(w) >= 4 and f" {w} " in key for w in words)
+        ]
+
+    # ------------------------------------------------------------------ completeness
+    def required(self, section: str) -> list[FieldSpec]:
+        return [s for s in self.fields if s.required and s.section == section]
+
+    def recommended(self) -> list[FieldSpec]:
+        return [s for s in self.fields if s.recommended]
+
+    def title(self, path: str | None) -> str:
+        if path is None:
+            return "Form"
+        spec = self.by_path.get(path) or self.by_path.get(re.sub(r"\.\d+\.", ".*.", path))
+        if spec:
+            return spec.title
+        return path.rsplit(".", 1)[-1].replace("_", " ").capitalize()
+
+
+def _spec(raw: dict[str, Any]) -> FieldSpec:
+    return FieldSpec(
+        path=raw["path"],
+        title=raw["title"],
+        kind=raw["kind"],
+        section=raw["section"],
+        required=raw.get("required", False),
+        recommended=raw.get("recommended", False),
+        labels=tuple(dict.fromkeys(norm_label(x) for x in raw.get("labels", ()))),
+        generic=tuple(dict.fromkeys(norm_label(x) for x in raw.get("generic", ()))),
+        contexts=tuple(raw.get("contexts", ())),
+        concepts=tuple(_rule(r) for r in raw["concepts"]) if isinstance(raw.get("concepts"), list) else (),
+        option_concepts={value: tuple(_rule(r) for r in rules)
+                         for value, rules in raw.get("concepts", {}).items()}
+        if isinstance(raw.get("concepts"), dict) else {},
+        options={
+            value: tuple(dict.fromkeys(norm_label(w) for w in words))
+            for value, words in raw.get("options", {}).items()
+        },
+    )
+
+
+def _pick(specs: list[FieldSpec], context: str | None) -> FieldSpec:
+    for spec in specs:
+        if context in spec.contexts:
+            return spec
+    return specs[0]
+
+
+# A label found by containment must not add a word that asks for another kind of value
+# ("Date any concerns referred to MASH" is a date, not the concerns).
+_KIND_TOKENS = {
+    "date": ({"date", "dob", "when"}, {"date", "enquiry"}),
+    "phone": ({"telephone", "phone", "tel", "mobile"}, {"phone", "parent_combined", "enquiry"}),
+    "email": ({"email"}, {"email", "parent_combined", "enquiry"}),
+    "address": ({"address", "postcode"}, {"address", "postcode", "multiline", "enquiry"}),
+    "relationship": ({"relationship"}, {"text"}),
+    "name": ({"name", "names"}, {"name", "fullname", "parent_name", "sibling_name", "parent_combined",
+                                 "siblings_text", "text"}),
+}
+
+
+def _conflicting_context(extra: frozenset[str], spec: FieldSpec) -> bool:
+    for tokens, kinds in _KIND_TOKENS.values():
+        if extra & tokens and spec.kind not in kinds:
+            return True
+    own = spec.path.split(".")[0]
+    own_context = {"parents": "parents", "siblings": "siblings", "safeguarding": "part2",
+                   "aio": "part3", "school": "school", "family_information": "family_info",
+                   "enquiries": "enquiries"}.get(own)
+    for token in extra:
+        context = _CONTEXT_TOKENS.get(token)
+        if context and context != own_context:
+            return True
+    return False
+
+
+@cache
+def field_map() -> FieldMap:
+    """The process-wide field map, read from ``fields.toml`` once."""
+    with FIELDS_FILE.open("rb") as handle:
+        return FieldMap(tomllib.load(handle))
