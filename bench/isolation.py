@@ -33,8 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 from parsers import sniff  # noqa: E402
 from parsers.documents import ReadLimits, read_document  # noqa: E402
-from parsers.mapping.fieldmap import field_map  # noqa: E402
 from parsers.isolation import JobLimits, PoolSettings, WorkerPool  # noqa: E402
+from parsers.mapping.fieldmap import field_map  # noqa: E402
 
 TARGET_MS = 30.0
 

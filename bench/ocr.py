@@ -25,10 +25,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from parsers.ocr.reader import reader as ocr  # noqa: E402
-from parsers.ocr import layout as pic  # noqa: E402
 from parsers.documents import ReadLimits  # noqa: E402
 from parsers.mapping.fieldmap import field_map  # noqa: E402
+from parsers.ocr import layout as pic  # noqa: E402
+from parsers.ocr import reader as ocr  # noqa: E402
 from tests.fixtures.scans import cases, render  # noqa: E402
 
 

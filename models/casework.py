@@ -13,7 +13,8 @@ import json
 import re
 import secrets
 from collections import defaultdict
-from typing import Any
+from datetime import date
+from typing import Any, Protocol
 
 from sqlalchemy import and_, insert, or_
 from sqlmodel import Session, col, select
@@ -64,14 +65,21 @@ def _find_duplicates(session: Session, keys: dict[str, str | None], exclude: int
     return list(session.exec(statement).all())
 
 
-def _duplicate_flags(session: Session, record: dict[str, Any], case_id: int) -> list[dict]:
-    from intake.core.rules import duplicate_flag
+class CaseRules(Protocol):
+    """The decisions the store asks of the core (``intake.core.case_rules``) and persists."""
 
+    def judged_on_arrival(self, parsed: Any, *, was: date, now: date) -> dict[str, Any]: ...
+
+    def duplicate_flag(self, other_reference: str) -> dict[str, Any]: ...
+
+
+def _duplicate_flags(session: Session, record: dict[str, Any], case_id: int,
+                     rules: CaseRules) -> list[dict]:
     keys = pupil_keys(record)
     if session.get_bind().dialect.name == "postgresql":
         for key in sorted(k for k in (keys["upn"], _name_key(keys)) if k):
             lock(session, f"pupil|{key}")
-    return [duplicate_flag(reference) for reference in _find_duplicates(session, keys, case_id)]
+    return [rules.duplicate_flag(reference) for reference in _find_duplicates(session, keys, case_id)]
 
 
 def _name_key(keys: dict[str, str | None]) -> str | None:
@@ -108,7 +116,8 @@ def _private_copy(record: dict[str, Any]) -> dict[str, Any]:
         return copy.deepcopy(record)
 
 
-def open_case(session: Session, message: Message, record: dict[str, Any]) -> Case:
+def open_case(session: Session, message: Message, record: dict[str, Any], *,
+              rules: CaseRules) -> Case:
     """A new case; its reference comes from its id, so it is unique under concurrency."""
     record = _private_copy(record)
     case = Case(
@@ -121,7 +130,7 @@ def open_case(session: Session, message: Message, record: dict[str, Any]) -> Cas
     session.flush()
     case.reference = f"CME-{london_date(message.received_at).year}-{case.id:06d}"
     record["reference"] = case.reference
-    raised = list(record.get("flags", [])) + _duplicate_flags(session, record, int(case.id or 0))
+    raised = list(record.get("flags", [])) + _duplicate_flags(session, record, int(case.id or 0), rules)
     rows = [_flag_values(case, message, flag) for flag in raised]
     if rows:
         session.execute(insert(Flag), rows)  # one executemany: a new case has many flags
@@ -132,14 +141,15 @@ def open_case(session: Session, message: Message, record: dict[str, Any]) -> Cas
     return case
 
 
-def add_version(session: Session, case: Case, message: Message, record: dict[str, Any]) -> int:
+def add_version(session: Session, case: Case, message: Message, record: dict[str, Any], *,
+                rules: CaseRules) -> int:
     """A reply's form becomes the case's record; flags it no longer raises are closed."""
     record = _private_copy(record)
     record["reference"] = case.reference
     part3 = (case.record or {}).get("aio") or {}
     if any(value is not None for value in part3.values()):
         record["aio"] = part3  # Part 3 is written here, never by the school
-    raised = list(record.get("flags", [])) + _duplicate_flags(session, record, int(case.id or 0))
+    raised = list(record.get("flags", [])) + _duplicate_flags(session, record, int(case.id or 0), rules)
     _reconcile_flags(session, case, message, raised)
     case.version += 1
     _apply_record(session, case, record, raised)

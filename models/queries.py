@@ -14,11 +14,11 @@ log), :mod:`models.queries_queue` (cases and flags across cases), :mod:`models.q
 
 from __future__ import annotations
 
-from parsers.errors import QueryError
 from models.queries_case import blob_content, case_audit, get_case
 from models.queries_log import count_intake_log, intake_log
 from models.queries_mailboxes import MAILBOX_ORDER, mailbox_status
 from models.queries_queue import CASE_ORDERS, count_cases, list_cases, list_flags
+from parsers.errors import QueryError
 
 __all__ = [
     "CASE_ORDERS",

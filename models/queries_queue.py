@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import exists, false, func
 from sqlmodel import Session, col, select
 
-from parsers.errors import QueryError
 from models.queries_case import flag_row
 from models.queries_filters import contains_text, iso, open_codes, page, period
 from models.tables import Case, Flag
+from parsers.errors import QueryError
 
 CASE_ORDERS = ("queue", "oldest", "newest", "reference")
 

@@ -15,11 +15,11 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from parsers.errors import StoreError
 from models.casework import close_flag, refresh_case
 from models.db import session_scope
 from models.store_rows import add_audit_event, locked_case
 from models.tables import AuditEvent, Case, CaseVersion, Flag
+from parsers.errors import StoreError
 
 
 def audit(

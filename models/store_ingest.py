@@ -1,8 +1,8 @@
 """Storing one received message and its case, in one short transaction.
 
-:func:`ingest_message` is the one way a message enters the database. Parsing (slow: Word,
-PDF, OCR) happens before any transaction; then one short transaction decides whether the
-message is already known, stores its bytes and rows, and creates or updates its case. Two
+:func:`store_message` is the one way a message enters the database; the ingest service
+(``intake.ingest``) parses first (slow: Word, PDF, OCR), outside any transaction, then
+calls it: one short transaction decides whether the message is already known, stores its bytes and rows, and creates or updates its case. Two
 daemons handling the same message at once store it once: unique constraints on the message
 keys, plus a lock taken before the check (``BEGIN IMMEDIATE`` on SQLite, an advisory lock
 on PostgreSQL); a race that still ends in an IntegrityError is reported as already stored.
@@ -20,8 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from parsers.errors import StoreError
-from intake.core.parse_job import Parsed, parse_outcome
+from models.casework import CaseRules
 from models.db import session_scope
 from models.store_headers import Headers, read_headers
 from models.store_rows import (
@@ -38,6 +37,7 @@ from models.store_rows import (
 )
 from models.store_threads import place_message, thread_received_on
 from models.tables import Blob, Case, Document, Message, utcnow
+from parsers.errors import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -51,40 +51,30 @@ class IngestOutcome:
     moved: bool
 
 
-def ingest_message(
+def stored_outcome(engine: Engine, source: SourceRef, headers: Headers) -> IngestOutcome | None:
+    """The outcome of this message if it is already stored (the transaction checks again)."""
+    return _stored_outcome(engine, source, headers.dedup_key)
+
+
+def store_message(
     engine: Engine,
     *,
     raw: bytes,
     source: SourceRef,
-    settings: Any,
-    received_at: datetime | None = None,
-    limits: Any = None,
-    parsed: Parsed | None = None,
+    headers: Headers,
+    received_at: datetime,
+    judged_on: date,
+    outcome: Any,
+    rules: CaseRules,
 ) -> IngestOutcome:
-    """Store one received message and its case; never raises for a bad message.
+    """Store one parsed message and its case in one short transaction.
 
-    ``limits`` (``parsers.documents.ReadLimits``) bounds each document's reading; the daemon
-    passes ``isolate=True`` so every attachment is read in a worker process with CPU, wall
-    and memory limits.
-
-    ``parsed`` is a parse made ahead (``intake.core.parse_job``, on a document worker); it is
-    used when it was made for the date this message is judged on, else the message is parsed
-    again here.
-
-    A message whose parsing fails is stored with status ``failed`` and a one-line reason
-    (its raw bytes are kept). Database errors do raise: the caller retries later.
+    ``outcome`` is the core's parse (``intake.core.parse_job.Parsed``: ``parsed`` or a
+    one-line ``failure``) made for ``judged_on``; ``rules`` answer what the store must not
+    decide itself. A failed parse is stored with status ``failed`` and its reason (its raw
+    bytes are kept). Database errors do raise: the caller retries later.
     """
-    received_at = as_utc(received_at)
-    headers = read_headers(raw)
-    if parsed is None:  # a message already stored is not parsed again (the transaction
-        known = _stored_outcome(engine, source, headers.dedup_key)  # checks once more)
-        if known is not None:
-            return known
-    received_on = _judged_on(engine, headers, received_at)
-    if parsed is None or parsed.received_on != received_on:
-        parsed = parse_outcome(raw, mailbox=source.mailbox, received_on=received_on,
-                               settings=settings, limits=limits)
-    parsed, failure = parsed.parsed, parsed.failure
+    parsed, failure = outcome.parsed, outcome.failure
     try:
         with session_scope(engine) as session:
             lock(session, f"message|{source.mailbox}|{headers.dedup_key}")
@@ -96,9 +86,7 @@ def ingest_message(
             if parsed is None:
                 _mark_failed(session, message, failure or "parse failed")
             else:
-                _store_parsed(
-                    session, message, parsed, headers, judged_on=received_on, settings=settings
-                )
+                _store_parsed(session, message, parsed, headers, judged_on=judged_on, rules=rules)
             return _outcome(session, message, already_stored=False)
     except IntegrityError:
         known = _stored_outcome(engine, source, headers.dedup_key)
@@ -108,24 +96,27 @@ def ingest_message(
         return known
 
 
-def reprocess_message(engine: Engine, *, message_pk: int, settings: Any,
-                      limits: Any = None) -> IngestOutcome:
-    """Parse a stored message again (after a parser fix): only one that made no case."""
+def stored_message(engine: Engine, message_pk: int) -> tuple[bytes, SourceRef, datetime]:
+    """A stored message's raw bytes, where it came from and when, for parsing it again."""
     with session_scope(engine, readonly=True) as session:
         message = session.get(Message, message_pk)
         if message is None:
             raise StoreError(f"no message {message_pk}")
         raw = session.get(Blob, message.raw_sha256).content  # type: ignore[union-attr]
-        source = source_of(message)
-    headers = read_headers(raw)
-    received_on = _judged_on(engine, headers, message.received_at)
-    outcome = parse_outcome(raw, mailbox=source.mailbox, received_on=received_on,
-                            settings=settings, limits=limits)
+        return raw, source_of(message), message.received_at
+
+
+def store_reparsed(engine: Engine, *, message_pk: int, headers: Headers, judged_on: date,
+                   outcome: Any, rules: CaseRules) -> IngestOutcome:
+    """Replace the documents of a stored message that made no case by a new parse of it."""
     parsed, failure = outcome.parsed, outcome.failure
     with session_scope(engine) as session:
-        lock(session, f"message|{source.mailbox}|{headers.dedup_key}")
-        message = session.get(Message, message_pk, populate_existing=True)
-        if message is None or message.case_id is not None:
+        message = session.get(Message, message_pk)
+        if message is None:
+            raise StoreError(f"no message {message_pk}")
+        lock(session, f"message|{message.mailbox}|{headers.dedup_key}")
+        session.refresh(message)
+        if message.case_id is not None:
             raise StoreError(f"message {message_pk} already belongs to a case")
         message.attempts += 1
         for document in session.exec(select(Document).where(Document.message_pk == message_pk)):
@@ -135,19 +126,14 @@ def reprocess_message(engine: Engine, *, message_pk: int, settings: Any,
             _mark_failed(session, message, failure or "parse failed")
         else:
             message.error = None
-            _store_parsed(
-                session, message, parsed, headers, judged_on=received_on, settings=settings
-            )
+            _store_parsed(session, message, parsed, headers, judged_on=judged_on, rules=rules)
         return _outcome(session, message, already_stored=False)
 
 
-def judged_on(engine: Engine, raw: bytes, received_at: datetime | None) -> date:
+def judged_on(engine: Engine, raw: bytes | Headers, received_at: datetime | None) -> date:
     """The date a message is judged on: its own receipt, or its case's for a reply."""
-    return _judged_on(engine, read_headers(raw), as_utc(received_at))
-
-
-def _judged_on(engine: Engine, headers: Headers, received_at: datetime) -> date:
-    return thread_received_on(engine, headers) or london_date(received_at)
+    headers = read_headers(raw) if isinstance(raw, bytes) else raw
+    return thread_received_on(engine, headers) or london_date(as_utc(received_at))
 
 
 def _by_uid(session: Session, source: SourceRef) -> Message | None:
@@ -262,7 +248,7 @@ def _store_parsed(
     headers: Headers,
     *,
     judged_on: date,
-    settings: Any,
+    rules: CaseRules,
 ) -> None:
     """Documents, then the case: threaded onto a known one, new, or none (no form)."""
     for position, document in enumerate(parsed.documents):
@@ -281,7 +267,7 @@ def _store_parsed(
             )
         )
     case, version, record = place_message(
-        session, message, parsed, headers, judged_on=judged_on, settings=settings
+        session, message, parsed, headers, judged_on=judged_on, rules=rules
     )
     raised = [flag["code"] for flag in record.get("flags", [])]
     message.flag_codes = _codes_column(raised)

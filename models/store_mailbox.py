@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import Engine, update
 from sqlmodel import col, select
 
-from parsers.errors import StoreError
 from models.db import session_scope
 from models.store_rows import SourceRef, one_line, source_of
 from models.tables import MailboxState, Message, utcnow
+from parsers.errors import StoreError
 
 
 def mark_moved(engine: Engine, message_pk: int | Sequence[int]) -> None:

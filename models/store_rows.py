@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from parsers.errors import StoreError, one_line  # noqa: F401 - one_line is used from here
 from models.tables import AuditEvent, Blob, Case, Message, utcnow
+from parsers.errors import StoreError, one_line  # noqa: F401 - one_line is used from here
 
 SYSTEM = "system"
 MAILBOX_AREA = {"cme": "central", "ene": "ENE", "wnw": "WNW", "south": "South"}

@@ -8,7 +8,6 @@ case of its own, and the old case's audit trail says where it went.
 
 from __future__ import annotations
 
-import copy
 import logging
 from datetime import date
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from models.casework import add_version, open_case, pupil_keys
+from models.casework import CaseRules, add_version, open_case, pupil_keys
 from models.db import session_scope
 from models.store_headers import Headers, quoted_references
 from models.store_rows import add_audit_event, locked_case, london_date
@@ -78,7 +77,7 @@ def place_message(
     headers: Headers,
     *,
     judged_on: date,
-    settings: Any,
+    rules: CaseRules,
 ) -> tuple[Case | None, int | None, dict[str, Any]]:
     """File a parsed message under its case and set its status.
 
@@ -94,15 +93,15 @@ def place_message(
         differs = other_pupil(case, record)
         if differs is not None:
             return _open_for_other_pupil(
-                session, message, parsed, case, differs, judged_on=judged_on, settings=settings
+                session, message, parsed, case, differs, judged_on=judged_on, rules=rules
             )
     if case is not None:
         message.status, message.case_id = "threaded", case.id
         case.updated_at = utcnow()
-        version = add_version(session, case, message, record) if has_form else None
+        version = add_version(session, case, message, record, rules=rules) if has_form else None
         return case, version, record
     if has_form:
-        case = open_case(session, message, record)
+        case = open_case(session, message, record, rules=rules)
         message.status, message.case_id = "ingested", case.id
         return case, 1, record
     return None, None, record
@@ -123,13 +122,11 @@ def _open_for_other_pupil(
     differs: str,
     *,
     judged_on: date,
-    settings: Any,
+    rules: CaseRules,
 ) -> tuple[Case, int, dict[str, Any]]:
     """A new case for a reply whose form names another pupil than the case it replies to."""
-    record = _judged_on_arrival(
-        parsed, was=judged_on, now=london_date(message.received_at), settings=settings
-    )
-    case = open_case(session, message, record)
+    record = rules.judged_on_arrival(parsed, was=judged_on, now=london_date(message.received_at))
+    case = open_case(session, message, record, rules=rules)
     message.status, message.case_id = "ingested", case.id
     detail = {"new_case": case.reference, "differs": differs}
     add_audit_event(
@@ -143,24 +140,3 @@ def _open_for_other_pupil(
         case.id,
     )
     return case, 1, record
-
-
-def _judged_on_arrival(parsed: Any, *, was: date, now: date, settings: Any) -> dict[str, Any]:
-    """The record with its flags judged on the day the message arrived.
-
-    A reply is parsed as of its case's first day (lateness, age); a form that opens a case
-    of its own is a new referral, judged on its own day. Only the rules' flags are judged
-    again: any flag the pipeline raised on its own is kept.
-    """
-    if was == now:
-        return parsed.record
-    from intake.core.rules import evaluate, is_complete
-
-    record = copy.deepcopy(parsed.record)
-    findings = getattr(parsed, "findings", ())
-    before = evaluate(record, findings=findings, received_on=was, settings=settings)
-    kept = [flag for flag in record.get("flags", []) if flag not in before]
-    record["flags"] = evaluate(record, findings=findings, received_on=now, settings=settings)
-    record["flags"] += kept
-    record["complete"] = is_complete(record["flags"])
-    return record

@@ -15,8 +15,8 @@ from datetime import timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from parsers.errors import IntakeError
 from models.tables import ROLES, AuditEvent, User, utcnow
+from parsers.errors import IntakeError
 
 AREAS = ("central", "ENE", "WNW", "South")
 MIN_PASSWORD_LENGTH = 12
@@ -95,7 +95,7 @@ def _add_user(session: Session, *, name: str, role: str, password: str,
     _check_password(password)
     if get_user(session=session, name=name) is not None:
         raise UserError(f"user {name!r} already exists")
-    from intake.web.auth import hash_password
+    from models.passwords import hash_password
 
     user = User(name=name, role=role, areas=",".join(area_list),
                 password_hash=hash_password(password))
@@ -129,7 +129,7 @@ def disable_user(db: Engine | Session | None = None, /, *, session: Session | No
 def set_password(db: Engine | Session | None = None, /, *, session: Session | None = None,
                  name: str, password: str, actor: str = "cli") -> User:
     """Set a new password, clear any lock; sessions signed in with the old one end."""
-    from intake.web.auth import hash_password
+    from models.passwords import hash_password
 
     _check_password(password)
     with _using(db, session) as work:
@@ -159,7 +159,7 @@ def verify_login(db: Engine | Session | None = None, /, *, session: Session | No
 
 def _verify_login(session: Session, *, name: str, password: str, max_failures: int,
                   lock_minutes: int) -> User | None:
-    from intake.web.auth import hash_password, needs_rehash, verify_password
+    from models.passwords import hash_password, needs_rehash, verify_password
 
     user = get_user(session=session, name=name.strip())
     now = utcnow()

@@ -34,9 +34,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from parsers.errors import UnreadableDocument
 from parsers import sniff as types
 from parsers.entries import ExtractedForm
+from parsers.errors import UnreadableDocument
 
 log = logging.getLogger(__name__)
 

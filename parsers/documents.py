@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from parsers.errors import UnreadableDocument
 from parsers import sniff as types
 from parsers.entries import ExtractedForm
+from parsers.errors import UnreadableDocument
 
 KnownLabel = Callable[[str], bool]
 
@@ -130,11 +130,30 @@ def register(media_type: str, reader: Reader) -> None:
 def read_document(content: bytes, media_type: str, *, known_label: KnownLabel,
                   limits: ReadLimits = ReadLimits()) -> ExtractedForm:
     if limits.isolate:
-        from parsers.isolation import read_isolated
-
-        return read_isolated(content, media_type, known_label=known_label, limits=limits)
+        return _read_isolated(content, media_type, known_label=known_label, limits=limits)
     reader = READERS.get(media_type)
     if reader is None:
         kind = _NAMES.get(media_type, media_type)
         raise UnreadableDocument(f"{kind} attachments cannot be read: ask the school for Word (.docx) or PDF")
     return reader(content, known_label, limits)
+
+
+def _read_in_worker(content: bytes, media_type: str, known_label: Any, limits: Any) -> Any:
+    from parsers.mapping.fieldmap import field_map
+
+    label = field_map().is_label if known_label is None else known_label
+    return read_document(content, media_type, known_label=label, limits=limits)
+
+
+def _read_isolated(content: bytes, media_type: str, *, known_label: KnownLabel,
+                   limits: ReadLimits) -> ExtractedForm:
+    """:func:`read_document` in a worker of the shared pool (:mod:`parsers.isolation`)."""
+    from parsers.isolation import JobLimits, shared_pool
+    from parsers.mapping.fieldmap import field_map
+
+    label: Any = known_label
+    if getattr(known_label, "__self__", None) is field_map():
+        label = None  # the worker has its own field map: do not pickle it with every job
+    job = JobLimits(wall_seconds=limits.wall_seconds, memory_mb=limits.memory_mb)
+    return shared_pool().call(_read_in_worker, content, media_type, label,
+                              replace(limits, isolate=False), limits=job)

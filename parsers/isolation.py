@@ -16,7 +16,7 @@ pre-forked workers:
 
 Whatever happens in the worker comes back as :class:`UnreadableDocument` with a reason the
 AIO can act on. The pipeline stays in-process by default; ``ReadLimits(isolate=True)``
-routes :func:`parsers.documents.read_document` through :func:`read_isolated`.
+runs :func:`parsers.documents.read_document` (and, for the core, whole messages) in its workers.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from parsers.errors import IntakeError, MalformedMessage, UnreadableDocument
@@ -45,11 +45,20 @@ MB = 1024 * 1024
 READER_MODULES = ("parsers.documents", "parsers.mapping.fieldmap", "parsers.docx.reader",
                   "parsers.pdf.reader", "parsers.ocr.reader", "parsers.convert", "parsers.mail.msg",
                   "parsers.mail.archive", "parsers.mail.walker", "pdfplumber", "pypdfium2",
-                  "PIL.Image", "extract_msg", "lxml.etree", "msoffcrypto",
-                  "intake.core.pipeline", "intake.core.parse_job")
+                  "PIL.Image", "extract_msg", "lxml.etree", "msoffcrypto")
 _PRELOAD_FLAG = "CME_INTAKE_WORKER_PRELOAD"
+_ALSO_PRELOAD: list[str] = []
 _IN_WORKER = False
 _ERRORS = {"UnreadableDocument": UnreadableDocument, "MalformedMessage": MalformedMessage}
+
+
+def preload_also(*modules: str) -> None:
+    """Have the fork server import ``modules`` too (callers above the parsers, such as the
+    whole-message job, register themselves here rather than being named by this module).
+    Takes effect for pools created afterwards."""
+    for name in modules:
+        if name not in _ALSO_PRELOAD:
+            _ALSO_PRELOAD.append(name)
 
 
 def in_worker() -> bool:
@@ -124,7 +133,7 @@ class WorkerPool:
         if settings.start_method == "forkserver":
             # The fork server imports this module, which then imports the readers (see the
             # end of the module): one failing import must not take the server down.
-            os.environ[_PRELOAD_FLAG] = "1"
+            os.environ[_PRELOAD_FLAG] = ",".join((*READER_MODULES, *_ALSO_PRELOAD))
             self.context.set_forkserver_preload(["parsers.isolation"])
         self.idle: queue.LifoQueue[_Worker] = queue.LifoQueue()  # warmest worker first
         self.lock = threading.Lock()
@@ -280,7 +289,7 @@ def _preload() -> None:
     worker starts warm); a module that fails to import is left to fail in the job."""
     import importlib
 
-    for name in READER_MODULES:
+    for name in os.environ.get(_PRELOAD_FLAG, "").split(",") or READER_MODULES:
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - the job that needs it reports the failure
@@ -354,27 +363,6 @@ def shared_pool(settings: PoolSettings | None = None) -> WorkerPool:
         return _SHARED
 
 
-def _read_job(content: bytes, media_type: str, known_label: Any, limits: Any) -> Any:
-    from parsers.documents import read_document
-    from parsers.mapping.fieldmap import field_map
-
-    label = field_map().is_label if known_label is None else known_label
-    return read_document(content, media_type, known_label=label, limits=limits)
-
-
-def read_isolated(content: bytes, media_type: str, *, known_label: Callable[[str], bool],
-                  limits: Any) -> Any:
-    """:func:`parsers.documents.read_document` in a worker of the shared pool."""
-    from parsers.mapping.fieldmap import field_map
-
-    label: Any = known_label
-    if getattr(known_label, "__self__", None) is field_map():
-        label = None  # the worker has its own field map: do not pickle it with every job
-    job = JobLimits(wall_seconds=limits.wall_seconds, memory_mb=limits.memory_mb)
-    return shared_pool().call(_read_job, content, media_type, label,
-                              replace(limits, isolate=False), limits=job)
-
-
-if os.environ.get(_PRELOAD_FLAG) == "1" and multiprocessing.parent_process() is None and \
+if os.environ.get(_PRELOAD_FLAG) and multiprocessing.parent_process() is None and \
         "multiprocessing.forkserver" in sys.modules and not _IN_WORKER:
     _preload()  # imported by the fork server as its preload module

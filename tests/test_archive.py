@@ -9,11 +9,11 @@ from email.message import EmailMessage
 
 import pytest
 
-from parsers.errors import UnreadableDocument
 from intake.core.pipeline import parse_message
 from parsers import sniff
-from parsers.mail.archive import ArchiveLimits, expand_attachments, read_archive, zip_attachments
 from parsers.documents import ReadLimits
+from parsers.errors import UnreadableDocument
+from parsers.mail.archive import ArchiveLimits, expand_attachments, read_archive, zip_attachments
 from parsers.mail.walker import Attachment
 from tests.fixtures.gen_common import draw_standard
 from tests.fixtures.gen_people import school_named

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from parsers.errors import UnreadableDocument
 from parsers import convert, sniff
 from parsers.documents import ReadLimits
+from parsers.errors import UnreadableDocument
 from tests.services.base import require_binary
 from tests.test_golden import GOLDEN, comparable, differences, parse
 

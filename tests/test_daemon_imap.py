@@ -17,10 +17,11 @@ import pytest
 from sqlalchemy import select
 
 from intake.config import DaemonSettings, DatabaseSettings, MailboxSettings, Settings
-from intake.mailbox import run_daemon, status_rows
 from intake.core.rules import RuleSettings
+from intake.ingest import ingest_message
+from intake.mailbox import run_daemon, status_rows
 from models.db import make_engine, migrate, session_scope
-from models.store import SourceRef, ingest_message
+from models.store import SourceRef
 from models.tables import Message
 from tests.services.dovecot import (  # noqa: F401  (fixtures)
     DovecotServer,

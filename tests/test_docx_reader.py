@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from parsers.errors import UnreadableDocument
 from parsers.docx.reader import DocxLimits, read_docx
+from parsers.errors import UnreadableDocument
 
 NS = (
     'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '

@@ -12,8 +12,8 @@ from email.message import EmailMessage
 
 import pytest
 
-from parsers.errors import MalformedMessage
 from parsers import sniff as s
+from parsers.errors import MalformedMessage
 from parsers.mail.walker import Attachment, looks_like_family_correspondence, walk_message
 from tests.test_sniff import MINIMAL_PDF, MSG_STREAMS, build_ole, docx_bytes
 

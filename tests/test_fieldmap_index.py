@@ -7,8 +7,9 @@ import random
 
 import pytest
 
-from parsers.mapping.fieldmap import _STOPWORDS, field_map, norm_label
+from parsers.mapping.fieldmap import field_map, norm_label
 from parsers.mapping.fieldmap_index import Spellings, _overlap, _packed, candidates, content_index
+from parsers.mapping.labels import STOPWORDS
 
 ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789%/ "
 
@@ -60,7 +61,7 @@ def test_closest_with_odd_characters_and_repeats() -> None:
 
 def test_containment_candidates_hold_every_contained_label() -> None:
     fmap = field_map()
-    contents = [(label, tokens - _STOPWORDS) for label, tokens in fmap._specific_tokens]
+    contents = [(label, tokens - STOPWORDS) for label, tokens in fmap._specific_tokens]
     index = content_index(contents)
     rng = random.Random(4)
     words = sorted({word for _, content in contents for word in content})

@@ -18,9 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from parsers.errors import MalformedMessage
 from intake.core.pipeline import ParsedMessage, parse_message
 from parsers.documents import ReadLimits
+from parsers.errors import MalformedMessage
 from tests.fixtures.hostile.generate import Expect, HostileCase, _docx_sample, cases, email
 from tests.test_email_walker_properties import TOKENS
 

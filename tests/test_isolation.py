@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from parsers.errors import UnreadableDocument
 from intake.core.pipeline import parse_document
 from parsers import sniff
 from parsers.documents import ReadLimits, read_document
-from parsers.mapping.fieldmap import field_map
+from parsers.errors import UnreadableDocument
 from parsers.isolation import JobLimits, PoolSettings, WorkerPool, in_worker, shared_pool
+from parsers.mapping.fieldmap import field_map
 
 GOLDEN = Path(__file__).parent / "fixtures" / "golden"
 RECEIVED = date(2026, 11, 2)

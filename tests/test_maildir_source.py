@@ -11,11 +11,12 @@ import pytest
 from sqlalchemy import func, select
 
 from intake.config import DaemonSettings, DatabaseSettings, MailboxSettings, Settings
+from intake.ingest import ingest_message
 from intake.mailbox import run_daemon, status_rows
 from intake.mailbox.backoff import Backoff
 from intake.mailbox.worker import Store
 from models.db import make_engine, migrate, session_scope
-from models.store import SourceRef, ingest_message
+from models.store import SourceRef
 from models.tables import Message
 from tests.services.dovecot import referral_email
 

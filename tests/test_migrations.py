@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from models.db import downgrade, make_engine, migrate, schema_diff, session_scope
+from models.db import (
+    alembic_config,
+    downgrade,
+    make_engine,
+    migrate,
+    schema_diff,
+    session_scope,
+)
 from models.tables import Case, metadata
 
 
@@ -33,7 +40,8 @@ def test_upgrade_downgrade_upgrade(db_url: str) -> None:
     assert schema_diff(engine) == []
     with engine.connect() as connection:
         assert (
-            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            == head_revision()
         )
     engine.dispose()
 
@@ -108,3 +116,11 @@ def test_schema_diff_notices_drift(db_url: str) -> None:
         connection.exec_driver_sql("DROP INDEX ix_case_queue")
     assert [entry[0] for entry in schema_diff(engine)] == ["add_index"]
     engine.dispose()
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    assert len(heads) == 1, f"one alembic head expected, found {heads}"
+    return str(heads[0])

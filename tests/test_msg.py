@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from parsers.errors import UnreadableDocument
 from intake.core.pipeline import parse_document, parse_message
 from parsers import sniff
+from parsers.errors import UnreadableDocument
 from parsers.mail.msg import msg_attachments, read_msg
 from tests.fixtures.gen_common import draw_standard
 from tests.fixtures.gen_people import school_named

@@ -13,15 +13,15 @@ from datetime import date
 import pytest
 from PIL import Image, ImageDraw
 
-from parsers.errors import UnreadableDocument
 from intake.core.pipeline import parse_message
 from parsers import sniff
-from parsers.ocr.reader import reader as ocr
-from parsers.ocr import layout as pic
 from parsers.documents import ReadLimits, read_document
 from parsers.entries import ExtractedForm
+from parsers.errors import UnreadableDocument
 from parsers.mapping.fieldmap import field_map
 from parsers.mapping.mapper import map_form
+from parsers.ocr import layout as pic
+from parsers.ocr import reader as ocr
 from tests.fixtures.scans import cases, render
 from tests.services.base import require_binary
 

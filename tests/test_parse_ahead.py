@@ -16,11 +16,12 @@ from intake.config import (
     MailboxSettings,
     Settings,
 )
-from intake.mailbox import run_daemon
 from intake.core.parse_job import Parsed, parse_on_worker, parse_outcome
 from intake.core.rules import RuleSettings
+from intake.ingest import ingest_message
+from intake.mailbox import run_daemon
 from models.db import make_engine, migrate, session_scope
-from models.store import SourceRef, ingest_message, judged_on
+from models.store import SourceRef, judged_on
 from models.tables import Case, Message
 from tests.fixtures.generate import GOLDEN
 

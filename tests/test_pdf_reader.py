@@ -19,8 +19,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from parsers.errors import UnreadableDocument
 from parsers.entries import Entry, ExtractedForm
+from parsers.errors import UnreadableDocument
 from parsers.pdf.reader import PASSWORD_PROTECTED, read_pdf
 from tests.services.base import require_binary
 

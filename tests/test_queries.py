@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
+from intake.ingest import ingest_message
 from models.db import session_scope
 from models.queries import (
     QueryError,
@@ -19,7 +20,7 @@ from models.queries import (
     list_flags,
     mailbox_status,
 )
-from models.store import ingest_message, record_poll, resolve_flag
+from models.store import record_poll, resolve_flag
 from models.tables import Case, Flag
 from tests.test_store import SETTINGS, pupil_fields, referral_email, source, valid_upn
 

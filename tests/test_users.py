@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from parsers.errors import IntakeError
 from intake.web.testing import PASSWORD, migrated_engine
 from models.tables import AuditEvent, utcnow
 from models.users import (
@@ -19,6 +18,7 @@ from models.users import (
     user_areas,
     verify_login,
 )
+from parsers.errors import IntakeError
 
 
 @pytest.fixture()

@@ -13,8 +13,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from intake.core.rules import RuleSettings
+from intake.ingest import ingest_message
 from intake.web.testing import add_users, make_app, migrated_engine, sign_in
-from models.store import SourceRef, ingest_message
+from models.store import SourceRef
 from models.tables import Case
 
 GOLDEN = Path(__file__).parent / "fixtures" / "golden"

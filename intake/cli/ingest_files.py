@@ -68,7 +68,8 @@ def _received_at(raw: bytes) -> datetime | None:
 
 
 def ingest_paths(engine: Any, paths: list[Path], *, mailbox: str, settings: Any) -> int:
-    from models.store import SourceRef, ingest_message
+    from intake.ingest import ingest_message
+    from models.store import SourceRef
 
     files = list(iter_sources(paths))
     console = Console(stderr=True)

@@ -21,6 +21,10 @@ from datetime import date
 from typing import Any
 
 from parsers.errors import IntakeError, one_line
+from parsers.isolation import preload_also
+
+# The document workers' fork server imports the core too, so a whole-message job starts warm.
+preload_also("intake.core.pipeline", __name__)
 
 log = logging.getLogger(__name__)
 

@@ -12,17 +12,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from parsers.errors import IntakeError, UnreadableDocument
 from intake.core.rules import RuleSettings, evaluate, is_complete
-from parsers.mail import secure as secure_mail
 from parsers import sniff as types
-from parsers.mail.archive import expand_attachments
 from parsers.documents import ReadLimits, read_document
-from parsers.mail.walker import Attachment, looks_like_family_correspondence, walk_message
 from parsers.entries import Entry, ExtractedForm
-from parsers.mapping.fieldmap import field_map
+from parsers.errors import IntakeError, UnreadableDocument
 from parsers.findings import Finding
 from parsers.layout.text import label_value_lines
+from parsers.mail import secure as secure_mail
+from parsers.mail.archive import expand_attachments
+from parsers.mail.walker import Attachment, looks_like_family_correspondence, walk_message
+from parsers.mapping.fieldmap import field_map
 from parsers.mapping.mapper import MappedForm, map_form
 from parsers.record import MAILBOX_AREA, empty_record, get_path, is_empty, set_path
 

@@ -13,8 +13,8 @@ from datetime import date
 from typing import Any
 
 from intake.core.schooldays import of_compulsory_school_age, school_days_between
-from parsers.mapping.fieldmap import field_map
 from parsers.findings import Finding
+from parsers.mapping.fieldmap import field_map
 from parsers.record import ENQUIRY_KEYS, MAILBOX_AREA, get_path, is_empty
 
 __all__ = ["Finding", "RuleSettings", "evaluate", "duplicate_flag", "is_complete", "flag"]

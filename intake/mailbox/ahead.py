@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from intake.mailbox.sources import Candidate
 from intake.core.parse_job import Parsed, parse_on_worker
+from intake.mailbox.sources import Candidate
 
 log = logging.getLogger(__name__)
 

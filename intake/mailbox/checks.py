@@ -15,12 +15,12 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from intake.config import MailboxSettings, Settings
-from parsers.errors import IntakeError
 from intake.mailbox import ledger
 from intake.mailbox.faults import translate
 from intake.mailbox.folders import spell
 from intake.mailbox.imap import ImapSource
 from intake.mailbox.redact import install_redaction
+from parsers.errors import IntakeError
 
 
 @dataclass

@@ -20,10 +20,11 @@ from typing import Any
 from sqlalchemy import Engine
 
 from intake.config import MailboxSettings, Settings, load_settings
-from parsers.errors import IntakeError
 from intake.mailbox.redact import install_redaction
-from intake.mailbox.sources import MailSource, open_source
+from intake.mailbox.registry import open_source
+from intake.mailbox.sources import MailSource
 from intake.mailbox.worker import MailboxWorker, Store
+from parsers.errors import IntakeError
 
 logger = logging.getLogger(__name__)
 SourceFactory = Callable[[MailboxSettings], MailSource]

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
-from intake.config import MailboxSettings
-
 Target = Literal["processed", "failed"]
 
 
@@ -75,14 +73,3 @@ class MailSource(Protocol):
 
     def wait(self, seconds: float, stop: threading.Event) -> None:
         """Return when new mail may have arrived, ``seconds`` passed, or ``stop`` is set."""
-
-
-def open_source(settings: MailboxSettings, **options: object) -> MailSource:
-    """The source for one configured mailbox (not yet opened)."""
-    if settings.source == "maildir":
-        from intake.mailbox.maildir import MaildirSource
-
-        return MaildirSource(settings)
-    from intake.mailbox.imap import ImapSource
-
-    return ImapSource(settings, **options)  # type: ignore[arg-type]

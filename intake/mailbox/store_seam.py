@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from parsers.errors import MailboxError
 from intake.mailbox.sources import Target
+from parsers.errors import MailboxError
 
 TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError, PoolTimeout)
 
@@ -26,7 +26,8 @@ class DatabaseUnavailable(MailboxError):
 
 @dataclass
 class Store:
-    """The store functions the worker calls (``models.store`` by default; a seam for tests)."""
+    """The store functions the worker calls (``intake.ingest`` and ``models.store`` by
+    default; a seam for tests)."""
 
     ingest_message: Callable[..., Any]
     mark_moved: Callable[..., None]
@@ -37,8 +38,10 @@ class Store:
 
     @classmethod
     def default(cls) -> Store:
+        from intake.ingest import ingest_message
+
         store = _store()
-        return cls(store.ingest_message, store.mark_moved, store.unmoved, store.record_poll,
+        return cls(ingest_message, store.mark_moved, store.unmoved, store.record_poll,
                    store.SourceRef, store.judged_on)
 
 

@@ -26,7 +26,6 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from intake.config import MailboxSettings, Settings
-from parsers.errors import IntakeError, MailboxError
 from intake.mailbox import ledger
 from intake.mailbox.ahead import Ahead, ParseAhead
 from intake.mailbox.backoff import Backoff
@@ -35,6 +34,7 @@ from intake.mailbox.lease import MailboxLease
 from intake.mailbox.sources import Candidate, MailSource
 from intake.mailbox.store_seam import DatabaseUnavailable, Store, call_db, target_for
 from parsers.documents import ReadLimits
+from parsers.errors import IntakeError, MailboxError
 
 logger = logging.getLogger(__name__)
 MOVE_BATCH = 10  # stored messages moved (and marked moved) together while working a backlog

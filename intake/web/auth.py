@@ -23,8 +23,6 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from fastapi import Request, Response
 from sqlmodel import Session
 
@@ -34,27 +32,6 @@ from models.tables import User
 COOKIE_NAME = "cme_session"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
-_HASHER = PasswordHasher()
-_DUMMY_HASH = _HASHER.hash("not a real password: evens out timing for unknown names")
-
-
-def hash_password(password: str) -> str:
-    """argon2id hash with argon2-cffi's current recommended parameters."""
-    return _HASHER.hash(password)
-
-
-def verify_password(password_hash: str | None, password: str) -> bool:
-    """True when ``password`` matches; an unknown user (``None``) still costs one hash."""
-    try:
-        return _HASHER.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
-
-
-def needs_rehash(password_hash: str) -> bool:
-    return _HASHER.check_needs_rehash(password_hash)
-
-
 def credential_stamp(user: User) -> str:
     """A fingerprint of the user's credential: a new password ends every older session."""
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]

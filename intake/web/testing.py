@@ -58,7 +58,7 @@ def add_users(engine: Engine) -> None:
     Inserted directly with one argon2 hash of :data:`PASSWORD` computed once per run
     (:func:`models.users.add_user` is tested on its own), to keep the suite quick.
     """
-    from intake.web.auth import hash_password
+    from models.passwords import hash_password
     from models.tables import User
 
     password_hash = _HASH.setdefault("hash", hash_password(PASSWORD))

@@ -16,7 +16,6 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 
-from parsers.errors import IntakeError
 from intake.web.access import CaseWorker, Db, case_for
 from intake.web.case_layout import layout
 from intake.web.follow_up import follow_ups
@@ -24,6 +23,7 @@ from intake.web.pages import audit, render
 from models import store
 from models.tables import Blob, Case, Flag, Message, User
 from models.users import user_areas
+from parsers.errors import IntakeError
 
 router = APIRouter()
 

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from parsers.errors import UnreadableDocument
 from parsers.docx import xml as x
 from parsers.docx.walk import BodyWalker, StyleInfo
 from parsers.entries import ExtractedForm
+from parsers.errors import UnreadableDocument
 from parsers.layout.text import default_known_label
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from parsers.layout.text import (
 )
 
 if TYPE_CHECKING:
-    from parsers.layout.table import Cell
+    from parsers.layout.cell import Cell
 
 _HEADER_WORDS = frozenset(
     "date time action actions taken outcome outcomes response result person contacted name "

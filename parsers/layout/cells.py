@@ -15,7 +15,7 @@ from parsers.layout.blocks import ReaderShape
 from parsers.layout.text import clean_label, looks_like_data, options_from_text
 
 if TYPE_CHECKING:
-    from parsers.layout.table import Cell
+    from parsers.layout.cell import Cell
 
 _MAX_LABEL = 80
 

@@ -17,7 +17,7 @@ from parsers.layout.blocks import ReaderShape
 from parsers.layout.text import clean_label, label_value_lines, options_from_text
 
 if TYPE_CHECKING:
-    from parsers.layout.table import Cell
+    from parsers.layout.cell import Cell
 
 _COLUMN_GAP = re.compile(r"\t+| {3,}")
 _LEADING_MARK = re.compile(r"^\s*(?:\[\s*[xX✓✔]?\s*\]|[☒☑✓✔✗✘■☐□❑❒▢])")

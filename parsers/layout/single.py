@@ -21,7 +21,7 @@ from parsers.layout.text import (
 )
 
 if TYPE_CHECKING:
-    from parsers.layout.table import Cell
+    from parsers.layout.cell import Cell
 
 
 class SingleCellRules(ReaderShape):

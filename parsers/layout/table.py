@@ -15,12 +15,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from parsers.entries import Entry, Grid
 from parsers.layout.blocks import BlockRules
+from parsers.layout.cell import Cell
 from parsers.layout.cells import StackedRules
 from parsers.layout.checklist import ChecklistRules, mark_unticked
+from parsers.layout.rows import (
+    is_sentence,
+    leading_mark,
+    lone_mark,
+    prepare_row,
+    trailing_mark,
+    with_text_options,
+)
 from parsers.layout.single import SingleCellRules
 from parsers.layout.text import (
     clean_label,
@@ -31,7 +40,6 @@ from parsers.layout.text import (
     mark_state,
     options_from_text,
     section_heading,
-    strip_instructions,
 )
 
 __all__ = [
@@ -46,31 +54,6 @@ __all__ = [
 KnownLabel = Callable[[str], bool]
 _BRACKET_MARK = re.compile(r"\[\s*[xX✓✔]?\s*\]")
 _YES_NO_HEADING = re.compile(r"(?i)(yes|y)\s*/\s*(no|n)(\s*/\s*(n/?a|unknown))?")
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One table cell as a reader saw it.
-
-    ``options`` are the tick-box options in the cell, in order, as (option text, checked);
-    ``hint`` a name the format attaches to the value (content-control tag, form-field name);
-    ``bold`` marks a label-ish cell (bold text or shading); ``span`` how many grid columns
-    the cell covers, when the reader knows (a full-width row is a heading or a free-text row);
-    ``continued`` marks a cell merged down from the row above (its text repeated), so a label
-    spanning several rows gathers their values into one entry. ``label_line`` says the
-    cell's first line is set apart from the rest (bold over regular text): a label printed
-    above its value inside the one box. ``indent`` marks a paragraph set in from the margin
-    (a detail line under a checklist item).
-    """
-
-    text: str
-    options: tuple[tuple[str, bool | None], ...] = ()
-    hint: str | None = None
-    bold: bool = False
-    span: int = 1
-    continued: bool = False
-    label_line: bool = False
-    indent: bool = False
 
 
 def table_to_entries(
@@ -95,7 +78,7 @@ def table_to_entries(
     """
     reader = _TableReader(locator=locator, section=section, known_label=known_label)
     reader.caption = caption
-    prepared = [_prepare_row(row, merge_duplicates) for row in rows]
+    prepared = [prepare_row(row, merge_duplicates) for row in rows]
     reader.read(prepared)
     if row_sections is not None:
         row_sections.extend(reader.row_sections)
@@ -117,33 +100,8 @@ def paragraphs_to_entries(
     reader = _TableReader(locator="", section=section, known_label=known_label)
     reader.locators = locators
     reader.paragraph_mode = True
-    reader.read([[_with_text_options(cell)] for cell in mark_unticked(paragraphs)])
+    reader.read([[with_text_options(cell)] for cell in mark_unticked(paragraphs)])
     return reader.entries, reader.section
-
-
-def _prepare_row(row: list[Cell], merge_duplicates: bool) -> list[Cell]:
-    """Fold adjacent repeats of one merged cell; tick marks and short answers stay apart."""
-    cells = [_with_text_options(cell) for cell in row]
-    if not merge_duplicates:
-        return cells
-    merged: list[Cell] = []
-    for cell in cells:
-        if merged and cell == merged[-1] and len(cell.text.strip()) > 3 and not cell.options:
-            last = merged[-1]
-            merged[-1] = replace(last, span=last.span + 1)
-            continue
-        merged.append(cell)
-    return merged
-
-
-def _with_text_options(cell: Cell) -> Cell:
-    """Give a cell whose text holds tick glyphs (☐ Yes ☒ No) its options."""
-    if cell.options:
-        return cell
-    _, options = options_from_text(cell.text)
-    if not options:
-        return cell
-    return replace(cell, options=options)
 
 
 class _TableReader(SingleCellRules, BlockRules, StackedRules, ChecklistRules):
@@ -183,11 +141,11 @@ class _TableReader(SingleCellRules, BlockRules, StackedRules, ChecklistRules):
     def labelish(self, cell: Cell) -> bool:
         """A cell that reads as a printed label rather than something the school wrote."""
         text = cell.text.strip()
-        if not text or len(text) > 150 or (cell.options and not _leading(cell)):
+        if not text or len(text) > 150 or (cell.options and not leading_mark(cell)):
             return False
         if text.endswith((":", "?")) or "*" in text or cell.bold:
             return True
-        if _sentence(text) or looks_like_data(text):
+        if is_sentence(text) or looks_like_data(text):
             return False
         return bool(self.known_label(clean_label(text)))
 
@@ -296,7 +254,7 @@ class _TableReader(SingleCellRules, BlockRules, StackedRules, ChecklistRules):
             return
         if not label and label_cell.hint and not is_placeholder_hint(label_cell.hint):
             label = label_cell.hint
-        mark = _lone_mark(value_cell)
+        mark = lone_mark(value_cell)
         if label and mark is not None:
             self.add(self.question or "", label, index, checked=mark)
             self.tick_rows[index] = ("mark", len(self.entries) - 1)
@@ -356,7 +314,7 @@ class _TableReader(SingleCellRules, BlockRules, StackedRules, ChecklistRules):
             ):
                 return list(zip(labels, values, strict=True))
         lines = [line.strip() for line in text.splitlines() if line.strip()]
-        if len(lines) >= 2 and len(lines[0]) <= 60 and not _sentence(lines[0]):
+        if len(lines) >= 2 and len(lines[0]) <= 60 and not is_sentence(lines[0]):
             rest = lines[1:]
             if self.known_label(clean_label(lines[0])) and not any(
                 self.known_label(clean_label(line)) for line in rest
@@ -367,10 +325,10 @@ class _TableReader(SingleCellRules, BlockRules, StackedRules, ChecklistRules):
     def options_cell(self, cell: Cell, label: str, index: int) -> None:
         if self.options_by_line(cell, label, index):
             return
-        question = label or _leading(cell) or self.question or ""
+        question = label or leading_mark(cell) or self.question or ""
         for option, checked in cell.options:
             self.add(question, option, index, checked=checked)
-        rest = _trailing(cell)
+        rest = trailing_mark(cell)
         if rest:
             self.add(question, rest, index)
 
@@ -392,41 +350,3 @@ class _TableReader(SingleCellRules, BlockRules, StackedRules, ChecklistRules):
         return True
 
 
-def _leading(cell: Cell) -> str:
-    """The question written in a cell before its options ("Left the UK? ☐ Yes ☐ No")."""
-    leading, _ = options_from_text(cell.text)
-    if leading:
-        return clean_label(leading)
-    first = next((text for text, _ in cell.options if text), "")
-    text = cell.text.strip()
-    if first and first in text:
-        before = _BRACKET_MARK.sub(" ", text[: text.index(first)])
-        return clean_label(before.strip(" ☐☒☑✓✔✗✘■□|/"))
-    return ""
-
-
-def _trailing(cell: Cell) -> str:
-    """Text in an option cell that belongs to no option (e.g. "If other, say: Spain")."""
-    rest = cell.text
-    for option, _ in cell.options:
-        if option:
-            rest = rest.replace(option, " ", 1)
-    leading = _leading(cell)
-    if leading:
-        rest = rest.replace(leading, " ", 1)
-    rest = " ".join(strip_instructions(rest).split()).strip(" ☐☒☑✓✔✗✘■□|/:*-")
-    return rest if len(rest) > 1 else ""
-
-
-def _lone_mark(cell: Cell) -> bool | None:
-    """The state of a cell that is nothing but one tick box (the caption is beside it)."""
-    if len(cell.options) == 1 and not cell.options[0][0]:
-        return cell.options[0][1]
-    if not cell.options and len(cell.text.strip()) <= 3:
-        return mark_state(cell.text, words=False)
-    return None
-
-
-def _sentence(text: str) -> bool:
-    """Written prose ("The school has had no concerns.") rather than a printed label."""
-    return (text.endswith(".") and len(text.split()) >= 4) or ". " in text

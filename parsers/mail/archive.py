@@ -23,10 +23,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from parsers.errors import IntakeError, UnreadableDocument
 from parsers import sniff as types
-from parsers.mail.walker import Attachment, walk_message
 from parsers.entries import ExtractedForm
+from parsers.errors import IntakeError, UnreadableDocument
+from parsers.mail.walker import Attachment, walk_message
 
 log = logging.getLogger(__name__)
 

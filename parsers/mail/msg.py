@@ -15,10 +15,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from parsers.errors import UnreadableDocument
 from parsers import sniff as types
-from parsers.mail.walker import Attachment, html_to_text
 from parsers.entries import ExtractedForm
+from parsers.errors import UnreadableDocument
+from parsers.mail.walker import Attachment, html_to_text
 
 log = logging.getLogger(__name__)
 

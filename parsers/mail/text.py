@@ -27,7 +27,7 @@ from parsers.mail.headers import (
 )
 
 if TYPE_CHECKING:
-    from parsers.mail.walker import Attachment
+    from parsers.mail.parts import Attachment
 
 _DECODED = frozenset({"base64", "quoted-printable", "x-uuencode", "uuencode", "uue", "x-uue"})
 

@@ -21,8 +21,8 @@ from email.message import Message
 from email.parser import BytesParser
 from urllib.parse import unquote
 
-from parsers.errors import MalformedMessage
 from parsers import sniff as sniffing
+from parsers.errors import MalformedMessage
 from parsers.mail.headers import (
     MAX_FILENAME_CHARS,
     MAX_HEADER_CHARS,
@@ -40,6 +40,7 @@ from parsers.mail.headers import (
     part_type,
     reference_ids,
 )
+from parsers.mail.parts import Attachment
 from parsers.mail.text import (
     CORRESPONDENCE_NAME_WORDS,
     CORRESPONDENCE_TEXT_PHRASES,
@@ -73,18 +74,6 @@ _BODY_TYPES = frozenset({"text/plain", "text/html"})
 _MAX_NESTING = 50
 _BOUNDARY_PARAM = re.compile(rb'boundary\s*=\s*("[^"\r\n]{1,200}"|[^\s;"]{1,200})')
 _CID_REF = re.compile(r"cid:([^\s\"'<>()]{1,500})", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Attachment:
-    filename: str | None
-    raw_filename: str | None
-    content: bytes
-    media_type: str
-    declared_type: str | None
-    inline: bool
-    depth: int
-    index: int
 
 
 @dataclass

@@ -17,62 +17,18 @@ from pathlib import Path
 from typing import Any
 
 from parsers.mapping.fieldmap_index import Spellings, candidates, content_index
+from parsers.mapping.labels import (
+    CONTEXT_TOKENS,
+    SECTION_NUMBER,
+    STOPWORDS,
+    Rule,
+    norm_label,
+    parse_rule,
+    rule_strength,
+    word_pattern,
+)
 
 FIELDS_FILE = Path(__file__).with_name("fields.toml")
-
-_INSTRUCTION = re.compile(
-    r"\((?=[^)]*\b(?:please|tick|delete|if known|if applicable|if different|dd|mm|yyyy|yy|"
-    r"optional|mandatory|required|appropriate|see|circle|select|indicate|specify|attach|must|"
-    r"copies|copy|eg|e\.g|for example|including|include|incl|"
-    r"as applicable|use|enter|state|give|where)\b)[^)]*\)"
-)
-# A parenthesis of three or more words explains the question; it is not part of the label.
-_EXPLANATION = re.compile(r"\((?:[^()]*?[\s,]){2,}[^()]*\)")
-_NUMBERING = re.compile(r"^\s*(?:(?:q|question|section)\s*)?(?:\d+(?:\.\d+)*[a-z]?|[a-z]|[ivx]+)[.)]\s+")
-_LEADING_NUMBER = re.compile(r"^\s*(?:q|question)?\s*\d+(?:\.\d+)*[a-z]?[:]?\s+(?=[a-z])")
-_PUNCT = re.compile(r"[^a-z0-9%/ ]+")
-_SPACES = re.compile(r"\s+")
-# "Section C – School details": a council's own numbering says nothing about the form's Parts.
-_SECTION_NUMBER = re.compile(r"^\s*section\s+[a-z0-9]{1,3}\b\s*[:.\-–—]?\s*", re.IGNORECASE)
-
-# Words that tie a label to a part of the form; a label found by containment must not
-# carry one that belongs to another part ("Date of birth of sibling" is no pupil's DOB).
-_CONTEXT_TOKENS = {
-    "sibling": "siblings", "siblings": "siblings", "brother": "siblings", "sister": "siblings",
-    "parent": "parents", "parents": "parents", "mother": "parents", "father": "parents",
-    "carer": "parents", "carers": "parents", "mothers": "parents", "fathers": "parents",
-    "dsl": "part2", "dcpo": "part2", "aio": "part3", "referrer": "school", "mash": "part2",
-}
-# Words that carry no meaning for matching a question to a field's label.
-_STOPWORDS = frozenset(
-    "the a an of to this that is are was were be been has have had any or and for in on with "
-    "by at does do did if it its their there please / - 1 2 3 4".split()
-)
-
-
-@lru_cache(maxsize=16384)
-def norm_label(text: str) -> str:
-    """Lowercase words of a label, with marks, numbering and instructions taken off.
-
-    Cached: readers ask about the same cell text several times (is it a label, which field),
-    and a form's printed labels repeat from form to form."""
-    text = text.lower().replace("’", "'").replace("‘", "'").replace("&", " and ")
-    text = text.replace("(s)", "s").replace("*", " ")
-    text = _INSTRUCTION.sub(" ", text)
-    text = _EXPLANATION.sub(" ", text)
-    text = _NUMBERING.sub("", text)
-    text = _LEADING_NUMBER.sub("", text)
-    text = text.replace("'", "").replace("/", " / ")
-    text = _PUNCT.sub(" ", text)
-    text = _SPACES.sub(" ", text).strip(" /")
-    return text
-
-
-@cache
-def _word_pattern(word: str) -> re.Pattern[str]:
-    """A heading word or phrase, whole words, plural allowed ("parent" in "Parents and carers")."""
-    return re.compile(rf"(?<![a-z0-9]){re.escape(word)}s?(?![a-z0-9])")
-
 
 @dataclass(frozen=True)
 class FieldSpec:
@@ -89,40 +45,6 @@ class FieldSpec:
     concepts: tuple[Rule, ...] = ()
     option_concepts: dict[str, tuple[Rule, ...]] = field(default_factory=dict, hash=False,
                                                         compare=False)
-
-
-# A concept rule: every group must be present; a group is alternatives (a word, a "prefix*",
-# or a phrase of several words). "home|house + visit*" = a home-ish word and a visit-ish word;
-# a group written "!a|b" must be absent ("school + check* + !sibling*").
-Rule = tuple[tuple[str, ...], ...]
-
-
-def _rule(text: str) -> Rule:
-    return tuple(tuple(alt.strip().lower() for alt in group.split("|") if alt.strip())
-                 for group in text.split(" + "))
-
-
-def _alternative_present(alternative: str, tokens: list[str], joined: str) -> bool:
-    if " " in alternative:
-        return f" {alternative.rstrip('*')}" in joined
-    if alternative.endswith("*"):
-        stem = alternative[:-1]
-        return any(token.startswith(stem) for token in tokens)
-    return alternative in tokens
-
-
-def rule_strength(rule: Rule, text: str) -> int:
-    """How many groups a rule has when all of them are present in ``text``, else 0."""
-    key = norm_label(text)
-    tokens = key.split()
-    joined = f" {key} "
-    wanted = [g for g in rule if not g[0].startswith("!")]
-    unwanted = [(g[0][1:], *g[1:]) for g in rule if g[0].startswith("!")]
-    if any(any(_alternative_present(alt, tokens, joined) for alt in group) for group in unwanted):
-        return 0
-    if all(any(_alternative_present(alt, tokens, joined) for alt in group) for group in wanted):
-        return len(wanted)
-    return 0
 
 
 @dataclass(frozen=True)
@@ -155,7 +77,7 @@ class FieldMap:
         )
         self._all_labels = list(self._specific) + list(self._generic)
         self._spellings = Spellings(self._all_labels)
-        self._contents = [(label, tokens - _STOPWORDS) for label, tokens in self._specific_tokens]
+        self._contents = [(label, tokens - STOPWORDS) for label, tokens in self._specific_tokens]
         self._content_index = content_index(self._contents)
 
     # ------------------------------------------------------------------ contexts
@@ -164,12 +86,12 @@ class FieldMap:
         """The part of the form a heading introduces (``pupil``, ``part2``...), or None."""
         if not heading:
             return None
-        heading = _SECTION_NUMBER.sub("", heading, count=1) or heading
+        heading = SECTION_NUMBER.sub("", heading, count=1) or heading
         text = f" {norm_label(heading)} "
         best: tuple[int, int, str] | None = None
         for name, words in self.contexts.items():
             for word in words:
-                found = _word_pattern(word).search(text)
+                found = word_pattern(word).search(text)
                 position = found.start() if found else -1
                 if position >= 0:
                     candidate = (position, -len(word), name)
@@ -210,7 +132,7 @@ class FieldMap:
         "Has the pupil been removed from the school roll?" holds every word of "removed
         from school roll"; a contiguous match is surer than scattered words.
         """
-        tokens = [t for t in key.split() if t not in _STOPWORDS]
+        tokens = [t for t in key.split() if t not in STOPWORDS]
         token_set = frozenset(tokens)
         if len(tokens) > 20 or not tokens:
             return None
@@ -361,8 +283,8 @@ def _spec(raw: dict[str, Any]) -> FieldSpec:
         labels=tuple(dict.fromkeys(norm_label(x) for x in raw.get("labels", ()))),
         generic=tuple(dict.fromkeys(norm_label(x) for x in raw.get("generic", ()))),
         contexts=tuple(raw.get("contexts", ())),
-        concepts=tuple(_rule(r) for r in raw["concepts"]) if isinstance(raw.get("concepts"), list) else (),
-        option_concepts={value: tuple(_rule(r) for r in rules)
+        concepts=tuple(parse_rule(r) for r in raw["concepts"]) if isinstance(raw.get("concepts"), list) else (),
+        option_concepts={value: tuple(parse_rule(r) for r in rules)
                          for value, rules in raw.get("concepts", {}).items()}
         if isinstance(raw.get("concepts"), dict) else {},
         options={
@@ -401,7 +323,7 @@ def _conflicting_context(extra: frozenset[str], spec: FieldSpec) -> bool:
                    "aio": "part3", "school": "school", "family_information": "family_info",
                    "enquiries": "enquiries"}.get(own)
     for token in extra:
-        context = _CONTEXT_TOKENS.get(token)
+        context = CONTEXT_TOKENS.get(token)
         if context and context != own_context:
             return True
     return False

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from parsers.values import normalise as nz
 from parsers.entries import Entry, Grid
-from parsers.mapping.fieldmap import norm_label
+from parsers.mapping.fieldmap import FieldMap, norm_label
 from parsers.mapping.values import DATE_IN_TEXT
-
-if TYPE_CHECKING:
-    from parsers.mapping.mapper import FormMapper
+from parsers.values import normalise as nz
 
 _COLUMN_WORDS: dict[str, tuple[str, ...]] = {
     "action": ("action", "actions", "enquiry", "enquiries", "check", "checks", "step", "activity",
@@ -63,10 +60,26 @@ def _column_roles(headers: tuple[str, ...]) -> dict[str, int]:
     return roles
 
 
-class GridReader:
-    """Feeds grids into a :class:`FormMapper`."""
+class GridTarget(Protocol):
+    """What a grid is read into: :class:`parsers.mapping.mapper.FormMapper`."""
 
-    def __init__(self, mapper: FormMapper) -> None:
+    fmap: FieldMap
+    out: Any
+    document: Any
+
+    def put(self, path: str, value: Any, confidence: float, entry: Entry) -> None: ...
+
+    def keep_unmapped(self, label: str, value: str) -> None: ...
+
+    def parent_path(self, sub: str, label: str, *, new_person: bool) -> str: ...
+
+    def add_sibling(self, sibling: dict[str, Any], entry: Entry, confidence: float) -> None: ...
+
+
+class GridReader:
+    """Feeds grids into a :class:`GridTarget` (the form mapper)."""
+
+    def __init__(self, mapper: GridTarget) -> None:
         self.mapper = mapper
 
     def read(self, grid: Grid) -> None:

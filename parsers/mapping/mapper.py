@@ -10,20 +10,29 @@ to ``unmapped``; every value that fails validation or was a guess becomes a Find
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
-from parsers.values import normalise as nz
 from parsers.entries import Entry, ExtractedForm
-from parsers.mapping.fieldmap import FieldMap, FieldSpec, field_map, norm_label
 from parsers.findings import Finding
-from parsers.layout.text import clean_label, mark_state
+from parsers.layout.text import clean_label
+from parsers.mapping.entry_text import (
+    ENQUIRY_PARTS,
+    FIELD_CONTEXT,
+    enquiry_part,
+    glyph_label_as_option,
+    join_path,
+    reads_as_answer,
+    unanswered_choices,
+    without_echoed_label,
+)
+from parsers.mapping.fieldmap import FieldMap, FieldSpec, field_map, norm_label
 from parsers.mapping.grids import GridReader
+from parsers.mapping.options import Option, OptionRules
 from parsers.mapping.values import read_enquiry, read_value, split_parent_text, split_siblings
 from parsers.record import empty_parent, empty_record, empty_sibling, get_path, is_empty, set_path
+from parsers.values import normalise as nz
 
-CHOICE_KINDS = {"grounds", "gender", "sen", "school_type", "absence_type"}
-YES_NO_KINDS = {"bool", "enquiry", "signature"}
 _PARENT_NUMBER = re.compile(r"\b(?:parent|carer|guardian)s?\s*(?:/\s*carer\s*)?(?:no\.?\s*)?([1-4])\b", re.I)
 _NUMBER, _ANY_INDEX = re.compile(r"\b([1-9])\b"), re.compile(r"\.\d+\.")
 _PARENT_WORD = re.compile(r"\b(mother|father|mum|dad|step[- ]?mother|step[- ]?father|guardian)s?\b", re.I)
@@ -42,17 +51,7 @@ class MappedForm:
     risk_options: list[str] = field(default_factory=list)
 
 
-@dataclass
-class _Option:
-    path: str
-    value: Any  # True/False for yes-no answers, an option value for choices, None = the field itself
-    checked: bool | None
-    group: tuple[str, str | None]
-    entry: Entry
-    confidence: float
-
-
-class FormMapper:
+class FormMapper(OptionRules):
     """Feeds entries and grids of one document into a fresh record."""
 
     def __init__(self, document: int, fmap: FieldMap, low_confidence_below: float) -> None:
@@ -60,7 +59,7 @@ class FormMapper:
         self.fmap = fmap
         self.threshold = low_confidence_below
         self.out = MappedForm(record=empty_record())
-        self.options: list[_Option] = []
+        self.options: list[Option] = []
         self.parent_index = -1
         self.parent_slots: dict[str, int] = {}
         self.sibling_index = 0
@@ -168,13 +167,13 @@ class FormMapper:
         return True
 
     def entry(self, entry: Entry) -> None:
-        entry = _glyph_label_as_option(entry)
+        entry = glyph_label_as_option(entry)
         if self.heading_from(entry):
             return
         context = self.fmap.context_of(self.heading or entry.section)
         if context == "self":
             self.self_block = True
-        entry = _without_echoed_label(entry)
+        entry = without_echoed_label(entry)
         if entry.checked is not None:
             self.option(entry, context)
             return
@@ -185,7 +184,7 @@ class FormMapper:
             match = self.fmap.match(entry.label, self.field_context)
             if match is not None and match.how != "context":
                 match = None  # only generic labels ("Role", "Date") borrow the neighbour's part
-        if match is None and (context == "enquiries" or _reads_as_answer(entry.value)):
+        if match is None and (context == "enquiries" or reads_as_answer(entry.value)):
             match = self.fmap.match_concept(entry.label)
         if match is None and self.last_enquiry and self.enquiry_detail(entry, context):
             return
@@ -198,7 +197,7 @@ class FormMapper:
             return
         self.out.labels_seen.add(match.spec.path)
         if match.how != "context":
-            self.field_context = _FIELD_CONTEXT.get(match.spec.path.split(".")[0], self.field_context)
+            self.field_context = FIELD_CONTEXT.get(match.spec.path.split(".")[0], self.field_context)
         self.written(match.spec, entry, match.confidence)
 
     def enquiry_detail(self, entry: Entry, context: str | None) -> bool:
@@ -206,7 +205,7 @@ class FormMapper:
         if context in ("part2", "part3", "self", "school", "pupil", "parents") and not self.just_enquiry:
             return False
         key = norm_label(entry.label)
-        part = _ENQUIRY_PARTS.get(key) or _ENQUIRY_PARTS.get(key.rstrip("s"))
+        part = ENQUIRY_PARTS.get(key) or ENQUIRY_PARTS.get(key.rstrip("s"))
         if part is None:
             return False
         kind = "date" if part == "date" else "multiline"
@@ -219,7 +218,7 @@ class FormMapper:
         self.just_enquiry = kind == "enquiry"
         if kind == "enquiry":
             self.last_enquiry = path
-            part = _enquiry_part(entry.label)
+            part = enquiry_part(entry.label)
             if part is not None:
                 reading = read_value("date" if part == "date" else "multiline", entry.value)
                 for _, (value, value_confidence) in reading.values.items():
@@ -257,9 +256,9 @@ class FormMapper:
         elif path == "pupil.name":
             target = "pupil"
         for sub, problem in reading.problems:
-            self.find("invalid_value", _join(target, sub), problem)
+            self.find("invalid_value", join_path(target, sub), problem)
         for sub, (value, value_confidence) in reading.values.items():
-            self.put(_join(target, sub), value, min(confidence, value_confidence), entry)
+            self.put(join_path(target, sub), value, min(confidence, value_confidence), entry)
 
     def grounds_text(self, entry: Entry, confidence: float) -> None:
         found = self.fmap.options_in_text("referral.grounds", entry.value)
@@ -309,133 +308,6 @@ class FormMapper:
                 self.put(f"siblings.{index}.school", school, confidence, entry)
 
     # ------------------------------------------------------------------ tick options
-    def option(self, entry: Entry, context: str | None) -> None:
-        group = (clean_label(entry.label) or "", entry.section)
-        question = self.fmap.match(entry.label, context) if entry.label.strip() else None
-        if question:
-            self.out.labels_seen.add(question.spec.path)
-        if question and self.question_option(question.spec, entry, group, question.confidence):
-            return
-        answer = nz.boolean(entry.value).value if entry.label.strip() else None
-        if answer is not None and self.yes_no_about(entry, group, answer):
-            return
-        by_text = self.fmap.match(entry.value, context) if entry.value.strip() else None
-        if (by_text is None or by_text.spec.kind not in YES_NO_KINDS) and entry.value.strip():
-            by_text = self.fmap.match_concept(entry.value) or by_text
-        if by_text and by_text.spec.kind in YES_NO_KINDS and by_text.confidence >= 0.8:
-            self.add_option(_Option(by_text.spec.path, None, entry.checked, group, entry,
-                                        by_text.confidence))
-            return
-        ground = self.fmap.match_option("referral.grounds", entry.value)
-        if ground and ground[1] >= 0.85:
-            self.add_option(_Option("referral.grounds", ground[0], entry.checked, group, entry,
-                                        ground[1]))
-            return
-        choice = self.fmap.option_anywhere(entry.value)
-        if choice is not None:
-            self.add_option(_Option(choice[0], choice[1], entry.checked, group, entry, 0.9))
-            return
-        from parsers.risk import indicators_in_option
-
-        indicators = indicators_in_option(entry.value)
-        if indicators:
-            if entry.checked:
-                self.out.risk_options.extend(i for i in indicators if i not in self.out.risk_options)
-            return
-        state = "ticked" if entry.checked else "not ticked"
-        label = entry.label if entry.label.strip() else entry.value
-        value = f"{entry.value}: {state}" if entry.label.strip() else state
-        self.keep_unmapped(label, value)
-
-    def yes_no_about(self, entry: Entry, group: tuple[str, str | None], answer: bool) -> bool:
-        """A Yes/No answer to a question worded as an enquiry or a referral ground."""
-        enquiry = self.fmap.match_concept(entry.label)
-        if enquiry is not None:
-            self.out.labels_seen.add(enquiry.spec.path)
-            self.add_option(_Option(enquiry.spec.path, answer, entry.checked, group, entry,
-                                        enquiry.confidence))
-            return True
-        ground = self.fmap.match_option("referral.grounds", entry.label)
-        if ground is not None and ground[1] >= 0.85:
-            self.out.labels_seen.add("referral.grounds")
-            chosen = entry.checked if answer else False
-            self.add_option(_Option("referral.grounds", ground[0], chosen, group, entry, ground[1]))
-            return True
-        return False
-
-    def question_option(self, spec: FieldSpec, entry: Entry, group: tuple[str, str | None],
-                        confidence: float) -> bool:
-        if spec.kind in CHOICE_KINDS:
-            choice = self.fmap.match_option(spec.path, entry.value)
-            if choice is None and spec.kind != "grounds":
-                value = read_value(spec.kind, entry.value).values.get("")
-                choice = (value[0], value[1]) if value and value[0] != "unknown" else None
-            if choice is None:
-                return False
-            self.add_option(_Option(spec.path, choice[0], entry.checked, group, entry,
-                                        min(confidence, choice[1])))
-            return True
-        if spec.kind in YES_NO_KINDS:
-            answer = nz.boolean(entry.value).value
-            if answer is None:
-                return False
-            self.add_option(_Option(spec.path, answer, entry.checked, group, entry, confidence))
-            return True
-        return False
-
-    def add_option(self, option: _Option) -> None:
-        self.options.append(option)
-        self.just_enquiry = option.path.startswith("enquiries.")
-        if self.just_enquiry:
-            self.last_enquiry = option.path
-
-    def resolve_options(self) -> None:
-        by_path: dict[str, list[_Option]] = {}
-        for option in self.options:
-            by_path.setdefault(option.path, []).append(option)
-        ticked_groups = {o.group for o in self.options if o.checked}
-        for path, options in by_path.items():
-            spec = self.fmap.by_path[path]
-            if spec.kind in CHOICE_KINDS:
-                self.resolve_choice(spec, options)
-            else:
-                self.resolve_yes_no(spec, options, ticked_groups)
-
-    def resolve_choice(self, spec: FieldSpec, options: list[_Option]) -> None:
-        chosen = [o for o in options if o.checked]
-        if spec.kind == "grounds":
-            for option in chosen:
-                self.add_ground(option.value, option.entry, option.confidence)
-            return
-        values = list(dict.fromkeys(o.value for o in chosen))
-        if len(values) == 1:
-            self.put(spec.path, values[0], chosen[0].confidence, chosen[0].entry)
-        elif len(values) > 1:
-            self.find("low_confidence", spec.path, "more than one option is ticked")
-
-    def resolve_yes_no(self, spec: FieldSpec, options: list[_Option], ticked_groups: set) -> None:
-        answers = {o.value for o in options if o.value is not None and o.checked}
-        direct = [o for o in options if o.value is None]
-        if True in answers and False in answers:
-            self.find("low_confidence", _answer_path(spec), "both Yes and No are ticked")
-            return
-        value: bool | None = None
-        source: _Option | None = None
-        if answers:
-            value = answers.pop()
-            source = next(o for o in options if o.checked and o.value == value)
-        elif any(o.checked for o in direct):
-            value, source = True, next(o for o in direct if o.checked)
-        elif direct and any(o.group in ticked_groups for o in direct):
-            value, source = False, direct[0]
-        if source is None:
-            return
-        if spec.kind == "signature":
-            self.put(spec.path, value, source.confidence, source.entry)
-        else:
-            self.put(_answer_path(spec), value, source.confidence, source.entry)
-
-    # ------------------------------------------------------------------ finish
     def finish(self) -> MappedForm:
         self.resolve_options()
         record = self.out.record
@@ -456,81 +328,11 @@ class FormMapper:
                 provenance[target] = dict(provenance[source])
 
 
-def _without_echoed_label(entry: Entry) -> Entry:
-    """"Surname: Smith" given as the value of the label "Surname" is just "Smith"."""
-    label = entry.label.strip().rstrip(":").strip()
-    value = entry.value.lstrip()
-    if label and value[: len(label)].lower() == label.lower():
-        rest = value[len(label):].lstrip()
-        if rest.startswith((":", "-", "–")):
-            return replace(entry, value=rest[1:].strip())
-    return entry
-
-
-def _unanswered_choices(entries: list[Entry]) -> set[tuple[str, str]]:
-    """Labels printed with all their options and none chosen ("YES / NO" left as it is)."""
-    seen: dict[tuple[str, str], list[str]] = {}
-    for entry in entries:
-        if entry.checked is None and entry.label.strip():
-            seen.setdefault((entry.label, entry.locator), []).append(entry.value)
-    return {
-        key for key, values in seen.items()
-        if len(values) > 1 and all(nz.boolean(v).value is not None for v in values)
-        and len({nz.boolean(v).value for v in values}) > 1
-    }
-
-
-_ENQUIRY_PARTS = {"notes": "notes", "note": "notes", "comments": "notes", "comment": "notes",
-                  "outcome": "notes", "details": "notes", "detail": "notes", "response": "notes",
-                  "result": "notes", "date": "date", "dates": "date", "when": "date",
-                  "date completed": "date", "date done": "date"}
-
-
-# The part of the form a specific label's field belongs to, for the generic labels after it
-# ("Completed by | X | Role | Y | Date | Z": Role and Date are the completer's).
-_FIELD_CONTEXT = {"part1_completed_by": "part1_signoff", "safeguarding": "part2", "aio": "part3",
-                  "parents": "parents", "siblings": "siblings", "pupil": "pupil", "school": "school"}
-
-
-def _glyph_label_as_option(entry: Entry) -> Entry:
-    """A row "☒ | The child has left the country" is a ticked option, not a label "☒"."""
-    if entry.checked is not None or not entry.label.strip() or not entry.value.strip():
-        return entry
-    state = mark_state(entry.label, words=False)
-    if state is None:
-        return entry
-    return replace(entry, label="", checked=state)
-
-
-def _reads_as_answer(value: str) -> bool:
-    """A value that answers a yes/no question ("Yes", "No - 3/9/26", "Done")."""
-    head = value.strip().split(" ", 1)[0].strip(",.;:-").lower()
-    return head in {"yes", "no", "y", "n", "done", "not", "completed", "ticked"}
-
-
-def _enquiry_part(label: str) -> str | None:
-    """"Home visit made - Notes" / "... - Date" fill one part of the enquiry, not "done"."""
-    words = label.lower().replace("–", "-").rsplit("-", 1)
-    if len(words) == 2:
-        last = words[1].strip(" :?").split()
-        if len(last) == 1 and last[0] in _ENQUIRY_PARTS:
-            return _ENQUIRY_PARTS[last[0]]
-    return None
-
-
-def _answer_path(spec: FieldSpec) -> str:
-    return f"{spec.path}.done" if spec.kind == "enquiry" else spec.path
-
-
-def _join(base: str, sub: str) -> str:
-    return f"{base}.{sub}" if sub else base
-
-
 def map_form(form: ExtractedForm, *, document: int = 0, low_confidence_below: float = 0.75,
              fmap: FieldMap | None = None) -> MappedForm:
     """Map one document's entries and grids onto a fresh record."""
     mapper = FormMapper(document, fmap or field_map(), low_confidence_below)
-    mapper.unanswered = _unanswered_choices(form.entries)
+    mapper.unanswered = unanswered_choices(form.entries)
     for entry in form.entries:
         mapper.entry(entry)
     grids = GridReader(mapper)

@@ -10,19 +10,14 @@ the same field map. Each entry's confidence comes from Tesseract's word confiden
 mapper flags doubtful values ``low_confidence``.
 
 Bounds: at most ``MAX_OCR_PAGES`` pages and ``MAX_PIXELS`` per page; Tesseract runs one
-thread (``OMP_THREAD_LIMIT=1``: several busy-waiting threads on a shared machine are far
-slower), in its own process group, within the document's time budget.
+thread in its own process group (:mod:`parsers.ocr.tesseract`), within the document's time
+budget.
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
 import re
-import shutil
-import signal
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -31,9 +26,15 @@ from typing import Any
 
 from PIL import Image
 
+from parsers.entries import Entry, ExtractedForm
 from parsers.errors import UnreadableDocument
 from parsers.ocr import layout as pic
-from parsers.entries import Entry, ExtractedForm
+from parsers.ocr.tesseract import (
+    OcrTimeout,
+    Word,
+    page_orientation,
+    tesseract_words,
+)
 from parsers.pdf.geometry import Token
 from parsers.pdf.strokes import Strokes
 from parsers.pdf.text import read_page, release_held
@@ -42,20 +43,9 @@ KnownLabel = Callable[[str], bool]
 MAX_OCR_PAGES = 12
 MAX_PIXELS = 60_000_000
 PDF_DPI = 200
-PSM = 6                     # one block: the layout code regroups the words itself
 MIN_FORM_PIXELS = 300_000   # smaller images are logos and thumbnails, not forms
 OCR_SHARE_OF_WALL = 0.85    # of the document's wall-clock limit
 _WORD = re.compile(r"[A-Za-z]{3,}")
-
-
-@dataclass(frozen=True)
-class Word:
-    text: str
-    left: int
-    top: int
-    width: int
-    height: int
-    confidence: float  # 0..1
 
 
 def read_image(content: bytes, known_label: KnownLabel, limits: Any) -> ExtractedForm:
@@ -132,7 +122,7 @@ def _read_pages(pages: Iterator[Image.Image], planned: int, total: int,
             break
         try:
             page = read_one_page(image, number, section, known_label, deadline, held)
-        except _OcrTimeout:
+        except OcrTimeout:
             if number == 1:
                 raise UnreadableDocument(_too_slow(budget)) from None
             form.notes.append(f"OCR stopped after page {number - 1} of {total} (time limit)")
@@ -176,7 +166,7 @@ def read_one_page(image: Image.Image, number: int, section: str | None,
     boxes = pic.tick_boxes(dark, _stroke_height(dark))
     words = tesseract_words(pic.despeckle(pic.erase(gray, horizontal, vertical, [])), deadline)
     if _reads_badly(words):
-        turned = _orientation(gray, deadline)
+        turned = page_orientation(gray, deadline)
         if turned:
             gray = gray.rotate(turned, expand=True, fillcolor=255)
             return read_one_page(gray, number, section, known_label, deadline, held)
@@ -348,77 +338,3 @@ def _with_confidence(entry: Entry, words: list[Word]) -> Entry:
 
 
 # --- Tesseract ------------------------------------------------------------------------------
-
-
-class _OcrTimeout(Exception):
-    pass
-
-
-def tesseract_binary() -> str:
-    binary = shutil.which("tesseract")
-    if binary is None:
-        raise UnreadableDocument("scanned forms cannot be read on this server (Tesseract is "
-                                 "not installed): ask the school for Word (.docx) or PDF")
-    return binary
-
-
-def tesseract_words(image: Image.Image, deadline: float, *, psm: int = PSM) -> list[Word]:
-    """Words with their boxes and confidences (Tesseract's TSV output)."""
-    png = io.BytesIO()
-    image.save(png, "PNG")
-    output = _tesseract(["stdin", "stdout", "--psm", str(psm), "-l", "eng", "tsv"],
-                        png.getvalue(), deadline)
-    words: list[Word] = []
-    for line in output.decode("utf-8", "replace").splitlines()[1:]:
-        cells = line.split("\t")
-        if len(cells) < 12 or not cells[11].strip():
-            continue
-        try:
-            left, top, width, height = (int(v) for v in cells[6:10])
-            confidence = max(0.0, float(cells[10])) / 100
-        except ValueError:
-            continue
-        words.append(Word(cells[11].strip(), left, top, width, height, confidence))
-    return words
-
-
-def _orientation(gray: Image.Image, deadline: float) -> int:
-    """Degrees to turn a page that Tesseract's OSD says is on its side or upside down."""
-    png = io.BytesIO()
-    gray.save(png, "PNG")
-    try:
-        output = _tesseract(["stdin", "stdout", "--psm", "0", "-l", "osd"], png.getvalue(),
-                            deadline).decode("utf-8", "replace")
-    except (UnreadableDocument, _OcrTimeout):
-        return 0
-    match = re.search(r"Rotate:\s*(\d+)", output)
-    confidence = re.search(r"Orientation confidence:\s*([\d.]+)", output)
-    if not match or not confidence or float(confidence.group(1)) < 2.0:
-        return 0
-    return -int(match.group(1)) % 360
-
-
-def _tesseract(args: list[str], stdin: bytes, deadline: float) -> bytes:
-    from parsers import isolation
-
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise _OcrTimeout
-    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-    process = subprocess.Popen([tesseract_binary(), *args], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
-                               start_new_session=not isolation.in_worker())
-    try:
-        output, _ = process.communicate(stdin, timeout=remaining)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(OSError):
-            if isolation.in_worker():
-                process.kill()
-            else:
-                os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
-        raise _OcrTimeout from None
-    if process.returncode != 0:
-        raise UnreadableDocument(f"Tesseract could not read the page (exit "
-                                 f"{process.returncode}): the image may be damaged")
-    return output

@@ -12,10 +12,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from parsers.layout.text import clean_label, clean_value
-from parsers.pdf.geometry import LineOptions, Token
-
-if TYPE_CHECKING:
-    from parsers.pdf.lines import Draft
+from parsers.pdf.draft import Draft
+from parsers.pdf.geometry import LineOptions, Token, segments
 
 _PAIR = re.compile(r"^(?P<label>[^:\d][^:]{0,40}?)\s*[:：]\s*(?P<value>.*)$")
 
@@ -46,7 +44,6 @@ class ChecklistLines:
         """A line starting with its one box, its text after a column gap all "Label: value":
         the option, then the details. A box and caption alone are remembered as the item
         (its details may follow on lines of their own); False unless the line was read."""
-        from parsers.pdf.lines import segments
 
         if live[0].tick is None or len(parsed.options) != 1 or not parsed.options[0][0]:
             self.item = None

@@ -288,3 +288,14 @@ def join_lines(lines: list[list[Token]], right: float) -> str:
             text += separator(lines[pos - 1], line, right)
         text += " ".join(tok.shown() for tok in line)
     return text
+
+
+def segments(line: list[Token]) -> list[list[Token]]:
+    """Split a line where the gap between words is a column gap, not a space."""
+    parts: list[list[Token]] = [[line[0]]] if line else []
+    for prev, tok in zip(line, line[1:], strict=False):
+        if tok.x0 - prev.x1 > 0.8 * max(prev.size, tok.size, 6.0):
+            parts.append([tok])
+        else:
+            parts[-1].append(tok)
+    return parts

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from parsers.entries import Entry, Grid
 from parsers.layout.table import Cell, clean_label, section_heading, table_to_entries
 from parsers.pdf.checklist import ChecklistLines
-from parsers.pdf.geometry import LineOptions, Token, line_options, separator
+from parsers.pdf.draft import Draft
+from parsers.pdf.geometry import LineOptions, Token, line_options, segments, separator
 from parsers.pdf.tables import (
     HeldTable,
     RuledTable,
@@ -35,38 +35,8 @@ _LATER_COLON = re.compile(r"(?<=[^\s\d]):(?:\s|$)")
 _NOT_LABEL = re.compile(r"(?:https?$|\bwww\b)", re.IGNORECASE)
 
 
-def segments(line: list[Token]) -> list[list[Token]]:
-    """Split a line where the gap between words is a column gap, not a space."""
-    parts: list[list[Token]] = [[line[0]]] if line else []
-    for prev, tok in zip(line, line[1:], strict=False):
-        if tok.x0 - prev.x1 > 0.8 * max(prev.size, tok.size, 6.0):
-            parts.append([tok])
-        else:
-            parts[-1].append(tok)
-    return parts
-
-
 def _text(tokens: list[Token]) -> str:
     return " ".join(tok.shown() for tok in tokens).strip()
-
-
-@dataclass
-class Draft:
-    """An entry still being read: the lines below may carry its value on."""
-
-    label: str
-    value: str
-    locator: str
-    section: str | None
-    checked: bool | None = None
-    confidence: float = 1.0
-    value_x0: float | None = None
-    bottom: float = 0.0
-    size: float = 10.0
-    open_below: bool = False
-    from_heading: bool = False  # a bold label line: kept only if a value follows it
-    line_x1: float = 0.0  # where the entry's last printed line ends
-    label_bold: bool = False  # a bold label before a regular value
 
 
 class LineReader(ChecklistLines):

@@ -23,8 +23,8 @@ from pdfminer.psparser import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 from pypdf.errors import FileNotDecryptedError, PdfReadError
 
-from parsers.errors import IntakeError, UnreadableDocument
 from parsers.entries import Entry, ExtractedForm
+from parsers.errors import IntakeError, UnreadableDocument
 from parsers.layout.text import default_known_label
 from parsers.pdf.field_labels import (
     FieldEntry,
