@@ -66,3 +66,13 @@ def test_truth_flag_codes_are_the_schema_codes(record_schema: dict) -> None:
     forms = [generate(seed, family, pool) for seed, family, pool in plan("tuning")[:24]]
     assert {code for f in forms for code, _ in f.truth.flags} <= codes
     assert sum(f.truth.complete for f in forms) >= len(forms) // 2
+
+
+def test_a_form_is_the_same_every_time_it_is_drawn() -> None:
+    from tests.fixtures.generality.corpus import generate
+
+    for seed, family, pool in plan("tuning")[:12]:
+        first, again = generate(seed, family, pool), generate(seed, family, pool)
+        assert (first.truth.fields, first.truth.flags) == (again.truth.fields, again.truth.flags)
+        if first.kind == "pdf":
+            assert first.payload == again.payload
