@@ -7,7 +7,7 @@ kept content-addressed in :class:`Blob`, so nothing a school sent is ever lost.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, LargeBinary, MetaData, UniqueConstraint
@@ -232,3 +232,35 @@ class MailboxState(SQLModel, table=True):
     last_error: str | None = None
     last_error_at: datetime | None = None
     waiting: int = 0
+
+
+class School(SQLModel, table=True):
+    """One establishment of the DfE register ("Get Information about Schools"), by URN.
+
+    The council's copy of the extract (``models.schools_import`` writes it). ``area`` is the
+    area team the council's mapping gave it; ``area_key`` the value of the register column
+    that mapping reads (``area_column``), so a changed mapping needs no new import.
+    """
+
+    __tablename__ = "schools"
+    __table_args__ = (
+        Index("ix_schools_laestab", "la_code", "establishment_number"),
+        Index("ix_schools_name", "name"),
+    )
+
+    urn: str = Field(primary_key=True, max_length=16)
+    la_code: str | None = Field(default=None, max_length=8)
+    establishment_number: str | None = Field(default=None, max_length=8)
+    name: str = Field(max_length=255)
+    establishment_type: str | None = Field(default=None, max_length=120)  # TypeOfEstablishment
+    type_group: str | None = Field(default=None, max_length=120)  # EstablishmentTypeGroup
+    status: str | None = Field(default=None, max_length=64)  # EstablishmentStatus (name)
+    postcode: str | None = Field(default=None, max_length=16)
+    town: str | None = Field(default=None, max_length=120)
+    open_date: date | None = None
+    close_date: date | None = None
+    area_column: str | None = Field(default=None, max_length=120)
+    area_key: str | None = Field(default=None, max_length=255)
+    area: str | None = Field(default=None, max_length=16)  # ENE | WNW | South | None
+    extract_date: date | None = None  # the extract this row was last seen in
+    updated_at: datetime = Field(default_factory=utcnow)
