@@ -12,11 +12,16 @@ import os
 import tomllib
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from intake.config_keys import unknown_keys
 from parsers.errors import ConfigError
+
+GRAPH_URL = "https://graph.microsoft.com/v1.0"
+GRAPH_SCOPE = "https://graph.microsoft.com/.default"
+GRAPH_POLL_INTERVAL = 30.0  # seconds between delta queries: Graph has no IDLE
 
 
 def default_database_url() -> str:
@@ -29,7 +34,7 @@ class DatabaseSettings(BaseModel):
 
 
 class OAuth2Settings(BaseModel):
-    """Microsoft 365 app-only (client credentials) access for IMAP XOAUTH2."""
+    """Microsoft 365 app-only (client credentials) access for IMAP XOAUTH2 or Graph."""
 
     tenant: str
     client_id: str
@@ -38,7 +43,7 @@ class OAuth2Settings(BaseModel):
     certificate_file: str | None = None
     certificate_thumbprint: str | None = None
     authority: str | None = None  # default https://login.microsoftonline.com/<tenant>
-    scope: str = "https://outlook.office365.com/.default"
+    scope: str = "https://outlook.office365.com/.default"  # graph mailboxes: GRAPH_SCOPE
     token_endpoint: str | None = None  # plain client-credentials POST instead of msal
     ca_file: str | None = None  # CA bundle for the token service (TLS-inspecting proxies)
 
@@ -60,7 +65,7 @@ class MailboxSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     key: Literal["cme", "ene", "wnw", "south"]
-    source: Literal["imap", "maildir"] = "imap"
+    source: Literal["imap", "maildir", "graph"] = "imap"
     address: str | None = None
     host: str | None = None
     port: int = 993
@@ -74,10 +79,14 @@ class MailboxSettings(BaseModel):
     processed_folder: str = "Processed"
     failed_folder: str = "Failed"
     path: str | None = None
+    graph_url: str = GRAPH_URL  # national clouds have their own Graph host
     idle: bool = True
     poll_interval: float = 60.0
     max_message_bytes: int = 50 * 1024 * 1024
     acknowledge: bool = False
+
+    # Keys refused with their own reason (never put a secret in the file), not as unknown.
+    refused_keys: ClassVar[tuple[str, ...]] = ("password", "client_secret")
 
     @model_validator(mode="before")
     @classmethod
@@ -95,6 +104,8 @@ class MailboxSettings(BaseModel):
             raise ValueError(f"mailbox {self.key}: an imap source needs 'host'")
         if self.tls == "none" and self.host not in (None, "localhost", "127.0.0.1", "::1"):
             raise ValueError(f"mailbox {self.key}: tls = 'none' is allowed only for loopback")
+        if self.source == "graph":
+            self._check_graph()
         if self.source == "imap":
             if not self.username:
                 raise ValueError(f"mailbox {self.key}: an imap source needs 'username'")
@@ -105,6 +116,21 @@ class MailboxSettings(BaseModel):
         if self.poll_interval <= 0 or self.max_message_bytes <= 0:
             raise ValueError(f"mailbox {self.key}: poll_interval and max_message_bytes must be > 0")
         return self
+
+    def _check_graph(self) -> None:
+        """A graph mailbox: the mailbox's address, app-only OAuth, Graph's own defaults."""
+        if not self.username or self.oauth2 is None:
+            raise ValueError(f"mailbox {self.key}: a graph source needs 'username' (the "
+                             "mailbox's address) and [mailbox.oauth2]")
+        if self.password_env or self.password_file:
+            raise ValueError(f"mailbox {self.key}: a graph source signs in with "
+                             "[mailbox.oauth2], not a password")
+        if not self.graph_url.startswith("https://"):
+            raise ValueError(f"mailbox {self.key}: graph_url must be an https:// URL")
+        if "poll_interval" not in self.model_fields_set:
+            self.poll_interval = GRAPH_POLL_INTERVAL
+        if "scope" not in self.oauth2.model_fields_set:
+            self.oauth2.scope = GRAPH_SCOPE
 
 
 class HolidaySettings(BaseModel):
@@ -160,6 +186,31 @@ class WebSettings(BaseModel):
     session_idle_minutes: int = 30
     secure_cookies: bool = True
     login_attempts_before_lock: int = 5
+    login_lock_minutes: int = Field(default=15, ge=1, description="how long a sign-in lock lasts")
+    # Addresses (or CIDR networks) of the council's reverse proxies: X-Forwarded-For is
+    # believed only when the connection comes from one of them.
+    trusted_proxies: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _proxies_from_text(cls, data: Any) -> Any:
+        """``CME_WEB_TRUSTED_PROXIES="10.0.0.5, 10.1.0.0/16"`` from the environment."""
+        if isinstance(data, dict) and isinstance(data.get("trusted_proxies"), str):
+            data = {**data, "trusted_proxies": [p.strip() for p in
+                                                data["trusted_proxies"].split(",") if p.strip()]}
+        return data
+
+    @model_validator(mode="after")
+    def _check_proxies(self) -> WebSettings:
+        import ipaddress
+
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(f"web.trusted_proxies: {proxy!r} is not an address or "
+                                 "network") from None
+        return self
 
 
 class Settings(BaseModel):
@@ -212,6 +263,9 @@ def load_settings(path: str | Path | None = None, environ: dict[str, str] | None
             raise ConfigError(f"configuration file not found: {file}") from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"configuration file {file} is not valid TOML: {exc}") from exc
+        unknown = unknown_keys(raw, Settings)
+        if unknown:
+            raise ConfigError(f"configuration file {file} is not valid: {'; '.join(unknown)}")
         _resolve_relative_paths(raw, file.parent)
     try:
         return Settings.model_validate(_overlay_environment(raw, environ))

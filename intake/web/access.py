@@ -83,5 +83,5 @@ def case_for(db: Session, user: User, reference: str) -> Case:
     if case is None:
         raise HTTPException(status_code=404, detail="no such case")
     if not may_see_case(user, case):
-        raise Forbidden()
+        raise Forbidden(case_id=case.id)
     return case

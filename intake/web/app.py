@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from intake.config import Settings
 from intake.web import views_audit, views_case, views_log, views_login, views_queue
 from intake.web.auth import CsrfRejected, Forbidden, NotSignedIn, WebAuth, csrf_protect
-from intake.web.pages import render
+from intake.web.pages import audit, render
 from models.db import make_engine
 
 log = logging.getLogger(__name__)
@@ -73,6 +73,10 @@ def _install_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden) -> Response:
+        user = getattr(request.state, "user", None)
+        if exc.case_id is not None and user is not None:
+            audit(request, user=user, action="case_access_refused", case_id=exc.case_id,
+                  detail={"path": request.url.path})
         return render(request, "error.html", {"title": "Not allowed",
                       "explanation": "Your account does not give access to this page."},
                       status_code=403)
@@ -100,7 +104,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.auth = WebAuth(idle_minutes=web.session_idle_minutes,
                              secure_cookies=web.secure_cookies,
                              max_failures=web.login_attempts_before_lock,
-                             lock_minutes=getattr(web, "login_lock_minutes", 15))
+                             lock_minutes=web.login_lock_minutes,
+                             trusted_proxies=tuple(web.trusted_proxies))
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")),
               name="static")

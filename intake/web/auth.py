@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Request, Response
 from sqlmodel import Session
@@ -46,7 +48,14 @@ class NotSignedIn(Exception):
 
 
 class Forbidden(Exception):
-    """The signed-in user may not see this: the app answers 403 with a plain page."""
+    """The signed-in user may not see this: the app answers 403 with a plain page.
+
+    ``case_id`` names the case refused, so the refusal becomes an audit event.
+    """
+
+    def __init__(self, case_id: int | None = None) -> None:
+        super().__init__()
+        self.case_id = case_id
 
 
 class CsrfRejected(Exception):
@@ -173,12 +182,16 @@ class WebAuth:
     """The app's auth state: sessions, client throttle, identity provider, cookie policy."""
 
     def __init__(self, *, idle_minutes: int, secure_cookies: bool, max_failures: int,
-                 lock_minutes: int = 15, clock: Callable[[], float] = time.monotonic) -> None:
+                 lock_minutes: int = 15, trusted_proxies: tuple[str, ...] = (),
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.sessions = SessionStore(idle_seconds=idle_minutes * 60, clock=clock)
         self.throttle = LoginThrottle(max_failures=max_failures, lock_seconds=lock_minutes * 60,
                                       clock=clock)
         self.identity = LocalPasswords(max_failures=max_failures, lock_minutes=lock_minutes)
         self.secure_cookies = secure_cookies
+        self.lock_minutes = lock_minutes
+        self.trusted_proxies = tuple(ipaddress.ip_network(p, strict=False)
+                                     for p in trusted_proxies)
 
     def set_clock(self, clock: Callable[[], float]) -> None:
         """For tests of the idle timeout and the lock period."""
@@ -186,11 +199,11 @@ class WebAuth:
         self.throttle.clock = clock
 
     def set_cookie(self, response: Response, token: str) -> None:
-        response.set_cookie(COOKIE_NAME, token, httponly=True, samesite="strict",
+        response.set_cookie(COOKIE_NAME, token, httponly=True, samesite="lax",
                             secure=self.secure_cookies, path="/")
 
     def clear_cookie(self, response: Response) -> None:
-        response.delete_cookie(COOKIE_NAME, httponly=True, samesite="strict",
+        response.delete_cookie(COOKIE_NAME, httponly=True, samesite="lax",
                                secure=self.secure_cookies, path="/")
 
     def begin_session(self, request: Request, response: Response, user: User) -> WebSession:
@@ -271,5 +284,28 @@ async def csrf_protect(request: Request) -> None:
         raise CsrfRejected()
 
 
+def _trusted(address: str, proxies: tuple[Any, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in network for network in proxies)
+
+
 def client_key(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The address the login throttle counts failures against.
+
+    The connection's peer, unless it is one of the configured trusted proxies: then the
+    nearest address in ``X-Forwarded-For`` that is not itself a trusted proxy (read from the
+    right, so a client cannot choose its own key by sending the header). Without this, one
+    person's typos behind the council's proxy would lock out the whole office.
+    """
+    peer = request.client.host if request.client else "unknown"
+    proxies = auth_of(request).trusted_proxies
+    if not proxies or not _trusted(peer, proxies):
+        return peer
+    hops = [h.strip() for h in ",".join(request.headers.getlist("x-forwarded-for")).split(",")]
+    for hop in reversed([h for h in hops if h]):
+        if not _trusted(hop, proxies):
+            return hop
+    return peer

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from intake.web.access import CurrentUser
-from intake.web.auth import auth_of, client_key, write_session
+from intake.web.auth import auth_of, client_key, session_of, write_session
 from intake.web.pages import audit, render
 from models.users import get_user
 
@@ -29,6 +29,10 @@ def _safe_next(target: str | None) -> str | None:
     return None
 
 
+def _minutes(count: int) -> str:
+    return "1 minute" if count == 1 else f"{count} minutes"
+
+
 @router.get("/")
 def home(user: CurrentUser) -> Response:
     return RedirectResponse(HOME_OF_ROLE.get(user.role, "/queue"), status_code=303)
@@ -36,7 +40,15 @@ def home(user: CurrentUser) -> Response:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str | None = None, reason: str | None = None) -> Response:
+    """The sign-in form; with a live signed-in session, straight on (the session is kept).
+
+    A case link clicked in Outlook or Teams may land here; replacing the session would sign
+    the person out of their other tabs too.
+    """
     auth = auth_of(request)
+    live = session_of(request)
+    if live is not None and live.user_id is not None and reason != "ended":
+        return RedirectResponse(_safe_next(next) or "/", status_code=303)
     web_session, new_token = auth.anonymous_session(request)
     response = render(request, "login.html", {
         "next": _safe_next(next) or "", "notice": REASONS.get(reason or ""),
@@ -54,8 +66,8 @@ def login(request: Request, name: Annotated[str, Form()],
     if auth.throttle.locked(client):
         return render(request, "login.html", {
             "next": _safe_next(next) or "",
-            "error": "Too many failed sign-in attempts from this computer. Try again later."},
-            status_code=429)
+            "error": "Too many failed sign-in attempts from this computer. Try again in "
+                     f"{_minutes(auth.lock_minutes)}."}, status_code=429)
     with write_session(request) as db:
         user = auth.identity.authenticate(db, name=name, password=password)
         known = user or get_user(session=db, name=name.strip())
@@ -65,7 +77,9 @@ def login(request: Request, name: Annotated[str, Form()],
         return render(request, "login.html", {
             "next": _safe_next(next) or "", "name": name,
             "error": "Sign-in failed: wrong name or password, or the account is locked "
-                     "or disabled."}, status_code=401)
+                     f"(for {_minutes(auth.lock_minutes)} after "
+                     f"{auth.identity.max_failures} failed attempts) or disabled."},
+            status_code=401)
     auth.throttle.success(client)
     response = RedirectResponse(_safe_next(next) or HOME_OF_ROLE.get(user.role, "/queue"),
                                 status_code=303)

@@ -1,0 +1,84 @@
+"""The AIO's working day in a real browser (issue 14): links that keep the session,
+correcting a misreading, allocation and My cases, flags at scale."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bench.seed import FLAG_KINDS, add_case
+from intake.web.testing import add_users, make_app, migrated_engine
+from tests.e2e.test_review_flow import sign_in
+
+pytestmark = pytest.mark.chromium
+
+MISSING_DOB, MISSING_LAST, DSL_UNSIGNED, NO_UPN, NO_VISIT, LATE, RISK = FLAG_KINDS
+NOW = datetime.now(UTC).replace(microsecond=0)
+ELSEWHERE = "http://teams.elsewhere.example"
+
+
+@pytest.fixture()
+def site(tmp_path, live_server_for):
+    engine = migrated_engine(tmp_path / "aio-day.db")
+    add_users(engine)
+    refs = {
+        "review": add_case(engine, surname="Hollins", forenames="Nia",
+                           received_at=NOW - timedelta(days=6),
+                           flags=(MISSING_DOB, DSL_UNSIGNED, NO_VISIT)),
+        "other": add_case(engine, surname="Jarrow", forenames="Otis",
+                          received_at=NOW - timedelta(days=2), flags=(MISSING_LAST, NO_UPN)),
+    }
+    server = live_server_for(make_app(engine))
+    return server, refs, engine
+
+
+def test_a_cross_site_link_lands_on_the_case_with_the_session_intact(browser, site):
+    server, refs, _ = site
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    first_tab = context.new_page()
+    sign_in(first_tab, server.url, "ene-aio")
+    case_url = f"{server.url}/cases/{refs['review']}"
+
+    def chat_message(route) -> None:
+        route.fulfill(status=200, content_type="text/html", body=(
+            f'<!doctype html><title>Chat</title><a href="{case_url}">the case</a>'))
+
+    context.route(f"{ELSEWHERE}/**", chat_message)
+    link_tab = context.new_page()
+    link_tab.goto(f"{ELSEWHERE}/chat")
+    link_tab.get_by_role("link", name="the case").click()
+    link_tab.wait_for_url(case_url)
+    assert link_tab.get_by_role("heading", level=1).inner_text().startswith(
+        f"Case {refs['review']}")
+    # Visiting the sign-in page again keeps the session; the first tab is still signed in.
+    link_tab.goto(f"{server.url}/login?next=/cases/{refs['other']}")
+    assert link_tab.url == f"{server.url}/cases/{refs['other']}"
+    first_tab.goto(f"{server.url}/queue")
+    assert first_tab.url == f"{server.url}/queue"
+    assert first_tab.get_by_role("link", name=refs["review"]).is_visible()
+    context.close()
+
+
+def test_throttle_behind_a_trusted_proxy_locks_one_person_not_the_office(
+        browser, tmp_path, live_server_for):
+    engine = migrated_engine(tmp_path / "proxy.db")
+    add_users(engine)
+    # The browser connects from 127.0.0.1: here that is the council's proxy.
+    server = live_server_for(make_app(engine, login_attempts_before_lock=2,
+                                      login_lock_minutes=25, trusted_proxies=["127.0.0.1"]))
+    context = browser.new_context(extra_http_headers={"X-Forwarded-For": "192.0.2.10"})
+    page = context.new_page()
+    for _ in range(3):
+        page.goto(f"{server.url}/login")
+        page.get_by_label("User name").fill("nobody")
+        page.get_by_label("Password").fill("wrong")
+        page.get_by_label("Password").press("Enter")
+        page.wait_for_load_state()
+    assert "Try again in 25 minutes." in page.content()
+    colleague = browser.new_context(extra_http_headers={"X-Forwarded-For": "192.0.2.11"})
+    other = colleague.new_page()
+    sign_in(other, server.url, "ene-aio")
+    assert other.url.endswith("/queue")
+    context.close()
+    colleague.close()
