@@ -113,6 +113,7 @@ _EMPTY: dict[str, Any] = {
 
 PARENT_KEYS = ("name", "relationship", "phone", "email", "address")
 SIBLING_KEYS = ("name", "date_of_birth", "school")
+OTHER_ENQUIRY_KEYS = ("action", "date", "outcome")
 
 
 def empty_record() -> dict[str, Any]:
@@ -145,22 +146,61 @@ def get_path(record: dict[str, Any], path: str) -> Any:
 
 
 def set_path(record: dict[str, Any], path: str, value: Any) -> None:
-    """Set the value at a dotted path, growing ``parents``/``siblings`` lists as needed."""
+    """Set the value at a dotted path, growing lists and missing objects as needed.
+
+    A path names list items by number (``parents.1.name``, ``enquiries.other.0``); merging a
+    second document can name an item the record does not have yet, so a list grows with an
+    empty item of its kind (a parent, a sibling, an enquiry) up to that index, and a missing
+    or null object on the way becomes an empty one. A number that is not one, where a list
+    is, raises ``ValueError`` (the caller's path is wrong).
+    """
     parts = path.split(".")
     node: Any = record
     for position, part in enumerate(parts[:-1]):
+        owner = parts[position - 1] if position else ""
         if isinstance(node, list):
-            index = int(part)
+            index = _index(part)
             while len(node) <= index:
-                node.append(empty_parent() if parts[position - 1] == "parents" else empty_sibling())
+                node.append(_empty_item(owner))
+            if not isinstance(node[index], (dict, list)):
+                node[index] = _empty_item(owner)
             node = node[index]
-        else:
+        elif isinstance(node, dict):
+            if node.get(part) is None:
+                node[part] = [] if parts[position + 1].isdigit() else {}
             node = node[part]
+        else:
+            raise ValueError(f"record path {path!r} goes through a value, not an object")
     last = parts[-1]
+    if not isinstance(node, (dict, list)):
+        raise ValueError(f"record path {path!r} goes through a value, not an object")
     if isinstance(node, list):
-        node[int(last)] = value
+        index = _index(last)
+        while len(node) <= index:
+            node.append(None)
+        node[index] = value
     else:
         node[last] = value
+
+
+MAX_LIST_INDEX = 999  # no form lists a thousand parents: a bigger index is a bad path
+
+
+def _index(part: str) -> int:
+    if not part.isdigit() or int(part) > MAX_LIST_INDEX:
+        raise ValueError(f"list index expected in a record path, got {part!r}")
+    return int(part)
+
+
+def _empty_item(owner: str) -> dict[str, Any]:
+    """An empty item for a list named ``owner`` (the schema's required keys, all null)."""
+    if owner == "parents":
+        return empty_parent()
+    if owner == "siblings":
+        return empty_sibling()
+    if owner == "other":
+        return dict.fromkeys(OTHER_ENQUIRY_KEYS)
+    return {}
 
 
 def is_empty(value: Any) -> bool:

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from intake.core.rules import RuleSettings, evaluate, is_complete
+from intake.core.school_record import apply_register
 from parsers import sniff as types
 from parsers.documents import ReadLimits, read_document
 from parsers.entries import Entry, ExtractedForm
@@ -226,30 +227,86 @@ def _assemble(documents: list[ParsedDocument], forms: list[tuple[int, MappedForm
         d.role == "family_correspondence" for d in documents)
     risk_options = [i for _, m in ranked for i in m.risk_options]
     record["safeguarding"]["risk_indicators"] = _risk_indicators(record, risk_options)
+    if forms and getattr(settings, "schools", None) is not None:
+        findings += apply_register(record, settings.schools)
     record["flags"] = evaluate(record, findings=findings, received_on=received_on, settings=settings)
     record["complete"] = is_complete(record["flags"])
     return ParsedMessage(record=record, documents=documents, findings=findings)
 
 
+def with_register(parsed: ParsedMessage, *, received_on: date,
+                  settings: RuleSettings) -> ParsedMessage:
+    """A parse made without the school register (on a document worker, which is not sent
+    the register) given the register's view and judged again, as :func:`parse_message`
+    would have judged it with the register."""
+    if (getattr(settings, "schools", None) is None or not parsed.has_form
+            or "register" in parsed.record["school"]):
+        return parsed
+    parsed.findings += apply_register(parsed.record, settings.schools)
+    parsed.record["flags"] = evaluate(parsed.record, findings=parsed.findings,
+                                      received_on=received_on, settings=settings)
+    parsed.record["complete"] = is_complete(parsed.record["flags"])
+    return parsed
+
+
 def _merge(record: dict[str, Any], mapped: MappedForm) -> None:
-    """Fill the record from one mapped form; the best form goes first, others fill gaps."""
+    """Fill the record from one mapped form; the best form goes first, others fill gaps.
+
+    Never raises: a later form can name list items the record lacks (its second other
+    enquiry, a parent when the first form listed none) or carry a path of the wrong shape;
+    the record grows lists as needed and a path that cannot be merged is skipped, so one
+    odd document never costs the message its other documents' answers.
+    """
     source = mapped.record
-    first = not record["provenance"]
-    if first:
+    if not record["provenance"]:
         for key in ("school", "pupil", "parents", "siblings", "attendance", "referral",
                     "family_information", "enquiries", "family_correspondence", "roll",
                     "part1_completed_by", "safeguarding", "aio"):
-            record[key] = source[key]
+            if key in source:
+                record[key] = source[key]
         record["provenance"] = dict(mapped.provenance)
     else:
+        try:
+            _merge_lists(record, mapped)
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+            pass  # the lists stay as the better form gave them
         for path, where in mapped.provenance.items():
-            if path.startswith(("parents.", "siblings.")) or path in record["provenance"]:
+            if path.startswith(_LIST_PATHS) or path in record["provenance"]:
                 continue
-            value = get_path(source, path)
-            if is_empty(get_path(record, path)) and not is_empty(value):
-                set_path(record, path, value)
-                record["provenance"][path] = where
-    record["unmapped"] += mapped.unmapped
+            try:
+                value = get_path(source, path)
+                if is_empty(get_path(record, path)) and not is_empty(value):
+                    set_path(record, path, value)
+                    record["provenance"][path] = where
+            except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+                continue
+    record["unmapped"] += list(mapped.unmapped)
+
+
+_LIST_PATHS = ("parents.", "siblings.", "enquiries.other.")
+
+
+def _merge_lists(record: dict[str, Any], mapped: MappedForm) -> None:
+    """People and other enquiries from a later form: its parents or siblings when the
+    record has none (the best form's people win otherwise, as one form may list them
+    differently), and its other enquiries that the record does not have yet, appended."""
+    source, provenance = mapped.record, mapped.provenance
+    for key in ("parents", "siblings"):
+        theirs = source.get(key)
+        if record[key] or not isinstance(theirs, list) or not theirs:
+            continue
+        record[key] = list(theirs)
+        record["provenance"].update({p: w for p, w in provenance.items()
+                                     if p.startswith(f"{key}.")})
+    mine = record["enquiries"].setdefault("other", [])
+    theirs = (source.get("enquiries") or {}).get("other")
+    for number, item in enumerate(theirs if isinstance(theirs, list) else []):
+        if is_empty(item) or item in mine:
+            continue
+        mine.append(item)
+        where = provenance.get(f"enquiries.other.{number}")
+        if where is not None:
+            record["provenance"][f"enquiries.other.{len(mine) - 1}"] = where
 
 
 def _risk_indicators(record: dict[str, Any], ticked: list[str]) -> list[str]:
