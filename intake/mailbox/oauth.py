@@ -29,6 +29,27 @@ from intake.mailbox.redact import register_secret
 logger = logging.getLogger(__name__)
 
 
+def pinned_session(ca_file: str) -> Any:
+    """A requests session that trusts ``ca_file`` whatever the environment says.
+
+    requests lets ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` replace a session's ``verify``
+    (set on many servers for the system bundle), which would silently drop a configured
+    ``ca_file``; msal calls its session without ``verify``, so the pin is made here.
+    """
+    import requests
+
+    class PinnedSession(requests.Session):
+        def merge_environment_settings(self, url: Any, proxies: Any, stream: Any,
+                                       verify: Any, cert: Any) -> dict[str, Any]:
+            merged = super().merge_environment_settings(url, proxies, stream, verify, cert)
+            merged["verify"] = ca_file
+            return dict(merged)
+
+    session = PinnedSession()
+    session.verify = ca_file
+    return session
+
+
 class TokenProvider:
     """Hands out a valid access token; thread-safe; one per mailbox."""
 
@@ -97,10 +118,11 @@ class TokenProvider:
     def build_app(self) -> Any:
         import msal
 
+        ca_file = self.settings.ca_file
         return msal.ConfidentialClientApplication(
             self.settings.client_id, authority=self.authority,
             client_credential=self.client_credential(), timeout=self.timeout,
-            verify=self.settings.ca_file or True,
+            verify=ca_file or True, http_client=pinned_session(ca_file) if ca_file else None,
             instance_discovery=self.settings.authority is None)
 
     def _from_msal(self) -> dict[str, Any]:
