@@ -8,6 +8,11 @@ only after the COPY succeeded, and only with UIDPLUS — ``\\Deleted`` + ``UID E
 exactly the UIDs copied (a backlog is moved in small sets). Without UIDPLUS the original is flagged ``\\Deleted`` and left (a bare EXPUNGE
 would also remove what other clients flagged). IDLE is only a hint: the daemon sweeps anyway.
 
+Mail that arrives while a sweep runs is announced (``* n EXISTS``) during the sweep's own
+commands, and a server does not announce it again when IDLE starts. So before idling, the
+source checks for such announcements and for any UID above the sweep's highest, and returns
+at once when there is news: mail is picked up in seconds whenever it arrives.
+
 The test seam is ``connect``: a callable that returns a connected, not yet logged-in
 :class:`IMAPClient` for the settings.
 """
@@ -78,6 +83,7 @@ class ImapSource:
         self._idle_lock = threading.Lock()
         self._idling = False
         self._noted_no_uidplus = False
+        self._highest_uid = 0  # the highest UID the last sweep saw (or UIDNEXT - 1)
 
     # -- connection ----------------------------------------------------------------------------
     @contextmanager
@@ -196,6 +202,8 @@ class ImapSource:
 
     def _select(self) -> None:
         info = self.client.select_folder(self.folder)
+        self._highest_uid = int(info.get(b"UIDNEXT", 1)) - 1
+        self._announced()  # SELECT's own EXISTS/RECENT are not news
         value = int(info[b"UIDVALIDITY"])
         if self._uidvalidity is not None and value != self._uidvalidity:
             logger.warning("mailbox=%s UIDVALIDITY changed %s -> %s", self.mailbox,
@@ -213,7 +221,27 @@ class ImapSource:
             self.open()
         with self._guard():
             self._select()
-            return sorted(int(uid) for uid in self.client.search(["NOT", "DELETED"]))
+            uids = sorted(int(uid) for uid in self.client.search(["NOT", "DELETED"]))
+        self._highest_uid = max([self._highest_uid, *uids])
+        return uids  # type: ignore[return-value]
+
+    def _announced(self) -> bool:
+        """Did the server announce mail (EXISTS/RECENT) during our own commands? imaplib
+        keeps untagged responses that a command did not ask for until someone reads them."""
+        untagged = getattr(getattr(self._client, "_imap", None), "untagged_responses", None)
+        if not isinstance(untagged, dict):
+            return False
+        return any([untagged.pop(name, None) for name in ("EXISTS", "RECENT")])
+
+    def news(self) -> bool:
+        """Mail that arrived since the last sweep's SEARCH, while we were busy: announced
+        during our commands, or simply there (a UID above the highest the sweep saw)."""
+        with self._guard():
+            if self._announced():
+                return True
+            newer = self.client.search(["UID", f"{self._highest_uid + 1}:*", "NOT", "DELETED"])
+            # "n:*" always matches the highest UID, even below n: only higher ones are news.
+            return any(int(uid) > self._highest_uid for uid in newer) or self._announced()
 
     def describe(self, keys: list[int | str]) -> list[Candidate]:
         out: list[Candidate] = []
@@ -307,6 +335,8 @@ class ImapSource:
 
     # -- waiting -------------------------------------------------------------------------------
     def wait(self, seconds: float, stop: threading.Event) -> None:
+        if self.news():
+            return  # it came during the sweep: sweep again now, not after the interval
         if not (self.settings.idle and b"IDLE" in self._caps):
             stop.wait(seconds)
             return
