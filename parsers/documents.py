@@ -9,12 +9,14 @@ register themselves here too.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 from parsers import sniff as types
+from parsers import worker_job
 from parsers.entries import ExtractedForm
 from parsers.errors import UnreadableDocument
 
@@ -24,13 +26,21 @@ KnownLabel = Callable[[str], bool]
 @dataclass(frozen=True)
 class ReadLimits:
     """What one document may cost. ``isolate`` reads it in a worker process that is killed
-    past ``wall_seconds`` or ``memory_mb`` (the daemon turns it on; the pure core is off)."""
+    past ``wall_seconds`` or ``memory_mb`` (the daemon turns it on; the pure core is off).
+
+    ``context`` names the message in the workers' log lines (``mailbox=cme key=17``, ids
+    only). ``known_unreadable`` holds ``(sha256, reason)`` of documents already found
+    unreadable (a worker was stopped on them): they keep that reason and are not read
+    again, so one document costs one wall limit at most.
+    """
 
     max_pdf_pages: int = 100
     max_docx_uncompressed_mb: int = 100
     isolate: bool = False
     wall_seconds: float = 30.0
     memory_mb: int = 512
+    context: str = ""
+    known_unreadable: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_settings(cls, limits: Any, *, isolate: bool = False) -> ReadLimits:
@@ -129,13 +139,21 @@ def register(media_type: str, reader: Reader) -> None:
 
 def read_document(content: bytes, media_type: str, *, known_label: KnownLabel,
                   limits: ReadLimits = ReadLimits()) -> ExtractedForm:
+    if limits.known_unreadable:
+        digest = hashlib.sha256(content).hexdigest()
+        reason = next((why for sha, why in limits.known_unreadable if sha == digest), None)
+        if reason is not None:
+            raise UnreadableDocument(reason)
     if limits.isolate:
         return _read_isolated(content, media_type, known_label=known_label, limits=limits)
     reader = READERS.get(media_type)
     if reader is None:
         kind = _NAMES.get(media_type, media_type)
         raise UnreadableDocument(f"{kind} attachments cannot be read: ask the school for Word (.docx) or PDF")
-    return reader(content, known_label, limits)
+    if not worker_job.in_job():
+        return reader(content, known_label, limits)
+    with worker_job.reading(hashlib.sha256(content).hexdigest()):  # a wall limit for each
+        return reader(content, known_label, limits)
 
 
 def _read_in_worker(content: bytes, media_type: str, known_label: Any, limits: Any) -> Any:
@@ -156,4 +174,4 @@ def _read_isolated(content: bytes, media_type: str, *, known_label: KnownLabel,
         label = None  # the worker has its own field map: do not pickle it with every job
     job = JobLimits(wall_seconds=limits.wall_seconds, memory_mb=limits.memory_mb)
     return shared_pool().call(_read_in_worker, content, media_type, label,
-                              replace(limits, isolate=False), limits=job)
+                              replace(limits, isolate=False), limits=job, context=limits.context)

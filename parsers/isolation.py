@@ -12,7 +12,12 @@ pre-forked workers:
 * per job: ``RLIMIT_CPU`` (soft, relative to the CPU already used), ``RLIMIT_AS`` (the
   document's ``memory_mb`` on top of the warmed worker's own address space), and for the
   worker's life ``RLIMIT_FSIZE`` and ``RLIMIT_NOFILE``;
-* the parent waits at most ``wall_seconds``, then kills the group.
+* the parent waits at most ``wall_seconds`` per document, then kills the group: a job
+  reading several documents (a whole message) reports each one as it starts
+  (:mod:`parsers.worker_job`), each gets its own ``wall_seconds`` and CPU time, and a job
+  that has to be stopped raises :class:`JobStopped` naming the document it was reading, so
+  the caller can read the others without paying for that one twice;
+* workers log with time, level, pid and the job's context (``mailbox=… key=…``).
 
 Whatever happens in the worker comes back as :class:`UnreadableDocument` with a reason the
 AIO can act on. The pipeline stays in-process by default; ``ReadLimits(isolate=True)``
@@ -37,6 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from parsers import worker_job
 from parsers.errors import IntakeError, MalformedMessage, UnreadableDocument
 
 log = logging.getLogger(__name__)
@@ -64,6 +70,15 @@ def preload_also(*modules: str) -> None:
 def in_worker() -> bool:
     """True inside an isolated worker (LibreOffice then stays in the worker's group)."""
     return _IN_WORKER
+
+
+class JobStopped(UnreadableDocument):
+    """The worker was killed or died mid-job. ``document`` is the sha256 of the document it
+    was reading then (None between documents): that one keeps this reason."""
+
+    def __init__(self, reason: str, document: str | None = None) -> None:
+        super().__init__(reason)
+        self.document = document
 
 
 @dataclass(frozen=True)
@@ -99,7 +114,9 @@ class _Worker:
         self.jobs = 0
         self.process = context.Process(target=_worker_main, name="cme-document-worker",
                                        args=(child, settings.max_file_mb,
-                                             settings.max_open_files), daemon=True)
+                                             settings.max_open_files,
+                                             logging.getLogger().getEffectiveLevel()),
+                                       daemon=True)
         self.process.start()
         child.close()
 
@@ -149,28 +166,19 @@ class WorkerPool:
             self.idle.put(_Worker(self.context, self.settings))
         return self
 
-    def call(self, function: Callable[..., Any], *args: Any, limits: JobLimits = JobLimits()) -> Any:
-        """``function(*args)`` in a worker; ``function`` must be importable by name."""
+    def call(self, function: Callable[..., Any], *args: Any, limits: JobLimits = JobLimits(),
+             context: str = "") -> Any:
+        """``function(*args)`` in a worker; ``function`` must be importable by name.
+        ``context`` names the job in log lines (``mailbox=cme key=17``)."""
         worker = self._checkout()
         cpu = limits.cpu_seconds or limits.wall_seconds
         try:
-            worker.conn.send((function, args, cpu, limits.memory_mb))
+            worker.conn.send((function, args, cpu, limits.memory_mb, context))
         except (OSError, ValueError):
             self._replace(worker, kill=True)
             raise UnreadableDocument("the document reader process could not be started; the "
                                      "document will be read on the next attempt") from None
-        if not worker.conn.poll(limits.wall_seconds):
-            log.warning("document worker pid=%s over %.0f s wall: killed", worker.process.pid,
-                        limits.wall_seconds)
-            self._replace(worker, kill=True)
-            raise UnreadableDocument(too_slow(limits.wall_seconds))
-        try:
-            reply = worker.conn.recv()
-        except (EOFError, OSError):
-            worker.process.join(timeout=5)
-            code = worker.process.exitcode
-            self._replace(worker, kill=True)
-            raise UnreadableDocument(_death_reason(code, limits)) from None
+        reply = self._await_reply(worker, limits, context)
         worker.jobs += 1
         recycle = reply[0] == "memory" or worker.jobs >= self.settings.recycle_after
         if recycle:
@@ -178,6 +186,26 @@ class WorkerPool:
         else:
             self.idle.put(worker)
         return _unpack(reply, limits)
+
+    def _await_reply(self, worker: _Worker, limits: JobLimits, context: str) -> Any:
+        """The job's answer; ``wall_seconds`` from each progress note (one per document)."""
+        document: str | None = None
+        while True:
+            if not worker.conn.poll(limits.wall_seconds):
+                log.warning("%sdocument worker pid=%s over %.0f s wall: killed", _prefix(context),
+                            worker.process.pid, limits.wall_seconds)
+                self._replace(worker, kill=True)
+                raise JobStopped(too_slow(limits.wall_seconds), document)
+            try:
+                reply = worker.conn.recv()
+            except (EOFError, OSError):
+                worker.process.join(timeout=5)
+                code = worker.process.exitcode
+                self._replace(worker, kill=True)
+                raise JobStopped(_death_reason(code, limits), document) from None
+            if reply[0] != "progress":
+                return reply
+            document = reply[1]
 
     def _checkout(self) -> _Worker:
         if self.closed:
@@ -251,10 +279,15 @@ def _death_reason(code: int | None, limits: JobLimits) -> str:
 # --- inside the worker ----------------------------------------------------------------------
 
 
-def _worker_main(conn: Any, max_file_mb: int, max_open_files: int) -> None:
+def _prefix(context: str) -> str:
+    return f"{context} " if context else ""
+
+
+def _worker_main(conn: Any, max_file_mb: int, max_open_files: int, log_level: int) -> None:
     """Serve jobs until told to stop; one job at a time, limits set afresh for each."""
     global _IN_WORKER
     _IN_WORKER = True
+    worker_job.configure_logging(log_level)
     with contextlib.suppress(OSError):
         os.setsid()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -272,11 +305,15 @@ def _worker_main(conn: Any, max_file_mb: int, max_open_files: int) -> None:
             continue
         if job is None:
             return
-        function, args, cpu_seconds, memory_mb = job
+        function, args, cpu_seconds, memory_mb, context = job
         used = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
         _limit(resource.RLIMIT_CPU, int(used + cpu_seconds) + 1)
         _limit(resource.RLIMIT_AS, baseline + memory_mb * MB)
-        reply = _run(function, args)
+        worker_job.begin(conn, cpu_seconds=cpu_seconds, context=context)
+        try:
+            reply = _run(function, args)
+        finally:
+            worker_job.end()
         _limit(resource.RLIMIT_AS, resource.RLIM_INFINITY)
         try:
             conn.send(reply)

@@ -8,9 +8,11 @@ the mailbox, the date the message is judged on and the rules, so a parse made ah
 only when the date it was made for is still the message's date (a reply whose original was
 stored meanwhile is judged on the original's date, and is parsed again).
 
-A whole-message job runs under one document's limits. When the worker dies (a document
-over its memory or time) the caller falls back to :func:`parse_outcome` with each document
-isolated on its own, which names the document that failed and keeps the others.
+A whole-message job gives each of its documents one document's limits (the worker reports
+which document it is reading). When the worker is stopped on a document (over its memory or
+time), that document keeps the reason and is not read again: the message's other documents
+are read one by one, each isolated on its own. So a slow attachment costs the message one
+wall limit, not two.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from datetime import date
 from typing import Any
 
 from parsers.errors import IntakeError, one_line
-from parsers.isolation import preload_also
+from parsers.isolation import in_worker, preload_also
 
 # The document workers' fork server imports the core too, so a whole-message job starts warm.
 preload_also("intake.core.pipeline", __name__)
@@ -57,26 +59,43 @@ def parse_outcome(raw: bytes, *, mailbox: str, received_on: date, settings: Any,
             tb = tb.tb_next
         where = (f" at {tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno}"
                  if tb else "")
-        log.warning("parser raised %s%s", type(exc).__name__, where)
+        context = getattr(limits, "context", "")  # in a worker the log format names the job
+        log.warning("%sparser raised %s%s", f"{context} " if context and not in_worker() else "",
+                    type(exc).__name__, where)
         return Parsed(received_on, None, f"unexpected {type(exc).__name__}{where}")
 
 
 def parse_on_worker(raw: bytes, *, mailbox: str, received_on: date, settings: Any,
                     limits: Any) -> Parsed | None:
-    """The whole message parsed by one document worker; None when the worker failed.
+    """The whole message parsed by one document worker; None when the worker failed
+    between documents (the caller then parses in place, every document isolated).
 
     Inside the worker documents are read in-process (the job itself is the isolation);
-    ``limits`` is the daemon's ``ReadLimits`` and bounds the job as it bounds one document.
+    ``limits`` is the daemon's ``ReadLimits`` and bounds each document of the job as it
+    bounds one document read alone. When the worker is stopped on a document, the message
+    is parsed again here with that document's reason kept and the others isolated.
     """
-    from parsers.isolation import JobLimits, shared_pool
+    from parsers.isolation import JobLimits, JobStopped, shared_pool
 
     job = JobLimits(wall_seconds=limits.wall_seconds, memory_mb=limits.memory_mb)
+    context = f"{limits.context} " if limits.context else ""
     try:
-        return shared_pool().call(_job, raw, mailbox, received_on, settings,
-                                  replace(limits, isolate=False), limits=job)  # type: ignore[no-any-return]
+        return shared_pool().call(_job, raw, mailbox, received_on, settings,  # type: ignore[no-any-return]
+                                  replace(limits, isolate=False), limits=job,
+                                  context=limits.context)
+    except JobStopped as exc:
+        if exc.document is None:
+            log.info("%swhole-message parse on a worker failed (%s): documents will be read "
+                     "one by one", context, type(exc).__name__)
+            return None
+        log.info("%sa document stopped the whole-message parse: the others are read one by "
+                 "one, that one is not read again", context)
+        known = (*limits.known_unreadable, (exc.document, exc.reason))
+        return parse_outcome(raw, mailbox=mailbox, received_on=received_on, settings=settings,
+                             limits=replace(limits, isolate=True, known_unreadable=known))
     except IntakeError as exc:
-        log.info("whole-message parse on a worker failed (%s): documents will be read one "
-                 "by one", type(exc).__name__)
+        log.info("%swhole-message parse on a worker failed (%s): documents will be read one "
+                 "by one", context, type(exc).__name__)
         return None
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +22,11 @@ from intake.core.parse_job import Parsed, parse_on_worker
 from intake.mailbox.sources import Candidate
 
 log = logging.getLogger(__name__)
+
+
+def message_limits(limits: Any, mailbox: str, key: int | str) -> Any:
+    """The read limits for one message, naming it (ids only) in the workers' log lines."""
+    return replace(limits, context=f"mailbox={mailbox} key={key}")
 
 
 @dataclass
@@ -60,7 +65,8 @@ class ParseAhead:
             self._threads = ThreadPoolExecutor(self.depth, thread_name_prefix="cme-parse-ahead")
         future = self._threads.submit(parse_on_worker, raw, mailbox=self.mailbox,
                                       received_on=received_on, settings=self.rules,
-                                      limits=self.limits)
+                                      limits=message_limits(self.limits, self.mailbox,
+                                                            candidate.key))
         return Ahead(candidate, raw, future)
 
     def close(self) -> None:

@@ -27,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from intake.config import MailboxSettings, Settings
 from intake.mailbox import ledger
-from intake.mailbox.ahead import Ahead, ParseAhead
+from intake.mailbox.ahead import Ahead, ParseAhead, message_limits
 from intake.mailbox.backoff import Backoff
 from intake.mailbox.faults import SourceUnavailable, Throttled
 from intake.mailbox.lease import MailboxLease
@@ -245,7 +245,8 @@ class MailboxWorker:
         try:
             outcome = self._db(self.store.ingest_message, self.engine, raw=raw,
                                source=self._ref(key), settings=self.rules,
-                               received_at=candidate.internal_date, limits=self.read_limits,
+                               received_at=candidate.internal_date,
+                               limits=message_limits(self.read_limits, self.mailbox.key, key),
                                parsed=fetched.parsed())
         except DatabaseUnavailable:
             raise
