@@ -19,7 +19,14 @@ from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from intake.config import Settings
-from intake.web import views_audit, views_case, views_log, views_login, views_queue
+from intake.web import (
+    views_audit,
+    views_case,
+    views_correct,
+    views_log,
+    views_login,
+    views_queue,
+)
 from intake.web.auth import CsrfRejected, Forbidden, NotSignedIn, WebAuth, csrf_protect
 from intake.web.pages import audit, render
 from models.db import make_engine
@@ -109,7 +116,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")),
               name="static")
-    for module in (views_login, views_queue, views_case, views_log, views_audit):
+    for module in (views_login, views_queue, views_case, views_correct, views_log, views_audit):
         app.include_router(module.router)
     _install_error_pages(app)
     return app

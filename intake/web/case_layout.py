@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from intake.core.corrections import is_correctable
 from parsers.record import ENQUIRY_KEYS, get_path, is_empty
 
 
@@ -119,7 +120,7 @@ def source_of(record: dict[str, Any], path: str) -> dict[str, Any] | None:
 def cell(record: dict[str, Any], path: str) -> dict[str, Any]:
     """What the template needs for one value: the text and where it came from."""
     return {"text": show(get_path(record, path)), "source": source_of(record, path),
-            "path": path}
+            "path": path, "correctable": is_correctable(path)}
 
 
 def section_rows(record: dict[str, Any], section: Section) -> list[dict[str, Any]]:

@@ -20,7 +20,9 @@ from intake.web.access import CaseWorker, Db, case_for
 from intake.web.case_layout import layout
 from intake.web.follow_up import follow_ups
 from intake.web.pages import audit, render
+from intake.web.views_correct import correction_context
 from models import store
+from models.store_corrections import corrections_of
 from models.tables import Blob, Case, Flag, Message, User
 from models.users import user_areas
 from parsers.errors import IntakeError
@@ -31,6 +33,7 @@ NOTICES = {
     "resolved": "The flag is resolved.", "waived": "The flag is waived.",
     "part3": "Part 3 is saved.",
     "complete": "Part 3 is saved: all sections are complete and the case has left the queue.",
+    "corrected": "The correction is saved and the flags are checked again.",
 }
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
 
@@ -58,7 +61,8 @@ def _aio_choices(db: Session, case: Case) -> list[str]:
 
 @router.get("/cases/{reference}", response_class=HTMLResponse)
 def case_page(request: Request, reference: str, db: Db, user: CaseWorker,
-              done: str | None = None, error: str | None = None) -> HTMLResponse:
+              done: str | None = None, error: str | None = None,
+              correct: str | None = None) -> HTMLResponse:
     case = case_for(db, user, reference)
     flags = _flags(db, case)
     open_flags = [f for f in flags if f.status == "open"]
@@ -71,6 +75,8 @@ def case_page(request: Request, reference: str, db: Db, user: CaseWorker,
         "closed_flags": [f for f in flags if f.status != "open"],
         "notice": NOTICES.get(done or ""), "error": error, "aio_choices": _aio_choices(db, case),
         "today": date.today().isoformat(), "unmapped": record.get("unmapped") or [],
+        "corrections": corrections_of(db, int(case.id or 0)),
+        **correction_context(case, correct),
     })
 
 

@@ -16,6 +16,14 @@ pytestmark = pytest.mark.chromium
 MISSING_DOB, MISSING_LAST, DSL_UNSIGNED, NO_UPN, NO_VISIT, LATE, RISK = FLAG_KINDS
 NOW = datetime.now(UTC).replace(microsecond=0)
 ELSEWHERE = "http://teams.elsewhere.example"
+NO_PARENT_CONTACT = ("missing_recommended", "part1", "parents", "warning",
+                     "No telephone number or email is given for any parent/carer.",
+                     "part1_contact")
+
+
+def fits(page, width: int = 1280) -> bool:
+    """No horizontal scroll at this width."""
+    return page.evaluate("document.documentElement.scrollWidth") <= width
 
 
 @pytest.fixture()
@@ -25,7 +33,7 @@ def site(tmp_path, live_server_for):
     refs = {
         "review": add_case(engine, surname="Hollins", forenames="Nia",
                            received_at=NOW - timedelta(days=6),
-                           flags=(MISSING_DOB, DSL_UNSIGNED, NO_VISIT)),
+                           flags=(MISSING_DOB, DSL_UNSIGNED, NO_VISIT, NO_PARENT_CONTACT)),
         "other": add_case(engine, surname="Jarrow", forenames="Otis",
                           received_at=NOW - timedelta(days=2), flags=(MISSING_LAST, NO_UPN)),
     }
@@ -82,3 +90,35 @@ def test_throttle_behind_a_trusted_proxy_locks_one_person_not_the_office(
     assert other.url.endswith("/queue")
     context.close()
     colleague.close()
+
+
+def test_an_aio_corrects_a_parents_phone_and_the_flag_closes(browser, site, screenshots):
+    server, refs, _ = site
+    reference = refs["review"]
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    sign_in(page, server.url, "ene-aio")
+    page.goto(f"{server.url}/cases/{reference}")
+    page.get_by_role("link", name="correct parents.0.phone").click()
+    assert page.get_by_label("Field to correct").input_value() == "parents.0.phone"
+    page.get_by_label("Correct value").fill("07700 900 731")
+    page.get_by_label("Reason for the correction").fill("Number read from the wrong box")
+    page.get_by_role("button", name="Save correction").click()
+    page.wait_for_load_state()
+    assert "The correction is saved" in page.get_by_role("status").inner_text()
+    assert "No telephone number or email" not in page.locator("#flags ~ section").all_inner_texts()
+    corrections = page.locator("table#corrections").inner_text()
+    assert "07700900731" in corrections and "Number read from the wrong box" in corrections
+    closed = page.locator("details", has_text="Closed flags")
+    closed.locator("summary").click()
+    assert "corrected by ene-aio" in closed.inner_text()
+    assert fits(page)
+    page.locator("#correcting").scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshots / "case-correction.png"), full_page=True)
+    context.close()
+
+    admin = browser.new_context().new_page()
+    sign_in(admin, server.url, "admin")
+    admin.goto(f"{server.url}/audit?case={reference}")
+    trail = admin.locator("table tbody").inner_text()
+    assert "field corrected" in trail
