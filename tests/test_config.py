@@ -95,3 +95,89 @@ def test_relative_maildir_path_is_next_to_the_file(tmp_path: Path) -> None:
     text = '[[mailbox]]\nkey = "ene"\nsource = "maildir"\npath = "mail/ene"\n'
     mailbox = load_settings(write(tmp_path, text), environ={}).mailbox[0]
     assert mailbox.path == str((tmp_path / "mail" / "ene").resolve())
+
+
+MAILDIR = '[[mailbox]]\nkey = "ene"\nsource = "maildir"\npath = "{path}"\n'
+MISTAKES = [
+    ('[database]\nuri = "postgresql://db/cme"\n', "unknown key database.uri; did you mean url?"),
+    ('[databse]\nurl = "sqlite:///x.db"\n', "unknown section [databse]; did you mean [database]?"),
+    ("[limits]\ndocument_wall_second = 5\n",
+     "unknown key limits.document_wall_second; did you mean document_wall_seconds?"),
+    ('[smtp]\nhots = "mail.example.org"\n', "unknown key smtp.hots; did you mean host?"),
+    ("[web]\nsecure_cookie = true\n", "unknown key web.secure_cookie; did you mean secure_cookies?"),
+    ("[rules]\nreferal_due_school_days = 10\n",
+     "unknown key rules.referal_due_school_days; did you mean referral_due_school_days?"),
+    ("[[rules.holidays]]\nstart = 2026-12-21\nedn = 2027-01-01\n",
+     "unknown key rules.holidays[0].edn; did you mean end?"),
+    ("[daemon]\nbackof_cap = 60\n", "unknown key daemon.backof_cap; did you mean backoff_cap?"),
+    ('@mailbox@maxmessage_bytes = 10\n',
+     "unknown key mailbox[ene].maxmessage_bytes; did you mean max_message_bytes?"),
+]
+
+
+def cli(*args: str) -> tuple[int, list[str]]:
+    """The CLI in-process: exit code and output lines (no exception may escape)."""
+    from typer.testing import CliRunner
+
+    from intake.cli import app
+
+    result = CliRunner().invoke(app, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, [line for line in result.output.splitlines() if line]
+
+
+def test_the_real_entry_point_says_it_in_one_line_without_a_traceback(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    config = write(tmp_path, '[database]\nuri = "postgresql://db/cme"\n')
+    done = subprocess.run([sys.executable, "-m", "intake.cli", "run", "--once", "--config",
+                           str(config)], cwd=REPO, capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip().splitlines() == [
+        f"cme-intake: configuration file {config} is not valid: unknown key database.uri; "
+        "did you mean url?"]
+
+
+@pytest.mark.parametrize("command", [["check-config"], ["run", "--once"]])
+@pytest.mark.parametrize("mistake, words", MISTAKES, ids=[w.split(";")[0] for _, w in MISTAKES])
+def test_each_mistake_is_refused_by_both_commands_in_one_line(tmp_path: Path, command: list[str],
+                                                              mistake: str, words: str) -> None:
+    mailbox = MAILDIR.format(path=tmp_path / "ene")
+    text = mailbox + mistake.replace("@mailbox@", "") if mistake.startswith("@") \
+        else mistake + "\n" + mailbox
+    code, lines = cli(*command, "--config", str(write(tmp_path, text)))
+    assert code != 0 and len(lines) == 1, lines
+    assert words in lines[0] and "Traceback" not in lines[0]
+
+
+@pytest.mark.parametrize("command", [["check-config"], ["run", "--once"]])
+def test_a_maildir_whose_parent_is_missing_is_refused_by_both(tmp_path: Path,
+                                                              command: list[str]) -> None:
+    path = tmp_path / "srv" / "mail" / "ene"
+    code, lines = cli(*command, "--config", str(write(tmp_path, MAILDIR.format(path=path))))
+    assert code != 0 and len(lines) == 1, lines
+    assert f"the folder {path.parent} that should hold the Maildir ene does not exist" in lines[0]
+    assert not (tmp_path / "srv").exists(), "nothing is created"
+
+
+def test_a_maildir_whose_parent_exists_is_created_by_run_and_noted_by_check(tmp_path: Path) -> None:
+    config = write(tmp_path, f'[database]\nurl = "sqlite:///{tmp_path / "cases.db"}"\n'
+                   + MAILDIR.format(path=tmp_path / "ene"))
+    code, lines = cli("check-config", "--config", str(config))
+    assert code == 0 and "does not exist yet: the daemon will create it" in " ".join(lines)
+    code, _lines = cli("run", "--once", "--config", str(config))
+    assert code == 0 and (tmp_path / "ene" / "new").is_dir()
+
+
+def test_a_graph_mailbox_gets_graph_defaults(tmp_path: Path) -> None:
+    text = ('[[mailbox]]\nkey = "cme"\nsource = "graph"\nusername = "cme@council.example.org"\n'
+            '[mailbox.oauth2]\ntenant = "t"\nclient_id = "c"\nclient_secret_env = "S"\n')
+    mailbox = load_settings(write(tmp_path, text), environ={}).mailbox[0]
+    assert mailbox.poll_interval == 30 and mailbox.graph_url == "https://graph.microsoft.com/v1.0"
+    assert mailbox.oauth2 is not None and mailbox.oauth2.scope == "https://graph.microsoft.com/.default"
+    with pytest.raises(ConfigError, match="graph source needs 'username'"):
+        load_settings(write(tmp_path, text.replace('username = "cme@council.example.org"\n', "")),
+                      environ={})

@@ -131,9 +131,27 @@ def test_once_gives_up_on_a_mailbox_that_keeps_failing(tmp_path: Path) -> None:
     ("user=cme\x01auth=Bearer eyJ0eXAiOiJKV1QiLCJub25jZSI6\x01", "eyJ0eXAiOiJKV1QiLCJub25jZSI6"),
     ("POST grant_type=client_credentials&client_secret=Abc~123.xyz&scope=x", "Abc~123.xyz"),
     ('{"access_token": "tok.en-value_123", "expires_in": 3599}', "tok.en-value_123"),
+    ("> b'KBAG3 LOGIN cme@example.org SeCret-Pw-42'", "SeCret-Pw-42"),
+    ("Authorization: Bearer eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOi", "eyJ0eXAiOiJKV1Qi"),
 ])
 def test_credentials_never_reach_a_log_line(line: str, secret: str) -> None:
     assert secret not in redact(line)
+
+
+@pytest.mark.parametrize("line", [
+    "login refused for cme",
+    "mailbox cme (outlook.office365.com:993, tls=implicit): login refused for "
+    "cme@council.example.org (wrong user name or password). Check the password in "
+    "password_env/password_file.",
+    "the LOGIN failed for the cme mailbox",
+    "a002 NO [AUTHENTICATIONFAILED] AUTHENTICATE failed.",
+    "Bearer authentication is required for this mailbox",
+    "the password: it was changed yesterday",
+    "access_token missing from the reply",
+    "no password_env or password_file configured",
+])
+def test_plain_english_is_left_alone(line: str) -> None:
+    assert redact(line) == line
 
 
 def test_registered_secrets_are_masked_in_messages_and_arguments(

@@ -53,9 +53,14 @@ def test_once_ingests_every_message_and_moves_it(tmp_path: Path) -> None:
     assert status["mailbox"] == "ene" and status["waiting"] == 0 and status["last_poll_ok_at"]
 
 
-def test_missing_maildir_is_created_with_its_parents(tmp_path: Path) -> None:
+def test_missing_maildir_is_created_but_never_its_parents(tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
     settings.mailbox[0].path = str(tmp_path / "srv" / "mail" / "ene")
+    assert run_daemon(settings, once=True) == 1  # a mistyped path: nothing is created
+    assert not (tmp_path / "srv").exists()
+    [row] = status_rows(make_engine(settings.database.url))
+    assert "mail that should hold the Maildir ene does not exist" in row["last_error"]
+    (tmp_path / "srv" / "mail").mkdir(parents=True)
     assert run_daemon(settings, once=True) == 0
     assert folder_sizes(tmp_path / "srv" / "mail" / "ene") == (0, 0, 0)
 
@@ -156,7 +161,7 @@ def test_unusable_maildir_is_a_fault_that_once_reports(tmp_path: Path) -> None:
     assert run_daemon(settings, once=True) == 1
     engine = make_engine(settings.database.url)
     [row] = status_rows(engine)
-    assert "Maildir cannot be used" in row["last_error"]
+    assert "is not a Maildir (it needs cur/, new/ and tmp/)" in row["last_error"]
 
 
 @pytest.mark.parametrize("failures, ceiling", [(0, 1.0), (3, 8.0), (20, 300.0)])

@@ -21,11 +21,15 @@ def run(
     log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = "INFO",
 ) -> None:
     """The mailbox daemon: watch every configured mailbox and ingest each message once."""
+    from intake.mailbox.checks import preflight
     from intake.mailbox.daemon import configure_logging, run_daemon
 
     settings = settings_from(config)
     if not settings.mailbox:
         raise fail("no [[mailbox]] is configured", 2)
+    problems = preflight(settings)  # the same words check-config uses
+    if problems:
+        raise fail("; ".join(problems), 2)
     configure_logging(log_level)
     raise typer.Exit(run_daemon(settings, once=once))
 
@@ -52,13 +56,18 @@ def check_config(config: ConfigOption = None) -> None:
 
 @app.command()
 def status(config: ConfigOption = None) -> None:
-    """Per mailbox: last successful poll, last error, messages waiting and failed."""
-    from intake.cli.show import emit_rows
-    from intake.mailbox.daemon import status_rows
+    """Per mailbox: last successful poll, last error, messages waiting and failed.
 
-    engine = engine_from(settings_from(config))
+    What the running daemons hold in memory is shown too, so an error they could not write
+    to the database (disk full, read-only) still appears."""
+    from intake.cli.show import emit_rows
+    from intake.mailbox.checks import status_report
+
+    rows, note = status_report(settings_from(config))
+    if note:
+        typer.echo(f"cme-intake: {note}", err=True)
     columns = ["mailbox", "last_poll_ok_at", "last_error", "last_error_at", "waiting", "failed"]
-    emit_rows(status_rows(engine), columns, "table", title="Mailboxes")
+    emit_rows(rows, columns, "table", title="Mailboxes")
 
 
 @app.command()

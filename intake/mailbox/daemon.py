@@ -18,8 +18,10 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from intake.config import MailboxSettings, Settings, load_settings
+from intake.mailbox.db_faults import database_reason
 from intake.mailbox.redact import install_redaction
 from intake.mailbox.registry import open_source
 from intake.mailbox.sources import MailSource
@@ -88,8 +90,11 @@ def run_daemon(settings: Settings, *, once: bool, stop_event: threading.Event | 
         return 2
     stop = stop_event or threading.Event()
     engine = engine or make_engine(settings.database.url)
-    migrate(engine)
-    rules = rule_settings(settings)
+    try:
+        migrate(engine)
+        rules = rule_settings(settings)
+    except SQLAlchemyError as exc:  # e.g. disk full or read-only: say so, in words
+        return _cannot_start(settings, f"database unavailable: {database_reason(exc)}")
     _warm_up()
     factory = sources or build_source(settings)
     workers = [MailboxWorker(mb, factory(mb), engine=engine, settings=settings, rules=rules,
@@ -114,6 +119,17 @@ def run_daemon(settings: Settings, *, once: bool, stop_event: threading.Event | 
     logger.info("daemon stopped: %d message(s) processed",
                 sum(w.processed for w in workers))
     return 0 if all(w.ok for w in workers) else 1
+
+
+def _cannot_start(settings: Settings, reason: str) -> int:
+    """Log why the daemon cannot start and leave it where ``status`` looks; exit code 1."""
+    from intake.mailbox.runtime_status import RuntimeStatus, status_path
+
+    logger.error("cannot start: %s", reason)
+    runtime = RuntimeStatus(status_path(settings.database.url))
+    for mailbox in settings.mailbox:
+        runtime.record(mailbox=mailbox.key, ok=False, error=reason, waiting=0)
+    return 1
 
 
 def status_rows(engine: Engine) -> list[dict]:
@@ -168,6 +184,12 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(args.config)
     except IntakeError as exc:
         print(f"cme-intake: {exc.reason}", file=sys.stderr)
+        return 2
+    from intake.mailbox.checks import preflight
+
+    problems = preflight(settings)  # the same refusals as cme-intake run and check-config
+    if problems:
+        print(f"cme-intake: {'; '.join(problems)}", file=sys.stderr)
         return 2
     return run_daemon(settings, once=args.once)
 

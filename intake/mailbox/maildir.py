@@ -2,7 +2,9 @@
 
 The watched folder is the Maildir itself (``new`` and ``cur``); processed and failed are its
 Maildir++ sub-folders (``.Processed``, ``.Failed``), created with :mod:`mailbox` when
-missing. A move is one ``rename`` inside one file system, so it is atomic: after a crash a
+missing. The Maildir itself is created when missing, but only it: its parent folder must
+exist (:func:`maildir_problem`, the one check ``check-config`` and ``run`` share), so a
+mistyped path is an error rather than a new tree nobody watches. A move is one ``rename`` inside one file system, so it is atomic: after a crash a
 message is either still waiting or already moved, never in both places. Two daemons racing
 for one file see ``FileNotFoundError`` on the loser's side, which counts as "already moved".
 """
@@ -26,6 +28,27 @@ logger = logging.getLogger(__name__)
 _HEADER_LIMIT = 256 * 1024
 
 
+def maildir_problem(path: Path) -> str | None:
+    """Why the daemon could not use (or create) the Maildir at ``path``; None when it can.
+
+    Creating means the Maildir folder itself (with cur/, new/ and tmp/): its parent must
+    already exist and be writable.
+    """
+    if path.exists():
+        if not all((path / sub).is_dir() for sub in ("cur", "new", "tmp")):
+            return f"{path} is not a Maildir (it needs cur/, new/ and tmp/)"
+        if not os.access(path, os.W_OK | os.X_OK):
+            return f"{path} is not writable by this user"
+        return None
+    parent = path.parent
+    if not parent.is_dir():
+        return (f"the folder {parent} that should hold the Maildir {path.name} does not exist: "
+                "create it, or correct 'path'")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"cannot create the Maildir: {parent} is not writable by this user"
+    return None
+
+
 class MaildirSource:
     source = "maildir"
 
@@ -38,14 +61,17 @@ class MaildirSource:
         self.folder = "INBOX"
         self._maildir: mailbox.Maildir | None = None
         self._targets: dict[str, Path] = {}
+        self._new_stamp = 0  # new/'s mtime when the last sweep listed it
 
     @property
     def uidvalidity(self) -> int | None:
         return None
 
     def open(self) -> None:
+        problem = maildir_problem(self.root)
+        if problem is not None:
+            raise SourceUnavailable(f"mailbox {self.mailbox}: {problem}")
         try:
-            self.root.parent.mkdir(parents=True, exist_ok=True)
             self._maildir = mailbox.Maildir(self.root, factory=None, create=True)
             present = set(self._maildir.list_folders())
             for target, name in (("processed", self.settings.processed_folder),
@@ -77,6 +103,7 @@ class MaildirSource:
         return found
 
     def waiting(self) -> list[int | str]:
+        self._new_stamp = self._stamp()
         files = self._files()
 
         def age(key: str) -> tuple[float, str]:
@@ -158,22 +185,22 @@ class MaildirSource:
         except FileNotFoundError:
             logger.info("mailbox=%s key=%s already moved by another process", self.mailbox, key)
 
+    def _stamp(self) -> int:
+        try:
+            return (self.root / "new").stat().st_mtime_ns
+        except OSError:
+            return 0
+
     def wait(self, seconds: float, stop: threading.Event) -> None:
-        """Sleep, but return as soon as something lands in new/ (its mtime changes)."""
-        new_dir = self.root / "new"
-
-        def stamp() -> int:
-            try:
-                return new_dir.stat().st_mtime_ns
-            except OSError:
-                return 0
-
-        before = stamp()
+        """Sleep, but return as soon as new/ changed since the last sweep listed it (mail
+        delivered during that sweep included; our own moves out of new/ cost one extra,
+        empty sweep)."""
         deadline = _monotonic() + seconds
-        while not stop.is_set() and _monotonic() < deadline:
-            stop.wait(min(0.25, max(0.0, deadline - _monotonic())))
-            if stamp() != before:
+        while not stop.is_set() and self._stamp() == self._new_stamp:
+            remaining = deadline - _monotonic()
+            if remaining <= 0:
                 return
+            stop.wait(min(0.25, remaining))
 
 
 def _monotonic() -> float:

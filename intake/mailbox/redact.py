@@ -16,13 +16,21 @@ import threading
 _MASK = "***"
 _lock = threading.Lock()
 _secrets: set[str] = set()
+_TOKEN = r"[A-Za-z0-9._~+/=-]"
+# Shapes credentials take on the wire, and only those: plain English such as "login refused
+# for cme" or "Bearer authentication" must come through unchanged.
 _PATTERNS = [
-    (re.compile(r"(\bLOGIN\s+\S+\s+)(\"(?:[^\"\\]|\\.)*\"|\S+)", re.I), r"\1" + _MASK),
-    (re.compile(r"(AUTHENTICATE\s+(?:XOAUTH2|OAUTHBEARER|PLAIN)\s+)\S+", re.I), r"\1" + _MASK),
+    # IMAP LOGIN as sent: a tag (it has a digit), LOGIN in capitals, the user, the password.
+    (re.compile(r"(\b(?=[A-Za-z0-9.]*\d)[A-Za-z0-9.]+ LOGIN\s+\S+\s+)"
+                r"(\"(?:[^\"\\]|\\.)*\"|\S+)"), r"\1" + _MASK),
+    (re.compile(r"(AUTHENTICATE\s+(?:XOAUTH2|OAUTHBEARER|PLAIN)\s+)\S+"), r"\1" + _MASK),
     (re.compile(r"(auth=Bearer\s+)[^\s\x01]+", re.I), r"\1" + _MASK),
-    (re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}"), r"\1" + _MASK),
+    # A bearer token: long, and with a digit or punctuation no English word has.
+    (re.compile(rf"(Bearer\s+)(?={_TOKEN}{{16,}})(?={_TOKEN}*[0-9._~+/=-]){_TOKEN}+"),
+     r"\1" + _MASK),
+    # key=value (forms, URLs) or "key": "value" (JSON), never "password: " in a sentence.
     (re.compile(r"((?:client_secret|password|access_token|refresh_token|client_assertion)"
-                r"[\"']?\s*[=:]\s*[\"']?)[^\"'&\s,}]+", re.I), r"\1" + _MASK),
+                r"(?:=|[\"']\s*:\s*[\"']))[^\"'&\s,}]+", re.I), r"\1" + _MASK),
 ]
 
 

@@ -1,8 +1,8 @@
 """What the mailbox worker needs from the database, as one seam (tests swap parts of it).
 
-A transient database failure (locked, unreachable, pool exhausted) becomes
-:class:`DatabaseUnavailable`: the worker backs off and retries the whole sweep, and never
-blames the message in hand for it.
+A transient database failure (locked, unreachable, pool exhausted, disk full) becomes
+:class:`DatabaseUnavailable`, its reason in words (``intake.mailbox.db_faults``): the worker
+backs off and retries the whole sweep, and never blames the message in hand for it.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from intake.mailbox.db_faults import database_reason
 from intake.mailbox.sources import Target
 from parsers.errors import MailboxError
 
@@ -60,4 +61,4 @@ def call_db(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     try:
         return function(*args, **kwargs)
     except TRANSIENT_DB_ERRORS as exc:
-        raise DatabaseUnavailable(f"database unavailable ({type(exc).__name__})") from exc
+        raise DatabaseUnavailable(f"database unavailable: {database_reason(exc)}") from exc

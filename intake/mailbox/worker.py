@@ -29,8 +29,10 @@ from intake.config import MailboxSettings, Settings
 from intake.mailbox import ledger
 from intake.mailbox.ahead import Ahead, ParseAhead, message_limits
 from intake.mailbox.backoff import Backoff
+from intake.mailbox.db_faults import database_reason
 from intake.mailbox.faults import SourceUnavailable, Throttled
 from intake.mailbox.lease import MailboxLease
+from intake.mailbox.runtime_status import RuntimeStatus, status_path
 from intake.mailbox.sources import Candidate, MailSource
 from intake.mailbox.store_seam import DatabaseUnavailable, Store, call_db, target_for
 from parsers.documents import ReadLimits
@@ -57,6 +59,8 @@ class MailboxWorker:
         self.backoff = Backoff(self.daemon.backoff_initial, self.daemon.backoff_cap)
         self.attempts: dict[object, int] = {}
         self.lease = MailboxLease(engine, mailbox.key)
+        # Kept in memory too: when the database cannot be written, status still shows why.
+        self.runtime = RuntimeStatus(status_path(settings.database.url))
         judge = self.store.judged_on
         self.parse_ahead = ParseAhead(
             self.daemon.parse_ahead, mailbox=mailbox.key, rules=rules, limits=self.read_limits,
@@ -116,11 +120,12 @@ class MailboxWorker:
             return 0.0
         reason = exc.reason if isinstance(exc, IntakeError) else f"{type(exc).__name__}"
         if isinstance(exc, SQLAlchemyError):
-            reason = f"database error ({type(exc).__name__})"
+            reason = f"database error: {database_reason(exc)}"
         delay = self.backoff.next()
         if isinstance(exc, Throttled) and exc.retry_after:
             delay = max(delay, min(exc.retry_after, self.daemon.backoff_cap))
         logger.warning("mailbox=%s fault: %s; retrying in %.1fs", self.mailbox.key, reason, delay)
+        self.runtime.record(mailbox=self.mailbox.key, ok=False, error=reason, waiting=self.waiting)
         try:
             self.store.record_poll(self.engine, mailbox=self.mailbox.key,
                                    folder=self.source.folder, ok=False, error=reason,
@@ -199,6 +204,7 @@ class MailboxWorker:
                 break
         self.move_stored()
         self.waiting = max(0, len(keys) - handled)
+        self.runtime.record(mailbox=self.mailbox.key, ok=True, error=None, waiting=self.waiting)
         self._db(self.store.record_poll, self.engine, mailbox=self.mailbox.key,
                  folder=self.source.folder, ok=True, error=None,
                  uidvalidity=self.source.uidvalidity,
