@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -138,18 +139,22 @@ def test_moveless_server_gets_copy_and_uid_expunge(dovecot_nomove: DovecotServer
     assert len(rows(settings)) == 13
 
 
-def test_server_restart_mid_run_is_survived(tmp_path: Path) -> None:
+def test_server_restart_mid_run_is_survived(tmp_path: Path,
+                                            caplog: pytest.LogCaptureFixture) -> None:
     server = start_dovecot()
+    caplog.set_level(logging.WARNING, logger="intake.mailbox.worker")
     try:
         user, _ = server.new_user("cme")
         settings = imap_settings(server, tmp_path, ("cme", user))
         with running(settings):
             server.append(user, referral_email(1))
             assert wait_until(lambda: server.count(user, "Processed") == 1)
-            server.stop()
+            server.stop()  # the master and its imap processes: the IDLE connection drops
             engine = make_engine(settings.database.url)
-            # Generous waits: how soon a dropped IDLE connection is noticed depends on load.
-            assert wait_until(lambda: bool(status_rows(engine)[0]["last_error"]), timeout=60)
+            assert wait_until(lambda: bool(status_rows(engine)[0]["last_error"]), timeout=15)
+            faults = [r.getMessage() for r in caplog.records if " fault: " in r.getMessage()]
+            assert faults and ("closed the connection" in faults[0]  # the drop itself, not
+                               or "connection was lost" in faults[0]), faults  # a refusal
             server.start()
             server.append_many(user, [referral_email(2), referral_email(3)])
             assert wait_until(lambda: server.count(user, "Processed") == 3, timeout=90)
