@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from intake.config_keys import unknown_keys
+from intake.config_schools import SchoolsSettings
 from parsers.errors import ConfigError
 
 GRAPH_URL = "https://graph.microsoft.com/v1.0"
@@ -221,6 +222,12 @@ class Settings(BaseModel):
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
+    schools: SchoolsSettings = Field(default_factory=SchoolsSettings)  # on when given
+
+    @property
+    def schools_configured(self) -> bool:
+        """A ``[schools]`` section (or a ``CME_SCHOOLS_…`` variable) turns the register on."""
+        return "schools" in self.model_fields_set
 
     @model_validator(mode="after")
     def _unique_keys(self) -> Settings:
@@ -233,7 +240,7 @@ class Settings(BaseModel):
         return next((m for m in self.mailbox if m.key == key), None)
 
 
-_SECTIONS = ("database", "rules", "limits", "smtp", "web", "daemon")
+_SECTIONS = ("database", "rules", "limits", "smtp", "web", "daemon", "schools")
 
 
 def _overlay_environment(raw: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:
@@ -286,3 +293,7 @@ def _resolve_relative_paths(raw: dict[str, Any], base: Path) -> None:
         rel = url[len("sqlite:///"):]
         if rel and not os.path.isabs(rel):
             raw["database"]["url"] = f"sqlite:///{(base / rel).resolve()}"
+    overrides = raw.get("schools", {}).get("overrides_file") if isinstance(
+        raw.get("schools"), dict) else None
+    if isinstance(overrides, str) and not os.path.isabs(overrides):
+        raw["schools"]["overrides_file"] = str((base / overrides).resolve())

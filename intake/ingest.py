@@ -8,6 +8,7 @@ the core, and the store writes the result in one short transaction. The daemon, 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy import Engine
 
 from intake.core.case_rules import CoreCaseRules
 from intake.core.parse_job import Parsed, parse_outcome
+from intake.core.pipeline import with_register
 from models import store
 from models.store import IngestOutcome, SourceRef
 
@@ -48,6 +50,9 @@ def ingest_message(
     if parsed is None or parsed.received_on != judged_on:
         parsed = parse_outcome(raw, mailbox=source.mailbox, received_on=judged_on,
                                settings=settings, limits=limits)
+    elif parsed.parsed is not None:  # a worker's parse: the register never goes to a worker
+        parsed = replace(parsed, parsed=with_register(parsed.parsed, received_on=judged_on,
+                                                      settings=settings))
     return store.store_message(engine, raw=raw, source=source, headers=headers,
                                received_at=received_at, judged_on=judged_on, outcome=parsed,
                                rules=CoreCaseRules(settings))

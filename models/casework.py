@@ -225,8 +225,12 @@ def _apply_record(
     codes = {flag.get("code") for flag in raised}
     mailbox = case.mailbox or ""
     case.area = "central" if mailbox == "cme" else school.get("area") or MAILBOX_AREA.get(mailbox)
-    case.school_name = clip(school.get("name"), 255)
-    case.school_type = clip(school.get("type"), 16)
+    # The school register's name and type when the form's school matched it (issue 13): the
+    # queue and the log filter by the name the council knows the school by.
+    register = school.get("register") or {}
+    case.school_name = clip(register.get("name") or school.get("name"), 255)
+    case.school_type = clip(register.get("type") if register.get("type") not in (None, "unknown")
+                            else school.get("type"), 16)
     case.upn, case.date_of_birth = keys["upn"], keys["dob"]
     case.surname_key, case.forenames_key = keys["surname"], keys["forenames"]
     case.risk_count = len((record.get("safeguarding") or {}).get("risk_indicators") or [])

@@ -184,10 +184,12 @@ def import_extract(engine: Engine, content: bytes, *, filename: str | None = Non
         report.first_import = not stored
         added, changed, same = _compare(by_urn, stored, report)
         now = utcnow()
-        if added:
-            session.execute(insert(School), [{**_fields(r), "updated_at": now} for r in added])
+        table = School.__table__  # type: ignore[attr-defined]
+        if added:  # Core executemany: batched multi-row INSERTs on both backends
+            session.connection().execute(insert(table), [{**_fields(r), "updated_at": now}
+                                                         for r in added])
         if changed:
-            statement = (update(School).where(School.urn == bindparam("b_urn"))
+            statement = (update(table).where(table.c.urn == bindparam("b_urn"))
                          .values({name: bindparam(f"b_{name}") for name in (*COMPARED, "extract_date")})
                          .values(updated_at=now))
             session.connection().execute(statement, [

@@ -74,10 +74,12 @@ def engine_from(settings: Any) -> Any:
     return engine
 
 
-def rule_settings(settings: Any) -> Any:
+def rule_settings(settings: Any, engine: Any = None) -> Any:
+    """The rules' settings, with the school register when ``[schools]`` is configured."""
     from intake.core.rules import RuleSettings
+    from intake.school_register import directory_for
 
-    return RuleSettings.from_settings(settings.rules)
+    return RuleSettings.from_settings(settings.rules, schools=directory_for(settings, engine))
 
 
 

@@ -8,14 +8,15 @@ with :func:`duplicate_flag`. Messages name fields and people's roles, never a ch
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from intake.core.routing import misrouted_reason
 from intake.core.schooldays import of_compulsory_school_age, school_days_between
 from parsers.findings import Finding
 from parsers.mapping.fieldmap import field_map
-from parsers.record import ENQUIRY_KEYS, MAILBOX_AREA, get_path, is_empty
+from parsers.record import ENQUIRY_KEYS, get_path, is_empty
 
 __all__ = ["Finding", "RuleSettings", "evaluate", "duplicate_flag", "is_complete", "flag"]
 
@@ -36,16 +37,32 @@ class RuleSettings:
     compulsory_age_min: int = 5
     compulsory_age_max: int = 16
     holidays: tuple[tuple[date, date], ...] = ()
+    # The council's school register (``intake.core.schools.SchoolDirectory``), or None when
+    # none is configured: the pipeline matches the form's school in it (issue 13).
+    schools: Any = field(default=None, compare=False, repr=False)
 
     @classmethod
-    def from_settings(cls, rules: Any) -> RuleSettings:
+    def from_settings(cls, rules: Any, schools: Any = None) -> RuleSettings:
         """From ``intake.config.RulesSettings`` (kept duck-typed so the core imports no config)."""
         return cls(
             referral_due_school_days=rules.referral_due_school_days,
             compulsory_age_min=rules.compulsory_age_min,
             compulsory_age_max=rules.compulsory_age_max,
             holidays=tuple((h.start, h.end) for h in rules.holidays),
+            schools=schools,
         )
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (for a document worker) without the school register: it can be large,
+        and the parent process adds the register's view to the worker's parse
+        (``intake.core.pipeline.with_register``, called by ``intake.ingest``)."""
+        return {**self.__dict__, "schools": None}
+
+    def __copy__(self) -> RuleSettings:
+        return self  # immutable: copies (unlike pickles) keep the register
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> RuleSettings:
+        return self
 
 
 def flag(code: str, section: str, field: str | None, severity: str, message: str,
@@ -218,19 +235,9 @@ def _finding_flags(findings: Sequence[Finding]) -> list[dict[str, Any]]:
 
 
 def _routing_flags(record: dict[str, Any]) -> list[dict[str, Any]]:
-    received = record.get("received") or {}
-    mailbox = received.get("mailbox")
-    school_type = record["school"]["type"]
-    if mailbox is None or school_type == "unknown":
-        return []
-    to_area = MAILBOX_AREA.get(mailbox) is not None
-    if to_area and school_type in ("academy", "independent"):
-        why = f"An {school_type} school's form was sent to an area team mailbox; it belongs to the central CME team."
-    elif not to_area and school_type == "maintained":
-        why = "A maintained school's form was sent to the central CME mailbox; it belongs to the area attendance team."
-    else:
-        return []
-    return [flag("misrouted", "routing", "received.mailbox", "warning", why, PART1_CONTACT)]
+    """``misrouted``, naming the team the form belongs to (``intake.core.routing``)."""
+    why = misrouted_reason(record)
+    return [flag("misrouted", "routing", "received.mailbox", "warning", why, PART1_CONTACT)] if why else []
 
 
 def _risk_flags(record: dict[str, Any]) -> list[dict[str, Any]]:

@@ -103,7 +103,8 @@ class SchoolDirectory:
         self._by_key: dict[str, list[RegisterSchool]] = defaultdict(list)
         self._by_compact: dict[str, list[RegisterSchool]] = defaultdict(list)
         self._postings: dict[str, list[RegisterSchool]] = defaultdict(list)
-        self._by_words: dict[frozenset[str], list[RegisterSchool]] = defaultdict(list)
+        self._postings_kind: dict[tuple[str, str], list[RegisterSchool]] = defaultdict(list)
+        self._by_words: dict[tuple[frozenset[str], str], list[RegisterSchool]] = defaultdict(list)
         self._keys: dict[str, NameKey] = {}
         self._words: dict[str, frozenset[str]] = {}
         self._towns: dict[str, frozenset[str]] = {}
@@ -138,10 +139,17 @@ class SchoolDirectory:
             self._postings[token].append(school)
         # Under its words, and under its words but its town's: a form's words, less the
         # town's if it wrote the town, are then always one of these keys (see _fitting).
+        # Each also under (words, kind) for its kinds and its town's words, so a form's kind
+        # word narrows the search to the schools it can fit.
         own = frozenset(key.core)
+        labels = ("", *key.kinds, *(f"town:{t}" for t in self._towns[school.urn]))
         for words_key in {own, own - self._towns[school.urn]}:
             if words_key:
-                self._by_words[words_key].append(school)
+                for label in labels:
+                    self._by_words[(words_key, label)].append(school)
+        for token in set(key.core):
+            for kind in key.kinds:
+                self._postings_kind[(token, kind)].append(school)
 
     def by_urn(self, urn: str) -> RegisterSchool | None:
         return self._by_urn.get(urn)
@@ -254,15 +262,25 @@ class SchoolDirectory:
         if exact:
             return list(exact)
         form_core = set(key.core)
-        pool = [s for s in {s.urn: s for words_key in _subsets(key.core)
-                            for s in self._by_words.get(words_key, ())}.values()
-                if self._fits(s, form_core, key.kinds)]
+        candidates: dict[str, RegisterSchool] = {}
+        for words_key in _subsets(key.core):
+            for label in self._narrowest(words_key, key.kinds):
+                candidates.update((s.urn, s) for s in self._by_words.get((words_key, label), ()))
+        pool = [s for s in candidates.values() if self._fits(s, form_core, key.kinds)]
         for same_kinds in (True, False):
             found = [s for s in pool if (self._keys[s.urn].kinds == key.kinds) == same_kinds]
             if found:
                 return found
         return [s for s in self._by_compact.get(key.compact, ())
                 if key.kinds <= self._keys[s.urn].kinds]
+
+    def _narrowest(self, words_key: frozenset[str], kinds: frozenset[str]) -> tuple[str, ...]:
+        """The sub-lists to search: a school fits only if it has the form's rarest kind word
+        or that word is its town's; with no kind word, all of them."""
+        if not kinds:
+            return ("",)
+        kind = min(kinds, key=lambda k: (len(self._by_words.get((words_key, k), ())), k))
+        return (kind, f"town:{kind}")
 
     def _fits(self, school: RegisterSchool, form_core: set[str], kinds: frozenset[str]) -> bool:
         """Every word that tells schools apart agrees, the form's kind words are the
@@ -317,7 +335,10 @@ class SchoolDirectory:
         words = {self.vocabulary.correct(t) or t for t in key.core} | set(key.core)
         rare = sorted((len(self._postings[t]), t) for t in words if t in self._postings)
         rare = [t for n, (size, t) in enumerate(rare) if n == 0 or size <= _NEAR_POOL][:2]
-        pool = {s.urn: s for t in rare for s in self._postings[t]}
+        pool = {s.urn: s for t in rare for k in key.kinds
+                for s in self._postings_kind.get((t, k), ())}
+        if len(pool) < limit:  # no school shares a kind word: the rarest words alone
+            pool.update((s.urn, s) for t in rare for s in self._postings[t])
         ranked = heapq.nsmallest(limit * 4, pool.values(), key=lambda s: (
             -len(words & self._words[s.urn]) - 0.5 * len(key.kinds & self._keys[s.urn].kinds),
             len(self._words[s.urn]), s.urn))

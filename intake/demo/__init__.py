@@ -2,6 +2,11 @@
 
 ``make demo`` calls :func:`setup`, then runs the daemon once over the Maildirs into SQLite
 and prints the intake log and the open flags. The samples are invented people only.
+
+The demo council has a small school register (``edubasealldata20261001.csv``, invented
+schools in the DfE's layout, written by ``tests/fixtures/gen_gias.py --demo``), imported by
+:func:`setup`: each sample's school is matched in it, and one boundary school moved to the
+South team (``school-areas.csv``) shows a maintained school's form sent to the wrong area.
 """
 
 from __future__ import annotations
@@ -14,6 +19,10 @@ from email.policy import compat32
 from pathlib import Path
 
 SAMPLES = Path(__file__).with_name("samples")
+SCHOOLS_EXTRACT = Path(__file__).with_name("edubasealldata20261001.csv")
+SCHOOL_AREAS = Path(__file__).with_name("school-areas.csv")
+DEMO_AREAS = {"Harrowby": "WNW", "Kettlewick": "South", "Northfield": "ENE", "Oswick": "ENE",
+              "Fellmarsh": "ENE"}
 ADDRESSES = {
     "cme": "cme@council.example.org",
     "ene": "ene-attendance@council.example.org",
@@ -62,6 +71,26 @@ def setup(folder: Path) -> Path:
     for key, address in ADDRESSES.items():
         lines += ["[[mailbox]]", f'key = "{key}"', 'source = "maildir"', f'address = "{address}"',
                   f'path = "mail/{key}"', ""]
+    lines += ["[schools]", 'la_codes = ["383"]', 'area_column = "DistrictAdministrative (name)"',
+              'overrides_file = "school-areas.csv"', "", "[schools.area_map]",
+              *(f'"{district}" = "{area}"' for district, area in DEMO_AREAS.items()), ""]
     config = folder / "cme-intake.toml"
     config.write_text("\n".join(lines), encoding="utf-8")
+    (folder / SCHOOL_AREAS.name).write_bytes(SCHOOL_AREAS.read_bytes())
+    _import_schools(config)
     return config
+
+
+def _import_schools(config: Path) -> None:
+    """The demo council's register into the demo database, as `cme-intake schools import` does."""
+    from intake.config import load_settings
+    from intake.school_register import import_register
+    from models.db import make_engine, migrate
+
+    settings = load_settings(config, environ={})
+    engine = make_engine(settings.database.url)
+    try:
+        migrate(engine)
+        import_register(engine, SCHOOLS_EXTRACT, settings)
+    finally:
+        engine.dispose()

@@ -32,10 +32,13 @@ logger = logging.getLogger(__name__)
 SourceFactory = Callable[[MailboxSettings], MailSource]
 
 
-def rule_settings(settings: Settings) -> Any:
+def rule_settings(settings: Settings, engine: Engine | None = None) -> Any:
+    """The rules' settings, with the school register when ``[schools]`` is configured
+    (read once at start: restart the daemon after ``cme-intake schools import``)."""
     from intake.core.rules import RuleSettings
+    from intake.school_register import directory_for
 
-    return RuleSettings.from_settings(settings.rules)
+    return RuleSettings.from_settings(settings.rules, schools=directory_for(settings, engine))
 
 
 def build_source(settings: Settings) -> SourceFactory:
@@ -92,7 +95,7 @@ def run_daemon(settings: Settings, *, once: bool, stop_event: threading.Event | 
     engine = engine or make_engine(settings.database.url)
     try:
         migrate(engine)
-        rules = rule_settings(settings)
+        rules = rule_settings(settings, engine)
     except SQLAlchemyError as exc:  # e.g. disk full or read-only: say so, in words
         return _cannot_start(settings, f"database unavailable: {database_reason(exc)}")
     _warm_up()
