@@ -29,7 +29,8 @@ PATTERNS_FILE = Path(__file__).with_name("risk_patterns.jsonl")
 MAX_TEXT = 100_000
 
 _NEGATION_BEFORE = frozenset(
-    "no not none nor without never denies denied negative nil unfounded unsubstantiated".split()
+    "no not none nor neither nothing without never denies denied negative nil unaware unfounded "
+    "unsubstantiated".split()
 )
 _NEGATION_AFTER = (
     "not suspected", "not a concern", "not identified", "not known", "ruled out", "none",

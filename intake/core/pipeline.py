@@ -19,7 +19,7 @@ from parsers.documents import ReadLimits, read_document
 from parsers.entries import Entry, ExtractedForm
 from parsers.errors import IntakeError, UnreadableDocument
 from parsers.findings import Finding
-from parsers.layout.text import label_value_lines
+from parsers.layout.text import label_value_lines, section_heading
 from parsers.mail import secure as secure_mail
 from parsers.mail.archive import expand_attachments
 from parsers.mail.walker import Attachment, looks_like_family_correspondence, walk_message
@@ -174,8 +174,7 @@ def _check_claimed_type(attachment: Attachment) -> None:
 
 def _read_body(body: str, index: int) -> tuple[ParsedDocument, MappedForm] | None:
     """A form pasted into the email body ("Surname: ...") is read like a document."""
-    entries = [Entry(label=label, value=value, locator=f"body line {n}")
-               for n, (label, value) in enumerate(label_value_lines(body), start=1)]
+    entries = _body_entries(body)
     mapped = map_form(ExtractedForm(extraction="email_body", entries=entries, text=body), document=index)
     if len(mapped.labels_seen) < MIN_FORM_LABELS:
         return None
@@ -185,6 +184,30 @@ def _read_body(body: str, index: int) -> tuple[ParsedDocument, MappedForm] | Non
                               role="referral_form", extraction="email_body", pages=None,
                               problem=None, text=body)
     return document, mapped
+
+
+def _body_entries(body: str) -> list[Entry]:
+    """The "Label: value" lines of a body, each under the section heading above it (an
+    online form's "check your answers" copy has a heading per section)."""
+    entries: list[Entry] = []
+    section: str | None = None
+    block: list[str] = []
+
+    def flush() -> None:
+        for label, value in label_value_lines("\n".join(block)):
+            entries.append(Entry(label=label, value=value,
+                                 locator=f"body line {len(entries) + 1}", section=section))
+        block.clear()
+
+    for line in body.splitlines():
+        text = line.strip()
+        if text and ":" not in text and len(text) <= 80 and section_heading(text):
+            flush()
+            section = text
+        else:
+            block.append(line)
+    flush()
+    return entries
 
 
 def _note_secure_portal(subject: str | None, body: str, sender: str | None,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from intake.core.evidence import possible_answer, where
 from intake.core.routing import misrouted_reason
 from intake.core.schooldays import of_compulsory_school_age, school_days_between
 from parsers.findings import Finding
@@ -129,15 +130,33 @@ def _missing(path: str, section: str) -> dict[str, Any]:
                 PART1_CONTACT if section == "part1" else DSL)
 
 
+def _check(record: dict[str, Any], path: str, section: str) -> dict[str, Any] | None:
+    """A "check this" flag when the form may give ``path`` under a wording not placed."""
+    answer = possible_answer(record, path)
+    if answer is None:
+        return None
+    title = "A parent/carer's name" if path == "parents" else field_map().title(path)
+    return flag("low_confidence", section, path, "warning",
+                f"Check '{answer.label}' in {where(record, answer)}: it may give "
+                f"{title[0].lower() + title[1:]}, which the reader could not place.", None)
+
+
+def _missing_or_check(record: dict[str, Any], path: str, section: str) -> dict[str, Any]:
+    """``missing_field`` only when the form holds no plausible answer (a flag is a claim)."""
+    shown = "parents" if path == "parents.*.name" else path
+    return _check(record, shown, section) or _missing(path, section)
+
+
 def _part1_flags(record: dict[str, Any]) -> list[dict[str, Any]]:
     flags = []
     for spec in field_map().required("part1"):
         if spec.path == "pupil.name":
             continue
         if _field_empty(record, spec.path):
-            flags.append(_missing(spec.path, "part1"))
+            flags.append(_missing_or_check(record, spec.path, "part1"))
     if not record["referral"]["grounds"]:
-        flags.append(flag("no_referral_ground", "part1", "referral.grounds", "blocking",
+        flags.append(_check(record, "referral.grounds", "part1") or
+                     flag("no_referral_ground", "part1", "referral.grounds", "blocking",
                           "No referral ground is selected.", PART1_CONTACT))
     roll = record["roll"]
     if roll["removed"] is True and is_empty(roll["authorised_by"]):
@@ -146,14 +165,19 @@ def _part1_flags(record: dict[str, Any]) -> list[dict[str, Any]]:
                           "authorisation recorded.", PART1_CONTACT))
     for spec in field_map().recommended():
         if _field_empty(record, spec.path):
-            flags.append(flag("missing_recommended", "part1", spec.path, "warning",
+            flags.append(_check(record, spec.path, "part1") or
+                         flag("missing_recommended", "part1", spec.path, "warning",
                               f"{spec.title} is not given.", PART1_CONTACT))
     if not any(p.get("phone") or p.get("email") for p in record["parents"]):
         flags.append(flag("missing_recommended", "part1", "parents", "warning",
                           "No telephone number or email is given for any parent/carer.",
                           PART1_CONTACT))
     for key in ENQUIRY_KEYS:
-        if record["enquiries"][key]["done"] is not True:
+        done = record["enquiries"][key]["done"]
+        check = _check(record, f"enquiries.{key}", "part1") if done is None else None
+        if check is not None:
+            flags.append(check)
+        elif done is not True:
             title = field_map().title(f"enquiries.{key}")
             state = "not done" if record["enquiries"][key]["done"] is False else "not recorded"
             flags.append(flag("enquiry_not_done", "part1", f"enquiries.{key}", "warning",
@@ -187,11 +211,16 @@ def _part2_flags(record: dict[str, Any]) -> list[dict[str, Any]]:
     if not part2_present(record):
         return [flag("part2_missing", "part2", None, "blocking",
                      "Part 2 (the DSL's section) is absent or blank.", DSL)]
-    flags = [_missing(spec.path, "part2") for spec in field_map().required("part2")
-             if _field_empty(record, spec.path)]
+    flags = [_missing_or_check(record, spec.path, "part2")
+             for spec in field_map().required("part2") if _field_empty(record, spec.path)]
     dsl = record["safeguarding"]["dsl"]
     unsigned = dsl["signed"] is not True and is_empty(dsl["name"])
-    if unsigned or is_empty(dsl["date"]):
+    if unsigned and any(f["field"] == "safeguarding.dsl.name" and f["code"] == "low_confidence"
+                        for f in flags):
+        unsigned = False  # the name may be on the form: "check", not "not signed"
+    undated = is_empty(dsl["date"]) and not any(
+        f["field"] == "safeguarding.dsl.date" and f["code"] == "low_confidence" for f in flags)
+    if unsigned or undated:
         what = "signature or name" if unsigned else "date"
         flags.append(flag("dsl_not_signed", "part2", "safeguarding.dsl", "blocking",
                           f"Part 2 has content but no DSL {what}.", DSL))

@@ -252,6 +252,14 @@ def formatting_choices(
     text = "".join([part[0] for part in parts])
     if "/" not in text:
         return ()
+    if any(part[2] for part in parts):
+        # Strike-through is evidence enough: options may be whole sentences (the grounds).
+        spans = _slash_pieces(text)
+        struck = _flags(parts, 2)
+        votes = [_mostly(struck, a, b, text) for a, b in spans]
+        if len(spans) >= 2 and any(votes) and not all(votes) and \
+                all(_uniform(struck, a, b, text) for a, b in spans):
+            return tuple((text[a:b], not v) for (a, b), v in zip(spans, votes, strict=True))
     spans = _option_spans(text)
     if len(spans) < 2:
         return ()
@@ -307,6 +315,24 @@ def _option_spans(text: str) -> list[tuple[int, int]]:
             return []
         spans.append((a2, b2))
     return spans
+
+
+def _slash_pieces(text: str) -> list[tuple[int, int]]:
+    """Spans of the " / "-separated pieces of ``text``, blanks trimmed."""
+    spans = []
+    for match in _NOT_SLASH.finditer(text):
+        a, b = match.span()
+        seg = text[a:b]
+        a2, b2 = a + len(seg) - len(seg.lstrip()), b - (len(seg) - len(seg.rstrip()))
+        if a2 < b2:
+            spans.append((a2, b2))
+    return spans
+
+
+def _uniform(flags: list[bool], a: int, b: int, text: str) -> bool:
+    """A piece struck through as a whole or not at all (a deletion, not an edit)."""
+    letters = {flags[i] for i in range(a, b) if text[i].isalnum()}
+    return len(letters) == 1
 
 
 def _mostly(flags: list[bool], a: int, b: int, text: str) -> bool:

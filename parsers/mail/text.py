@@ -14,7 +14,7 @@ from email import errors as email_errors
 from email import policy as email_policy
 from email.generator import BytesGenerator
 from email.message import Message
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from parsers import sniff as sniffing
 from parsers.mail.headers import (
@@ -172,11 +172,44 @@ def html_to_text(html: str) -> str:
     if root is None:
         return re.sub(r"<[^>]{0,2000}>", " ", html).strip()
     etree.strip_elements(root, "script", "style", "head", "title", with_tail=False)
-    for element in root.iter("br", "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "table"):
+    _drop_screen_reader_and_actions(root)
+    for element in root.iter("dt", "th", "td", "dd"):
+        # Summary lists and tables keep their pairs apart: "Key: value", cells by tabs.
+        sep = ":\t" if element.tag == "dt" else "\t"
+        element.tail = sep + (element.tail or "")
+    for element in root.iter("br", "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5",
+                             "table", "dl"):
         element.tail = "\n" + (element.tail or "")
+    for element in root.iter("h1", "h2", "h3", "h4", "h5"):
+        element.text = "\n" + (element.text or "")
     lines = (re.sub(r"[ \t\xa0]+", " ", line).strip()
              for line in "".join(root.itertext()).splitlines())
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+_ACTION_WORDS = frozenset({"change", "edit", "amend", "remove"})
+
+
+def _drop_screen_reader_and_actions(root: Any) -> None:
+    """An online form's "check your answers" page: its "Change" links and the text kept
+    for screen readers only are not answers."""
+    doomed = []
+    for element in root.iter():
+        classes = str(element.get("class") or "")
+        if "visually-hidden" in classes or "actions" in classes.split("__")[-1]:
+            doomed.append(element)
+        elif element.tag == "a" and (element.text or "").strip().lower() in _ACTION_WORDS:
+            doomed.append(element)
+    for element in doomed:
+        parent = element.getparent()
+        if parent is not None:
+            tail = element.tail or ""
+            previous = element.getprevious()
+            if previous is not None:
+                previous.tail = (previous.tail or "") + tail
+            else:
+                parent.text = (parent.text or "") + tail
+            parent.remove(element)
 
 
 def looks_like_family_correspondence(att: Attachment, *, text: str = "") -> bool:

@@ -108,7 +108,13 @@ class FieldMap:
             return None
         specs = self._specific.get(key)
         if specs:
-            return LabelMatch(_pick(specs, context), 1.0, "exact")
+            spec = _pick(specs, context)
+            if context and spec.contexts and context not in spec.contexts:
+                # "Date completed" under the DSL's heading is the DSL's date, not Part 1's.
+                local = self._local_generic(key, context, spec.kind)
+                if local is not None:
+                    return LabelMatch(local, 0.9, "context")
+            return LabelMatch(spec, 1.0, "exact")
         generic = [s for s in self._generic.get(key, ()) if context in s.contexts]
         if generic:
             return LabelMatch(generic[0], 0.95, "context")
@@ -116,6 +122,16 @@ class FieldMap:
         if contained:
             return contained
         return self._by_spelling(key, context)
+
+    def _local_generic(self, key: str, context: str, kind: str) -> FieldSpec | None:
+        """The field of ``context`` with a generic label inside ``key``, of the same kind."""
+        words = set(key.split())
+        for label, specs in self._generic.items():
+            if set(label.split()) <= words:
+                for spec in specs:
+                    if context in spec.contexts and spec.kind == kind:
+                        return spec
+        return None
 
     def is_label(self, text: str) -> bool:
         """Whether a piece of text reads as one of the form's labels (readers use this)."""

@@ -69,6 +69,10 @@ class OptionRules:
                                         by_text.confidence))
             return
         ground = self.fmap.match_option("referral.grounds", entry.value)
+        if ground is None and len(entry.value.split()) >= 3:
+            # An option worded as a sentence ("Family have gone overseas"): its concept.
+            concept = self.fmap.option_by_concept("referral.grounds", entry.value)
+            ground = (concept, 0.85) if concept else None
         if ground and ground[1] >= 0.85:
             self.add_option(Option("referral.grounds", ground[0], entry.checked, group, entry,
                                         ground[1]))
