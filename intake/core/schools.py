@@ -333,8 +333,8 @@ class SchoolDirectory:
         sharing the name's rarest words, ranked by shared words, then by spelling."""
         key = name_key(text)
         words = {self.vocabulary.correct(t) or t for t in key.core} | set(key.core)
-        rare = sorted((len(self._postings[t]), t) for t in words if t in self._postings)
-        rare = [t for n, (size, t) in enumerate(rare) if n == 0 or size <= _NEAR_POOL][:2]
+        by_size = sorted((len(self._postings[t]), t) for t in words if t in self._postings)
+        rare = [t for n, (size, t) in enumerate(by_size) if n == 0 or size <= _NEAR_POOL][:2]
         pool = {s.urn: s for t in rare for k in key.kinds
                 for s in self._postings_kind.get((t, k), ())}
         if len(pool) < limit:  # no school shares a kind word: the rarest words alone
