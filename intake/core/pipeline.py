@@ -8,7 +8,7 @@ A document that cannot be read is kept with its reason; it never stops the messa
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -25,6 +25,7 @@ from parsers.mail.archive import expand_attachments
 from parsers.mail.walker import Attachment, looks_like_family_correspondence, walk_message
 from parsers.mapping.fieldmap import field_map
 from parsers.mapping.mapper import MappedForm, map_form
+from parsers.ocr import pages as photo_pages
 from parsers.record import MAILBOX_AREA, empty_record, get_path, is_empty, set_path
 
 MIN_FORM_LABELS = 5  # distinct form fields a document must name to count as a referral form
@@ -73,8 +74,8 @@ def parse_message(raw: bytes, *, mailbox: str | None = None, received_on: date |
     walked = walk_message(raw)
     documents: list[ParsedDocument] = []
     forms: list[tuple[int, MappedForm]] = []
-    for attachment in _documents_of(expand_attachments(walked.attachments, limits)):
-        document, mapped = _read_attachment(attachment, len(documents), limits)
+    attachments = _documents_of(expand_attachments(walked.attachments, limits))
+    for document, mapped in _read_attachments(attachments, limits):
         documents.append(document)
         if mapped is not None:
             forms.append((len(documents) - 1, mapped))
@@ -108,6 +109,58 @@ def _documents_of(attachments: list[Attachment]) -> list[Attachment]:
                 continue
         documents.append(attachment)
     return documents
+
+
+_PICTURES = {types.JPEG, types.PNG, types.TIFF, types.WEBP, types.BMP, types.GIF}
+
+
+def _read_attachments(attachments: list[Attachment],
+                      limits: ReadLimits) -> list[tuple[ParsedDocument, MappedForm | None]]:
+    """Each attachment read, in order; the page-sized pictures of the message (two or more
+    photos or scans of pages) read together as one form (:func:`_read_pictures`)."""
+    pictures = [n for n, a in enumerate(attachments)
+                if a.media_type in _PICTURES and photo_pages.is_page(a.content)]
+    grouped = _read_pictures([attachments[n] for n in pictures], pictures, limits) if len(
+        pictures) >= 2 else {}
+    return [grouped[n] if n in grouped else _read_attachment(a, n, limits)
+            for n, a in enumerate(attachments)]
+
+
+def _read_pictures(pictures: list[Attachment], indices: list[int], limits: ReadLimits
+                   ) -> dict[int, tuple[ParsedDocument, MappedForm | None]]:
+    """Pictures of pages as one document: put in page order (camera clock, file names,
+    else the form's own page numbers or section order), bundled as the frames of one
+    image and read once, with the wall limit the pictures would have had one by one. Each
+    picture stays a document of its own in the record (its own hash and name) with the
+    group's role; the mapped form goes with the first page. If the bundle cannot be made
+    or read, the pictures are read one by one, as any other attachment."""
+    order, known = photo_pages.photo_order([p.filename for p in pictures],
+                                           [p.content for p in pictures])
+    try:
+        content = photo_pages.bundle([pictures[n].content for n in order], order_known=known)
+    except Exception:  # noqa: BLE001 - a damaged picture: each is read (and judged) alone
+        return {}
+    first = pictures[order[0]]
+    group = Attachment(filename=first.filename, raw_filename=first.raw_filename,
+                       content=content, media_type=types.TIFF, declared_type=None,
+                       inline=first.inline, depth=first.depth, index=first.index)
+    wide = replace(limits, wall_seconds=limits.wall_seconds * len(order))
+    read, mapped = _read_attachment(group, indices[order[0]], wide)
+    if read.problem is not None:
+        return {}
+    if mapped is not None:
+        names = [pictures[n].filename or f"picture {n + 1}" for n in order]
+        photo_pages.name_pages(mapped.provenance, names)
+    out: dict[int, tuple[ParsedDocument, MappedForm | None]] = {}
+    for position, n in enumerate(order):
+        picture = pictures[n]
+        document = ParsedDocument(
+            content=picture.content, sha256=hashlib.sha256(picture.content).hexdigest(),
+            filename=picture.filename, raw_filename=picture.raw_filename,
+            media_type=picture.media_type, role=read.role, extraction=read.extraction,
+            pages=1, problem=None, text=read.text if position == 0 else "")
+        out[indices[n]] = (document, mapped if position == 0 else None)
+    return out
 
 
 def parse_document(content: bytes, *, filename: str | None = None, mailbox: str | None = None,

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
+from parsers.ocr.sheet import flatten_sheet
+
 Segment = tuple[float, float, float]  # (position, start, end) in pixels
 
 
@@ -35,9 +37,11 @@ CHECKED_INK = 0.07
 
 
 def prepare(image: Image.Image, max_side: int = 4200) -> Image.Image:
-    """Greyscale, the camera's orientation applied, at most ``max_side`` pixels, evenly lit."""
+    """Greyscale, the camera's orientation applied, the sheet found on the desk around it
+    and laid flat (:mod:`parsers.ocr.sheet`; a small page is enlarged), at most
+    ``max_side`` pixels, evenly lit."""
     image = ImageOps.exif_transpose(image) or image
-    gray = image.convert("L")
+    gray = flatten_sheet(image.convert("L"))
     if max(gray.size) > max_side:
         scale = max_side / max(gray.size)
         gray = gray.resize((int(gray.width * scale), int(gray.height * scale)),

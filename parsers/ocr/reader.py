@@ -19,7 +19,9 @@ from __future__ import annotations
 import io
 import re
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from statistics import median
 from typing import Any
@@ -29,6 +31,7 @@ from PIL import Image
 from parsers.entries import Entry, ExtractedForm
 from parsers.errors import UnreadableDocument
 from parsers.ocr import layout as pic
+from parsers.ocr.pages import order_unknown, page_order
 from parsers.ocr.tesseract import (
     OcrTimeout,
     Word,
@@ -45,6 +48,7 @@ MAX_PIXELS = 60_000_000
 PDF_DPI = 200
 MIN_FORM_PIXELS = 300_000   # smaller images are logos and thumbnails, not forms
 OCR_SHARE_OF_WALL = 0.85    # of the document's wall-clock limit
+OCR_THREADS = 2             # pages OCR'd at once (one Tesseract thread each)
 _WORD = re.compile(r"[A-Za-z]{3,}")
 
 
@@ -63,7 +67,7 @@ def read_image(content: bytes, known_label: KnownLabel, limits: Any) -> Extracte
     if frames == 1 and width * height < MIN_FORM_PIXELS:
         return ExtractedForm(extraction="none", notes=["image too small to be a form"])
     return _read_pages(_frames(image, frames), min(frames, MAX_OCR_PAGES), frames,
-                       known_label, limits, [])
+                       known_label, limits, [], order_known=not order_unknown(image))
 
 
 def read_scanned_pdf(content: bytes, known_label: KnownLabel, limits: Any, *,
@@ -107,26 +111,29 @@ def _pdf_pages(pdf: Any, count: int) -> Iterator[Image.Image]:
 
 
 def _read_pages(pages: Iterator[Image.Image], planned: int, total: int,
-                known_label: KnownLabel, limits: Any, notes: list[str]) -> ExtractedForm:
+                known_label: KnownLabel, limits: Any, notes: list[str], *,
+                order_known: bool = True) -> ExtractedForm:
+    """OCR the pages (two at a time: Tesseract runs one thread each), put them in the
+    form's order, then lay them out one after another so a section or a table carries on
+    over a page break."""
     budget = float(getattr(limits, "wall_seconds", 30.0)) * OCR_SHARE_OF_WALL
     deadline = time.monotonic() + budget
     form = ExtractedForm(extraction="ocr", pages=total, notes=list(notes))
+    scans = _scan_all(pages, deadline)
+    if not scans:
+        raise UnreadableDocument(_too_slow(budget))
+    if len(scans) < planned:
+        form.notes.append(f"OCR stopped after page {len(scans)} of {total} (time limit)")
+    order = page_order([[w.text for w in scan.words] for scan in scans],
+                       sections=not order_known)
+    if order != list(range(len(scans))):
+        form.notes.append("pages read in the form's order: "
+                          + ", ".join(str(n + 1) for n in order))
     texts: list[str] = []
     section: str | None = None
     held: Any = None  # a table ending a page, maybe carried on over the next
-    for number, image in enumerate(pages, start=1):
-        if time.monotonic() >= deadline:
-            if number == 1:
-                raise UnreadableDocument(_too_slow(budget))
-            form.notes.append(f"OCR stopped after page {number - 1} of {total} (time limit)")
-            break
-        try:
-            page = read_one_page(image, number, section, known_label, deadline, held)
-        except OcrTimeout:
-            if number == 1:
-                raise UnreadableDocument(_too_slow(budget)) from None
-            form.notes.append(f"OCR stopped after page {number - 1} of {total} (time limit)")
-            break
+    for index in order:  # locators keep the page's place in the file (what a reader opens)
+        page = lay_out(scans[index], index + 1, section, known_label, held)
         form.entries.extend(page.entries)
         form.grids.extend(page.grids)
         texts.append(page.text)
@@ -138,6 +145,36 @@ def _read_pages(pages: Iterator[Image.Image], planned: int, total: int,
         form.notes.append(f"only the first {planned} of {total} pages were read by OCR")
     form.text = "\n\n".join(t for t in texts if t)
     return form
+
+
+def _scan_all(pages: Iterator[Image.Image], deadline: float) -> list[PageScan]:
+    """Every page's picture work and OCR, ``OCR_THREADS`` pages at a time (pages are
+    rendered lazily, so at most that many plus one are held). Stops at the first page the
+    deadline cuts off; the pages before it are kept."""
+    scans: list[PageScan] = []
+    waiting: deque[Future[PageScan]] = deque()
+
+    def collect() -> bool:
+        try:
+            scans.append(waiting.popleft().result())
+            return True
+        except OcrTimeout:
+            return False
+
+    with ThreadPoolExecutor(max_workers=OCR_THREADS) as pool:
+        going = True
+        for image in pages:
+            if time.monotonic() >= deadline:
+                break
+            waiting.append(pool.submit(scan_page, image, deadline))
+            if len(waiting) >= OCR_THREADS and not collect():
+                going = False
+                break
+        while going and waiting:
+            going = collect()
+        for future in waiting:
+            future.cancel()
+    return scans
 
 
 def _too_slow(budget: float) -> str:
@@ -156,9 +193,27 @@ class OcrPage:
     held: Any = None
 
 
+@dataclass
+class PageScan:
+    """One page after the picture work and OCR: what the layout code needs."""
+
+    words: list[Word]
+    tokens: list[Token]
+    strokes: Strokes
+    bounds: tuple[float, float, float, float]
+    angle: float
+    scale: float
+
+
 def read_one_page(image: Image.Image, number: int, section: str | None,
                   known_label: KnownLabel, deadline: float, held: Any = None) -> OcrPage:
     """One page image to entries: straighten, find rules and boxes, OCR, lay out."""
+    return lay_out(scan_page(image, deadline), number, section, known_label, held)
+
+
+def scan_page(image: Image.Image, deadline: float) -> PageScan:
+    """The sheet found and flattened, straightened, its rules and boxes found, its words
+    read (turned first if Tesseract's OSD says it is on its side or upside down)."""
     gray, angle = pic.straighten(pic.prepare(image))
     dark = pic.dark_mask(gray)
     horizontal, vertical = pic.rulings(dark, max(60, gray.width // 18))
@@ -168,8 +223,7 @@ def read_one_page(image: Image.Image, number: int, section: str | None,
     if _reads_badly(words):
         turned = page_orientation(gray, deadline)
         if turned:
-            gray = gray.rotate(turned, expand=True, fillcolor=255)
-            return read_one_page(gray, number, section, known_label, deadline, held)
+            return scan_page(gray.rotate(turned, expand=True, fillcolor=255), deadline)
     boxes = _same_size([b for b in boxes if not any(_part_of_word(b, w) for w in words)])
     words = [piece for w in words if not any(_inside(w, b) for b in boxes)
              for piece in _unglued(w, boxes)]
@@ -177,11 +231,18 @@ def read_one_page(image: Image.Image, number: int, section: str | None,
     tokens, scale = _tokens(words, dark)
     strokes = _strokes(horizontal, vertical, boxes, scale)
     bounds = (0.0, 0.0, gray.width * scale, gray.height * scale)
-    printed = read_page(number, tokens, strokes, section=section, known_label=known_label,
-                        bounds=bounds, held=held)
-    entries = [_with_confidence(entry, words) for entry in printed.entries]
-    return OcrPage(entries, printed.grids, printed.text, printed.section, angle, len(words),
-                   printed.held)
+    return PageScan(words, tokens, strokes, bounds, angle, scale)
+
+
+def lay_out(scan: PageScan, number: int, section: str | None, known_label: KnownLabel,
+            held: Any = None) -> OcrPage:
+    """A scanned page read by the PDF page reader, as page ``number`` of its form."""
+    tokens = [replace(token) for token in scan.tokens]  # the layout code may adjust them
+    printed = read_page(number, tokens, scan.strokes, section=section,
+                        known_label=known_label, bounds=scan.bounds, held=held)
+    entries = [_with_confidence(entry, scan.words, scan.scale) for entry in printed.entries]
+    return OcrPage(entries, printed.grids, printed.text, printed.section, scan.angle,
+                   len(scan.words), printed.held)
 
 
 def _stroke_height(dark: Any) -> float:
@@ -324,17 +385,32 @@ def _strokes(horizontal: list[pic.Segment], vertical: list[pic.Segment], boxes: 
     return strokes
 
 
-def _with_confidence(entry: Entry, words: list[Word]) -> Entry:
-    """Half the weakest and half the mean of the value's word confidences."""
-    best: dict[str, float] = {}
+LOW_CONFIDENCE = 0.75  # the mapper's default threshold for ``low_confidence``
+
+
+def _with_confidence(entry: Entry, words: list[Word], scale: float = 1.0) -> Entry:
+    """Half the weakest and half the mean of the value's word confidences. A doubtful
+    value also names its place on the page (pixels of the straightened sheet), so the
+    reviewer can look at the picture rather than trust the reading."""
+    best: dict[str, Word] = {}
     for word in words:
-        best[word.text] = max(best.get(word.text, 0.0), word.confidence)
+        if word.text not in best or word.confidence > best[word.text].confidence:
+            best[word.text] = word
     text = entry.value if entry.checked is None else f"{entry.label} {entry.value}"
     found = [best[w] for w in text.split() if w in best]
     if not found:
         return entry
-    confidence = round(0.5 * min(found) + 0.5 * sum(found) / len(found), 3)
-    return replace(entry, confidence=min(entry.confidence, confidence))
+    scores = [w.confidence for w in found]
+    confidence = min(entry.confidence, round(0.5 * min(scores) + 0.5 * sum(scores) / len(scores), 3))
+    locator = entry.locator
+    if confidence < LOW_CONFIDENCE:
+        weakest = min(found, key=lambda w: w.confidence)
+        near = [w for w in found if abs(w.top - weakest.top) <= 3 * max(weakest.height, 1)]
+        x0, top = min(w.left for w in near), min(w.top for w in near)
+        x1 = max(w.left + w.width for w in near)
+        bottom = max(w.top + w.height for w in near)
+        locator = f"{locator}, region {x0},{top}-{x1},{bottom} px"
+    return replace(entry, confidence=confidence, locator=locator)
 
 
 # --- Tesseract ------------------------------------------------------------------------------
