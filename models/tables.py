@@ -111,6 +111,7 @@ class Case(SQLModel, table=True):
         Index("ix_case_queue", "status", "has_blocking", "received_at"),
         Index("ix_case_pupil", "surname_key", "forenames_key", "date_of_birth"),
         Index("ix_case_received", "received_at"),
+        Index("ix_case_aio_status", "aio_name", "status"),  # My cases, the queue's AIO filter
     )
 
     id: int | None = Field(default=None, primary_key=True)

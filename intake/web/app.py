@@ -20,11 +20,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from intake.config import Settings
 from intake.web import (
+    views_allocate,
     views_audit,
     views_case,
     views_correct,
     views_log,
     views_login,
+    views_my,
     views_queue,
 )
 from intake.web.auth import CsrfRejected, Forbidden, NotSignedIn, WebAuth, csrf_protect
@@ -116,7 +118,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")),
               name="static")
-    for module in (views_login, views_queue, views_case, views_correct, views_log, views_audit):
+    for module in (views_login, views_queue, views_my, views_allocate, views_case, views_correct,
+                   views_log, views_audit):
         app.include_router(module.router)
     _install_error_pages(app)
     return app

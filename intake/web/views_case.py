@@ -34,6 +34,7 @@ NOTICES = {
     "part3": "Part 3 is saved.",
     "complete": "Part 3 is saved: all sections are complete and the case has left the queue.",
     "corrected": "The correction is saved and the flags are checked again.",
+    "allocated": "The allocation is saved.",
 }
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
 

@@ -14,7 +14,7 @@ from models.users import get_user
 
 router = APIRouter()
 
-HOME_OF_ROLE = {"aio": "/queue", "manager": "/log", "admin": "/audit"}
+HOME_OF_ROLE = {"aio": "/my", "manager": "/log", "admin": "/audit"}  # an AIO's: My cases
 REASONS = {
     "timeout": "You were signed out after a period of inactivity.",
     "ended": "Your session has ended. Please sign in again.",

@@ -17,13 +17,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import ColumnElement, exists, false, func, true
 from sqlmodel import Session, col, select
 
-from intake.web.access import CaseWorker, Db, area_choices, scope_cases
+from intake.web.access import CaseWorker, Db, area_choices, scope_cases, visible_areas
 from intake.web.pages import (
     FLAG_CODES,
     audit,
@@ -51,6 +52,7 @@ class QueueFilters:
     flag: str = ""
     received_from: str = ""
     received_to: str = ""
+    aio: str = ""  # an AIO's name, "none" for unallocated cases
 
     @classmethod
     def from_request(cls, request: Request) -> QueueFilters:
@@ -77,6 +79,10 @@ def _filtered(statement: Any, filters: QueueFilters, user: User) -> Any:
         statement = statement.where(Case.status == "complete", ~part3_confirmed())
     elif filters.status == "done":
         statement = statement.where(part3_confirmed())
+    if filters.aio == "none":
+        statement = statement.where(col(Case.aio_name).is_(None))
+    elif filters.aio:
+        statement = statement.where(Case.aio_name == filters.aio)
     if filters.school:
         statement = statement.where(func.lower(Case.school_name).contains(filters.school.lower()))
     if filters.flag:
@@ -131,7 +137,26 @@ def queue(request: Request, db: Db, user: CaseWorker) -> HTMLResponse:
         "nav": "queue", "title": "Review queue", "filters": filters, "page": page,
         "rows": queue_rows(db, cases), "areas": area_choices(user), "statuses": STATUSES,
         "flag_codes": FLAG_CODES, "export_query": request.url.query, "today": date.today(),
+        **allocation_context(request, db, user),
     })
+
+
+def allocation_context(request: Request, db: Session, user: User) -> dict[str, Any]:
+    """The AIO filter's choices, the bulk allocation form's, and its outcome."""
+    from intake.web.views_allocate import aio_names
+
+    query = request.query_params
+    names = aio_names(db, visible_areas(user))
+    allocated = query.get("allocated")
+    return {
+        "aio_filter": [("none", "Not allocated"), *((n, n) for n in names)],
+        "aio_names": names,
+        "back_query": "&".join(f"{k}={quote(v)}" for k, v in query.items()
+                               if k not in ("allocated", "allocate_error")),
+        "notice": f"{allocated} case{'s' if allocated != '1' else ''} allocated."
+        if allocated else None,
+        "error": query.get("allocate_error"),
+    }
 
 
 CSV_COLUMNS = ("reference", "received_at", "area", "school", "status", "blocking_flags",

@@ -87,7 +87,7 @@ def test_throttle_behind_a_trusted_proxy_locks_one_person_not_the_office(
     colleague = browser.new_context(extra_http_headers={"X-Forwarded-For": "192.0.2.11"})
     other = colleague.new_page()
     sign_in(other, server.url, "ene-aio")
-    assert other.url.endswith("/queue")
+    assert other.url.endswith("/my")
     context.close()
     colleague.close()
 
@@ -122,3 +122,49 @@ def test_an_aio_corrects_a_parents_phone_and_the_flag_closes(browser, site, scre
     admin.goto(f"{server.url}/audit?case={reference}")
     trail = admin.locator("table tbody").inner_text()
     assert "field corrected" in trail
+
+
+def test_allocation_in_bulk_and_my_cases(browser, site, screenshots):
+    server, refs, _ = site
+    manager = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = manager.new_page()
+    sign_in(page, server.url, "manager")
+    page.goto(f"{server.url}/my")
+    assert "ENE" in page.locator("#unallocated ~ table").inner_text()
+    page.screenshot(path=str(screenshots / "my-cases-manager.png"), full_page=True)
+    page.goto(f"{server.url}/queue")
+    for reference in refs.values():
+        page.get_by_label(f"Select {reference}").check()
+    page.get_by_label("Allocate the selected cases to").select_option("ene-aio")
+    page.get_by_role("button", name="Allocate selected").click()
+    page.wait_for_load_state()
+    assert "2 cases allocated." in page.get_by_role("status").inner_text()
+    assert fits(page)
+    page.screenshot(path=str(screenshots / "queue-allocation.png"), full_page=True)
+    page.get_by_label("Allocated AIO").select_option("ene-aio")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_load_state()
+    assert page.locator("tbody tr").count() == 2
+    manager.close()
+
+    aio = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = aio.new_page()
+    sign_in(page, server.url, "ene-aio")
+    assert page.url.endswith("/my")
+    assert page.get_by_role("heading", level=1).inner_text() == "My cases"
+    for reference in refs.values():
+        assert page.get_by_role("link", name=reference).is_visible()
+    assert fits(page)
+    page.screenshot(path=str(screenshots / "my-cases.png"), full_page=True)
+    page.get_by_role("link", name=refs["other"]).click()
+    page.get_by_label("Allocate to").select_option("")
+    page.get_by_role("button", name="Allocate", exact=True).click()
+    page.wait_for_load_state()
+    assert "Allocated AIO:</strong> not yet" in page.content()
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB",
+                                storage_state=aio.storage_state())
+    small = phone.new_page()
+    small.goto(f"{server.url}/my")
+    assert fits(small, 390)
+    aio.close()
+    phone.close()
