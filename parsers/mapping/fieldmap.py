@@ -40,6 +40,7 @@ class FieldSpec:
     recommended: bool = False
     labels: tuple[str, ...] = ()
     generic: tuple[str, ...] = ()
+    inverse: tuple[str, ...] = ()  # yes/no questions asked the other way round
     contexts: tuple[str, ...] = ()
     options: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False)
     concepts: tuple[Rule, ...] = ()
@@ -51,7 +52,7 @@ class FieldSpec:
 class LabelMatch:
     spec: FieldSpec
     confidence: float
-    how: str  # exact | contains | spelling | context
+    how: str  # exact | contains | spelling | context | inverse (the answer means the opposite)
 
 
 class FieldMap:
@@ -64,6 +65,8 @@ class FieldMap:
         }
         self.fields: tuple[FieldSpec, ...] = tuple(_spec(raw) for raw in declarations["field"])
         self.by_path = {spec.path: spec for spec in self.fields}
+        self._inverse = sorted(((label, spec) for spec in self.fields for label in spec.inverse),
+                               key=lambda item: -len(item[0]))
         self._specific: dict[str, list[FieldSpec]] = {}
         self._generic: dict[str, list[FieldSpec]] = {}
         for spec in self.fields:
@@ -106,6 +109,10 @@ class FieldMap:
         key = norm_label(label)
         if not key or len(key) > 160:
             return None
+        padded = f" {key} "
+        for label, inverse in self._inverse:  # "Is the pupil still on roll?" -> not removed
+            if f" {label} " in padded:
+                return LabelMatch(inverse, 1.0 if label == key else 0.9, "inverse")
         specs = self._specific.get(key)
         if specs:
             spec = _pick(specs, context)
@@ -298,6 +305,7 @@ def _spec(raw: dict[str, Any]) -> FieldSpec:
         recommended=raw.get("recommended", False),
         labels=tuple(dict.fromkeys(norm_label(x) for x in raw.get("labels", ()))),
         generic=tuple(dict.fromkeys(norm_label(x) for x in raw.get("generic", ()))),
+        inverse=tuple(dict.fromkeys(norm_label(x) for x in raw.get("inverse", ()))),
         contexts=tuple(raw.get("contexts", ())),
         concepts=tuple(parse_rule(r) for r in raw["concepts"]) if isinstance(raw.get("concepts"), list) else (),
         option_concepts={value: tuple(parse_rule(r) for r in rules)

@@ -198,7 +198,7 @@ class FormMapper(OptionRules):
         self.out.labels_seen.add(match.spec.path)
         if match.how != "context":
             self.field_context = FIELD_CONTEXT.get(match.spec.path.split(".")[0], self.field_context)
-        self.written(match.spec, entry, match.confidence)
+        self.written(match.spec, entry, match.confidence, inverse=match.how == "inverse")
 
     def enquiry_detail(self, entry: Entry, context: str | None) -> bool:
         """An "Outcome:" / "Date:" line under a checklist item belongs to that enquiry."""
@@ -213,7 +213,8 @@ class FormMapper(OptionRules):
             self.put(f"{self.last_enquiry}.{part}", value, min(0.85, value_confidence), entry)
         return True
 
-    def written(self, spec: FieldSpec, entry: Entry, confidence: float) -> None:
+    def written(self, spec: FieldSpec, entry: Entry, confidence: float, *,
+                inverse: bool = False) -> None:
         kind, path = spec.kind, spec.path
         self.just_enquiry = kind == "enquiry"
         if kind == "enquiry":
@@ -258,6 +259,8 @@ class FormMapper(OptionRules):
         for sub, problem in reading.problems:
             self.find("invalid_value", join_path(target, sub), problem)
         for sub, (value, value_confidence) in reading.values.items():
+            if inverse and isinstance(value, bool):
+                value = not value  # "Still on roll? Yes": not removed
             self.put(join_path(target, sub), value, min(confidence, value_confidence), entry)
 
     def grounds_text(self, entry: Entry, confidence: float) -> None:

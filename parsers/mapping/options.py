@@ -56,7 +56,8 @@ class OptionRules:
         question = self.fmap.match(entry.label, context) if entry.label.strip() else None
         if question:
             self.out.labels_seen.add(question.spec.path)
-        if question and self.question_option(question.spec, entry, group, question.confidence):
+        if question and self.question_option(question.spec, entry, group, question.confidence,
+                                             inverse=question.how == "inverse"):
             return
         answer = nz.boolean(entry.value).value if entry.label.strip() else None
         if answer is not None and self.yes_no_about(entry, group, answer):
@@ -110,7 +111,7 @@ class OptionRules:
         return False
 
     def question_option(self, spec: FieldSpec, entry: Entry, group: tuple[str, str | None],
-                        confidence: float) -> bool:
+                        confidence: float, *, inverse: bool = False) -> bool:
         if spec.kind in CHOICE_KINDS:
             choice = self.fmap.match_option(spec.path, entry.value)
             if choice is None and spec.kind != "grounds":
@@ -125,6 +126,7 @@ class OptionRules:
             answer = nz.boolean(entry.value).value
             if answer is None:
                 return False
+            answer = not answer if inverse else answer
             self.add_option(Option(spec.path, answer, entry.checked, group, entry, confidence))
             return True
         return False
