@@ -35,6 +35,8 @@ NOTICES = {
     "complete": "Part 3 is saved: all sections are complete and the case has left the queue.",
     "corrected": "The correction is saved and the flags are checked again.",
     "allocated": "The allocation is saved.",
+    "group_resolved": "The selected flags are resolved.",
+    "group_waived": "The selected flags are waived.",
 }
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
 

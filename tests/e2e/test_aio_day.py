@@ -168,3 +168,45 @@ def test_allocation_in_bulk_and_my_cases(browser, site, screenshots):
     assert fits(small, 390)
     aio.close()
     phone.close()
+
+
+def test_eighteen_flags_grouped_collapsed_and_closed_in_one_go(browser, site, screenshots):
+    server, _, engine = site
+    enquiries = tuple(("enquiry_not_done", "part1", f"enquiries.{key}", "warning",
+                       f"Enquiry not recorded: {key.replace('_', ' ')}.", "part1_contact")
+                      for key in ("home_visit", "neighbours", "contacts_telephoned",
+                                  "school_friends", "flight_information", "forwarding_address",
+                                  "new_school_check", "parent_contact_details"))
+    dsl = tuple(("missing_field", "part2", f"safeguarding.dsl.{key}", "blocking",
+                 f"DSL {key} is missing (Part 2).", "dsl") for key in ("name", "role", "date"))
+    reference = add_case(engine, surname="Marlowe", forenames="Ivo",
+                         received_at=NOW - timedelta(days=4),
+                         flags=(MISSING_DOB, MISSING_LAST, NO_UPN, LATE, RISK, DSL_UNSIGNED,
+                                NO_PARENT_CONTACT, *enquiries, *dsl))
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    sign_in(page, server.url, "ene-aio")
+    page.goto(f"{server.url}/cases/{reference}")
+    assert page.locator(".pupil-summary").inner_text().startswith("Pupil: Ivo Marlowe")
+    assert page.locator("li.flag:visible").count() < 18
+    part1 = page.locator("section", has=page.get_by_role("heading", name="Chase: Part 1 contact"))
+    part1.locator("details.more-flags > summary").click()
+    for key in ("home visit", "neighbours", "school friends", "forwarding address"):
+        part1.get_by_label(f"Select: Enquiry not recorded: {key}.").check()
+    part1.get_by_label("Note for the selected flags").fill("Enquiries made by phone today")
+    assert fits(page)
+    page.screenshot(path=str(screenshots / "case-flags-at-scale.png"), full_page=False)
+    part1.get_by_role("button", name="Resolve selected").click()
+    page.wait_for_load_state()
+    assert "The selected flags are resolved." in page.get_by_role("status").inner_text()
+    page.locator("details", has_text="Closed flags").locator("summary").click()
+    assert page.locator("details", has_text="Closed flags").inner_text().count(
+        "Enquiries made by phone today") == 4
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB",
+                                storage_state=context.storage_state())
+    small = phone.new_page()
+    small.goto(f"{server.url}/cases/{reference}")
+    assert fits(small, 390)
+    small.screenshot(path=str(screenshots / "case-phone.png"), full_page=False)
+    context.close()
+    phone.close()
