@@ -217,7 +217,8 @@ class Seeder:
         sha = hashlib.sha256(content).hexdigest()
         if sha not in self.blobs:
             self.blobs.add(sha)
-            self.rows["blob"].append({"sha256": sha, "size": len(content), "content": content})
+            self.rows["blob"].append({"sha256": sha, "size": len(content),
+                                      "content": b"\x00" + content})  # plain-marked
         return sha
 
     def message(self, *, mailbox: str, received_at: datetime, status: str,
@@ -259,7 +260,8 @@ class Seeder:
             "received_at": self.ts(spec.received_at), "completed_at": self.ts(completed),
             "updated_at": self.ts(spec.received_at), "version": 1,
             "aio_name": "seed-aio" if spec.part3_confirmed else None,
-            "record": record,
+            "part3_confirmed": spec.part3_confirmed,
+            "record": b"\x00" + record.encode(),  # plain-marked (models.crypto)
         })
         message_pk = self.message(mailbox=spec.mailbox, received_at=spec.received_at,
                                   status=spec.message_status, case_id=self.case_id,
@@ -282,7 +284,8 @@ class Seeder:
         """Insert the collected rows with the driver's executemany, table by table.
 
         SQLAlchemy's per-value processing is bypassed (it dominated the run time), so the
-        builders put values in the driver's terms: timestamps (:meth:`ts`), JSON as text.
+        builders put values in the driver's terms: timestamps (:meth:`ts`), records and
+        originals as plain-marked bytes (``models.crypto``).
         """
         tables = (("blob", Blob), ("case", Case), ("message", Message), ("flag", Flag))
         with self.engine.begin() as conn:

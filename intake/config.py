@@ -147,6 +147,19 @@ class RulesSettings(BaseModel):
     holidays: list[HolidaySettings] = Field(default_factory=list)
 
 
+class RetentionSettings(BaseModel):
+    """Case closure outcomes and how long a closed case is kept (models.lifecycle, .purge)."""
+
+    years_after_closure: int = Field(default=6, ge=0,
+                                     description="purge a case this long after it closed")
+    keep_until_age: int | None = Field(default=None, ge=0,
+                                       description="and not before the child is this old")
+    outcomes: list[str] = Field(default_factory=lambda: [
+        "on_roll_new_school", "moved_la_notified", "left_country", "elective_home_education",
+        "missing_referred_social_care", "missing_referred_police", "other"],
+        description="the outcome codes a case may be closed with")
+
+
 class LimitsSettings(BaseModel):
     document_wall_seconds: float = 30.0
     document_memory_mb: int = 512
@@ -222,6 +235,7 @@ class Settings(BaseModel):
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
     schools: SchoolsSettings = Field(default_factory=SchoolsSettings)  # on when given
 
     @property
@@ -240,7 +254,7 @@ class Settings(BaseModel):
         return next((m for m in self.mailbox if m.key == key), None)
 
 
-_SECTIONS = ("database", "rules", "limits", "smtp", "web", "daemon", "schools")
+_SECTIONS = ("database", "rules", "limits", "smtp", "web", "daemon", "schools", "retention")
 
 
 def _overlay_environment(raw: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlmodel import Session
 
 import models.tables  # noqa: F401  (registers every table on SQLModel.metadata)
+from models.crypto import KeyMissing, KeyRing, attach_keyring, keyring_from_environment, keyring_of
 
 log = logging.getLogger(__name__)
 
@@ -35,21 +36,32 @@ READONLY_OPTION = "cme_readonly"
 _MIGRATE_LOCK_KEY = 0x434D45  # "CME": serialises concurrent migrate() calls on PostgreSQL
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+_FROM_ENVIRONMENT: Any = object()
+
+
+def make_engine(url: str, *, keyring: KeyRing | None = _FROM_ENVIRONMENT, **kwargs: Any) -> Engine:
     """An engine for ``url`` (any SQLAlchemy URL), configured for concurrent daemons.
 
+    ``keyring`` seals and opens the encrypted columns (``models.crypto``); by default it is
+    read from ``CME_DATABASE_KEY_FILE`` / ``CME_DATABASE_KEYS``, never from the settings
+    file, so every shell gets it without the key passing through the settings object.
     For a file-backed SQLite database the file's folder is created first.
     """
+    if keyring is _FROM_ENVIRONMENT:
+        keyring = keyring_from_environment()
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         kwargs.setdefault("pool_pre_ping", True)
-        return create_engine(url, **kwargs)
+        engine = create_engine(url, **kwargs)
+        attach_keyring(engine, keyring)
+        return engine
     database = parsed.database
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     kwargs.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
     engine = create_engine(url, **kwargs)
     _install_sqlite_hooks(engine)
+    attach_keyring(engine, keyring)
     return engine
 
 
@@ -140,11 +152,41 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         _lock_for_migration(connection)
         command.upgrade(alembic_config(connection), revision)
+        if revision == "head":
+            check_keys(connection)
     if engine.dialect.name == "sqlite":
         # Fresh statistics keep SQLite's planner off near-useless indexes (cheap, bounded).
         with engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA analysis_limit=400")
             connection.exec_driver_sql("PRAGMA optimize")
+
+
+def check_keys(connection: Connection) -> None:
+    """Refuse to go on without the database's key; record a new current key's id.
+
+    A database whose ``datakey`` table names a current key is encrypted: a process with no
+    key ring, or one that lacks that key, stops here with a message saying which key is
+    needed, before it could write plaintext next to sealed rows or fail on every read.
+    """
+    ring = keyring_of(connection)
+    current = connection.execute(text("SELECT key_id FROM datakey WHERE current")).scalar()
+    if ring is None:
+        if current is not None:
+            raise KeyMissing(f"the case database is encrypted (key {current}) and no key was "
+                             "given: set CME_DATABASE_KEY_FILE to its key file")
+        return
+    known = dict(ring.keys)
+    if current is not None and current not in known:
+        raise KeyMissing(f"the case database is encrypted with key {current}, which the key "
+                         "file does not hold")
+    if current != ring.current_id:
+        connection.execute(text("UPDATE datakey SET current = :no"), {"no": False})
+        connection.execute(text("DELETE FROM datakey WHERE key_id = :id"),
+                           {"id": ring.current_id})
+        connection.execute(
+            text("INSERT INTO datakey (key_id, current, added_at) VALUES (:id, :yes, :now)"),
+            {"id": ring.current_id, "yes": True, "now": models.tables.utcnow()},
+        )
 
 
 def downgrade(engine: Engine, revision: str) -> None:

@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 
 from models.casework import CaseRules
 from models.db import session_scope
+from models.purge import is_purged
 from models.store_headers import Headers, read_headers
 from models.store_rows import (
     MAILBOX_AREA,
@@ -49,6 +50,11 @@ class IngestOutcome:
     case_reference: str | None
     already_stored: bool
     moved: bool
+
+
+# A message of a purged case (models.purge): not stored again, moved out of the mailbox.
+PURGED = IngestOutcome(message_pk=0, status="purged", case_reference=None, already_stored=True,
+                       moved=True)
 
 
 def stored_outcome(engine: Engine, source: SourceRef, headers: Headers) -> IngestOutcome | None:
@@ -81,6 +87,8 @@ def store_message(
             existing, by_uid = _lookup(session, source, headers.dedup_key)
             if existing is not None:
                 return _outcome(session, existing, already_stored=True)
+            if is_purged(session, source.mailbox, headers.dedup_key):
+                return PURGED
             source = _usable_uid(source, taken=by_uid)
             message = _new_message(session, raw, source, headers, received_at, parsed)
             if parsed is None:
@@ -184,7 +192,9 @@ def _usable_uid(source: SourceRef, *, taken: Message | None) -> SourceRef:
 def _stored_outcome(engine: Engine, source: SourceRef, dedup_key: str) -> IngestOutcome | None:
     with session_scope(engine, readonly=True) as session:
         message = find_message(session, source, dedup_key)
-        return None if message is None else _outcome(session, message, already_stored=True)
+        if message is None:
+            return PURGED if is_purged(session, source.mailbox, dedup_key) else None
+        return _outcome(session, message, already_stored=True)
 
 
 def _outcome(session: Session, message: Message, *, already_stored: bool) -> IngestOutcome:

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from models.casework import CaseRules, add_version, open_case, pupil_keys
 from models.db import session_scope
+from models.lifecycle import reopen_for_reply
 from models.store_headers import Headers, quoted_references
 from models.store_rows import add_audit_event, locked_case, london_date
 from models.tables import Case, Message, utcnow
@@ -62,10 +63,10 @@ def other_pupil(case: Case, record: dict[str, Any]) -> str | None:
     differ; each is compared only when both the case and the form give it, so a form that
     leaves a field blank (or fills one the case lacked) still updates the case.
     """
-    keys = pupil_keys(record)
-    if keys["surname"] and case.surname_key and keys["surname"] != case.surname_key:
+    keys, known = pupil_keys(record), pupil_keys(case.record)  # columns hold blind indexes
+    if keys["surname"] and known["surname"] and keys["surname"] != known["surname"]:
         return "surname"
-    if keys["dob"] and case.date_of_birth and keys["dob"] != case.date_of_birth:
+    if keys["dob"] and known["dob"] and keys["dob"] != known["dob"]:
         return "date_of_birth"
     return None
 
@@ -98,6 +99,7 @@ def place_message(
     if case is not None:
         message.status, message.case_id = "threaded", case.id
         case.updated_at = utcnow()
+        reopen_for_reply(session, case, message)
         version = add_version(session, case, message, record, rules=rules) if has_form else None
         return case, version, record
     if has_form:

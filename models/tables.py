@@ -10,8 +10,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, MetaData, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, MetaData, UniqueConstraint, event, false
 from sqlmodel import Field, SQLModel
+
+from models.crypto import BlindIndex, SealedBytes, SealedJSON
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -37,7 +39,7 @@ class Blob(SQLModel, table=True):
 
     sha256: str = Field(primary_key=True, max_length=64)
     size: int
-    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    content: bytes = Field(sa_column=Column(SealedBytes("blob.content"), nullable=False))
 
 
 class Message(SQLModel, table=True):
@@ -120,11 +122,12 @@ class Case(SQLModel, table=True):
     area: str | None = Field(default=None, max_length=16, index=True)  # central | ENE | WNW | South
     school_name: str | None = Field(default=None, max_length=255, index=True)
     school_type: str | None = Field(default=None, max_length=16)
-    upn: str | None = Field(default=None, max_length=32, index=True)
-    surname_key: str | None = Field(default=None, max_length=120)
-    forenames_key: str | None = Field(default=None, max_length=120)
-    date_of_birth: str | None = Field(default=None, max_length=10)
-    status: str = Field(default="open", max_length=16)  # open | complete
+    # Blind indexes (models.crypto): keyed HMACs once the database has a key.
+    upn: str | None = Field(default=None, sa_column=Column(BlindIndex(32), index=True))
+    surname_key: str | None = Field(default=None, sa_column=Column(BlindIndex(120)))
+    forenames_key: str | None = Field(default=None, sa_column=Column(BlindIndex(120)))
+    date_of_birth: str | None = Field(default=None, sa_column=Column(BlindIndex(32)))
+    status: str = Field(default="open", max_length=16)  # open | complete | closed
     has_blocking: bool = True
     risk_count: int = 0
     late: bool = False
@@ -134,7 +137,20 @@ class Case(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     version: int = 1
     aio_name: str | None = Field(default=None, max_length=120)
-    record: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The record's aio.sections_complete, kept as a column: SQL cannot read a sealed record.
+    part3_confirmed: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    closed_at: datetime | None = None
+    outcome: str | None = Field(default=None, max_length=48)  # see models.lifecycle
+    record: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(SealedJSON("case.record"), nullable=False)
+    )
+
+
+@event.listens_for(Case.record, "set")  # type: ignore[attr-defined]
+def _part3_from_record(case: Case, record: Any, _old: Any, _initiator: Any) -> None:
+    """Keep the queue's "Part 3 confirmed" filter a column: SQL cannot read a sealed record."""
+    aio = (record or {}).get("aio") if isinstance(record, dict) else None
+    case.part3_confirmed = bool(isinstance(aio, dict) and aio.get("sections_complete") is True)
 
 
 def _queue_order_indexes() -> None:
@@ -166,7 +182,9 @@ class CaseVersion(SQLModel, table=True):
     version: int
     message_pk: int | None = Field(default=None, foreign_key="message.id")
     created_at: datetime = Field(default_factory=utcnow)
-    record: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    record: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(SealedJSON("caseversion.record"), nullable=False)
+    )
 
 
 class Flag(SQLModel, table=True):
@@ -265,3 +283,28 @@ class School(SQLModel, table=True):
     area: str | None = Field(default=None, max_length=16)  # ENE | WNW | South | None
     extract_date: date | None = None  # the extract this row was last seen in
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class DataKey(SQLModel, table=True):
+    """The ids (never the keys) of the data keys this database's sealed values use.
+
+    ``current`` is the key new values are sealed with; :func:`models.db.migrate` refuses a
+    process whose key ring does not hold it, so a database is never opened without its key.
+    """
+
+    key_id: str = Field(primary_key=True, max_length=8)
+    current: bool = False
+    added_at: datetime = Field(default_factory=utcnow)
+
+
+class PurgedMessage(SQLModel, table=True):
+    """A message of a purged case, by the sha256 of its dedup key: never ingested again."""
+
+    __table_args__ = (
+        UniqueConstraint("mailbox", "dedup_sha256", name="uq_purgedmessage_mailbox_dedup"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    mailbox: str = Field(max_length=16)
+    dedup_sha256: str = Field(max_length=64)
+    purged_at: datetime = Field(default_factory=utcnow)

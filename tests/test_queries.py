@@ -310,7 +310,8 @@ _SQL = {
         "at": "timestamptz '2024-01-01 00:00+00' + i * interval '1 minute'",
         "start": "timestamptz '2024-01-01 00:00+00'",
         "bool": "({expr})",
-        "record": "json_build_object('reference', 'CME-2024-' || lpad(i::text, 6, '0'))",
+        "record": "convert_to(json_build_object('reference', 'CME-2024-' "
+                  "|| lpad(i::text, 6, '0'))::text, 'UTF8')",  # a legacy plain record (bytes)
     },
 }
 _AREA = "CASE i % 4 WHEN 0 THEN 'central' WHEN 1 THEN 'ENE' WHEN 2 THEN 'WNW' ELSE 'South' END"

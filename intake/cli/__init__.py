@@ -3,7 +3,7 @@
 Exports :data:`app` (the typer app with every command registered) and :func:`main`.
 """
 
-from intake.cli import records, schools, services  # noqa: F401  (register their commands on app)
+from intake.cli import keys, lifecycle, records, schools, services  # noqa: F401  (commands)
 from intake.cli.app import app, main
 
 __all__ = ["app", "main"]
