@@ -102,12 +102,30 @@ def _pdf_pages(pdf: Any, count: int) -> Iterator[Image.Image]:
         page = pdf[number]
         try:
             width, height = page.get_size()
-            scale = PDF_DPI / 72
+            scale = min(PDF_DPI / 72, _native_scale(page, width, height))
             if width * height * scale * scale > MAX_PIXELS:
                 scale = (MAX_PIXELS / (width * height)) ** 0.5
             yield page.render(scale=scale, grayscale=True).to_pil()
         finally:
             page.close()
+
+
+def _native_scale(page: Any, width: float, height: float) -> float:
+    """The pixels per point of the photo that fills the page (a scanner app's PDF is one
+    JPEG per page, often at 150 dpi): rendering it larger only interpolates, and the sheet
+    is enlarged once, after it is laid flat (:mod:`parsers.ocr.sheet`)."""
+    try:
+        for thing in page.get_objects(max_depth=1):
+            if thing.type != 3:  # FPDF_PAGEOBJ_IMAGE
+                continue
+            left, bottom, right, top = thing.get_bounds()
+            if (right - left) * (top - bottom) < 0.8 * width * height:
+                continue
+            pixels_wide, _ = thing.get_px_size()
+            return max(72 / 72, pixels_wide / max(right - left, 1.0))
+    except Exception:  # noqa: BLE001 - an odd page object: render at the usual scale
+        pass
+    return PDF_DPI / 72
 
 
 def _read_pages(pages: Iterator[Image.Image], planned: int, total: int,
