@@ -31,6 +31,7 @@ OPEN_STATUSES = ("Open", "Open, but proposed to close")
 MATCHED_BY = ("dfe_number", "urn", "name", "name_postcode")
 MAX_CANDIDATES = 3
 _NEAR_RATIO = 0.6
+_NEAR_ENOUGH = 12  # near(): rank about this many schools per candidate wanted
 _NEAR_POOL = 500  # a second word in more schools than this does not widen the near names
 
 
@@ -264,7 +265,10 @@ class SchoolDirectory:
         form_core = set(key.core)
         candidates: dict[str, RegisterSchool] = {}
         for words_key in _subsets(key.core):
-            for label in self._narrowest(words_key, key.kinds):
+            # Words left out of the key must be the school's town's (the form added it).
+            left_out = sorted(form_core - words_key)
+            labels = (f"town:{left_out[0]}",) if left_out else self._narrowest(words_key, key.kinds)
+            for label in labels:
                 candidates.update((s.urn, s) for s in self._by_words.get((words_key, label), ()))
         pool = [s for s in candidates.values() if self._fits(s, form_core, key.kinds)]
         for same_kinds in (True, False):
@@ -335,10 +339,16 @@ class SchoolDirectory:
         words = {self.vocabulary.correct(t) or t for t in key.core} | set(key.core)
         by_size = sorted((len(self._postings[t]), t) for t in words if t in self._postings)
         rare = [t for n, (size, t) in enumerate(by_size) if n == 0 or size <= _NEAR_POOL][:2]
-        pool = {s.urn: s for t in rare for k in key.kinds
-                for s in self._postings_kind.get((t, k), ())}
-        if len(pool) < limit:  # no school shares a kind word: the rarest words alone
-            pool.update((s.urn, s) for t in rare for s in self._postings[t])
+        # The smallest lists first (a rare word with the form's kind word), until enough
+        # schools to rank: the candidates name likely schools, they need not be all of them.
+        lists = sorted((self._postings_kind.get((t, k), []) for t in rare for k in key.kinds),
+                       key=len) + [self._postings[t] for t in rare]
+        pool: dict[str, RegisterSchool] = {}
+        enough = _NEAR_ENOUGH * limit
+        for school in (s for schools in lists for s in schools):
+            pool[school.urn] = school
+            if len(pool) >= enough:
+                break
         ranked = heapq.nsmallest(limit * 4, pool.values(), key=lambda s: (
             -len(words & self._words[s.urn]) - 0.5 * len(key.kinds & self._keys[s.urn].kinds),
             len(self._words[s.urn]), s.urn))
