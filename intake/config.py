@@ -201,6 +201,8 @@ class WebSettings(BaseModel):
     secure_cookies: bool = True
     login_attempts_before_lock: int = 5
     login_lock_minutes: int = Field(default=15, ge=1, description="how long a sign-in lock lasts")
+    # Rendered pages of the original forms, by document hash (default: XDG cache folder).
+    page_cache_dir: str | None = None
     # Addresses (or CIDR networks) of the council's reverse proxies: X-Forwarded-For is
     # believed only when the connection comes from one of them.
     trusted_proxies: list[str] = Field(default_factory=list)

@@ -25,6 +25,7 @@ from intake.web import (
     views_case,
     views_correct,
     views_flags,
+    views_form,
     views_log,
     views_login,
     views_my,
@@ -120,7 +121,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")),
               name="static")
     for module in (views_login, views_queue, views_my, views_allocate, views_case, views_correct,
-                   views_flags, views_log, views_audit):
+                   views_flags, views_form, views_log, views_audit):
         app.include_router(module.router)
     _install_error_pages(app)
     return app

@@ -21,6 +21,7 @@ from intake.web.case_layout import layout
 from intake.web.follow_up import follow_ups
 from intake.web.pages import audit, render
 from intake.web.views_correct import correction_context
+from intake.web.views_form import form_view
 from models import store
 from models.store_corrections import corrections_of
 from models.tables import Blob, Case, Flag, Message, User
@@ -79,7 +80,7 @@ def case_page(request: Request, reference: str, db: Db, user: CaseWorker,
         "notice": NOTICES.get(done or ""), "error": error, "aio_choices": _aio_choices(db, case),
         "today": date.today().isoformat(), "unmapped": record.get("unmapped") or [],
         "corrections": corrections_of(db, int(case.id or 0)),
-        **correction_context(case, correct),
+        **correction_context(case, correct), "form": form_view(request, case),
     })
 
 
