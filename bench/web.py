@@ -4,7 +4,9 @@
 database first when it has no cases (bench.seed), adds the benchmark users, then renders
 each page ``runs`` times in-process (FastAPI's TestClient: the full app, middleware,
 templates and database, without network noise) and prints the median and worst times.
-The target is a median under 300 ms per page at 50,000 cases.
+The target is a median under 300 ms per page at 50,000 cases, and 500 ms for the case page
+with its rendered form (one case's document replaced by a real PDF form; its page images are
+rendered once, then served from the page cache).
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -23,13 +27,29 @@ from models.db import make_engine, migrate, session_scope
 from models.tables import Case, User
 
 TARGET_MS = 300.0
+FORM_TARGET_MS = 500.0
+FORM_PDF = (Path(__file__).parents[1] / "tests" / "fixtures" / "heldout" / "forms"
+            / "g1_marshby_abroad.pdf")
+
+
+def _with_real_form(engine: object, reference: str) -> None:
+    """Give one case a real PDF form, so its page shows the rendered pages and their links."""
+    import copy
+
+    from models.store_rows import put_blob
+
+    with session_scope(engine) as db:  # type: ignore[arg-type]
+        case = db.exec(select(Case).where(Case.reference == reference)).scalars().one()
+        record = copy.deepcopy(case.record)
+        record["documents"][0]["sha256"] = put_blob(db, FORM_PDF.read_bytes())
+        case.record = record
 
 
 def _prepare(url: str, cases: int) -> tuple[object, str]:
     engine = make_engine(url)
     migrate(engine)
     with session_scope(engine, readonly=True) as db:
-        have = db.exec(select(func.count()).select_from(Case)).one()
+        have = db.exec(select(func.count()).select_from(Case)).scalar()
         has_users = db.exec(select(User).where(User.name == CAST[0][0])).first() is not None
     if not have:
         print(f"seeding {cases} cases ...")
@@ -65,14 +85,19 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
     engine, case_ref = _prepare(args.url, args.cases)
-    app = make_app(engine)  # type: ignore[arg-type]
+    _with_real_form(engine, case_ref)
+    app = make_app(engine, page_cache_dir=tempfile.mkdtemp(prefix="cme-bench-pages-"))  # type: ignore[arg-type]
     aio = sign_in(TestClient(app), "ene-aio")
     manager = sign_in(TestClient(app), "manager")
     pages = [
         ("queue (ENE AIO)", aio, "/queue"),
         ("queue (manager, all areas)", manager, "/queue"),
         ("queue, page 20 (manager, any status)", manager, "/queue?status=&page=20"),
-        ("case page", aio, f"/cases/{case_ref}"),
+        ("case page with its rendered form", aio, f"/cases/{case_ref}"),
+        ("its form's page 1 (PNG, cached)", aio, f"/cases/{case_ref}/documents/0/pages/1.png"),
+        ("my cases (ENE AIO)", aio, "/my"),
+        ("my cases (manager: unallocated by area)", manager, "/my"),
+        ("queue, unallocated (manager)", manager, "/queue?aio=none"),
         ("log (manager, last 8 weeks)", manager, "/log"),
         ("log (manager, all time)", manager, "/log?since="),
         ("log (manager, south, late)", manager, "/log?since=&mailbox=south&late=yes"),
@@ -84,10 +109,11 @@ def main() -> int:
         wall, cpu = _time(client, path, args.runs)
         cold, wall = wall[0], wall[1:]
         median = statistics.median(wall)
-        failed |= median >= TARGET_MS
+        failed |= median >= (FORM_TARGET_MS if "form" in label else TARGET_MS)
         print(f"{label:40} {cold:9.1f} {median:10.1f} {max(wall):9.1f} "
               f"{statistics.median(cpu):14.1f}")
-    print(f"target: median < {TARGET_MS:.0f} ms per page -> {'FAIL' if failed else 'ok'}")
+    print(f"target: median < {TARGET_MS:.0f} ms per page, {FORM_TARGET_MS:.0f} ms with the "
+          f"rendered form -> {'FAIL' if failed else 'ok'}")
     return 1 if failed else 0
 
 
