@@ -17,7 +17,7 @@ the image, is left alone.
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageFilter
 
 Point = tuple[float, float]
 Quad = tuple[Point, Point, Point, Point]  # top-left, top-right, bottom-right, bottom-left
@@ -68,8 +68,7 @@ def _bright_region(small: Image.Image) -> np.ndarray | None:
     seed = _seed(np.asarray(mask))
     if seed is None:
         return None
-    ImageDraw.floodfill(mask, seed, 128)
-    region = np.asarray(mask) == 128
+    region = _component(np.asarray(mask) > 0, seed)
     share = float(region.mean())
     border = np.concatenate([region[0], region[-1], region[:, 0], region[:, -1]])
     if share < 0.2 or (share > 0.9 and float(border.mean()) > 0.6):
@@ -102,6 +101,30 @@ def _threshold(pixels: np.ndarray) -> float | None:
     if paper - desk < 15:
         return None
     return (paper + desk) / 2
+
+
+def _component(mask: np.ndarray, seed: tuple[int, int]) -> np.ndarray:
+    """The part of ``mask`` connected to ``seed`` (x, y): row by row, a run of the mask
+    touching the part in the row above or below joins it; sweeps down and up until
+    nothing more joins (a page needs two or three)."""
+    part = np.zeros_like(mask)
+    part[seed[1], seed[0]] = True
+    starts = np.diff(np.pad(mask, ((0, 0), (1, 0))).astype(np.int8), axis=1) == 1
+    runs = np.cumsum(starts, axis=1) * mask  # run numbers within each row; 0 off the mask
+    for _ in range(8):
+        before = int(part.sum())
+        for rows in (range(mask.shape[0]), range(mask.shape[0] - 1, -1, -1)):
+            previous = None
+            for y in rows:
+                touching = part[y] if previous is None else part[y] | (previous & mask[y])
+                hit = np.unique(runs[y][touching])
+                hit = hit[hit > 0]
+                if hit.size:
+                    part[y] = np.isin(runs[y], hit)
+                previous = part[y]
+        if int(part.sum()) == before:
+            break
+    return part
 
 
 def _seed(mask: np.ndarray) -> tuple[int, int] | None:

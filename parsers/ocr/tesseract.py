@@ -47,10 +47,8 @@ def tesseract_binary() -> str:
 
 def tesseract_words(image: Image.Image, deadline: float, *, psm: int = PSM) -> list[Word]:
     """Words with their boxes and confidences (Tesseract's TSV output)."""
-    png = io.BytesIO()
-    image.save(png, "PNG")
     output = _tesseract(["stdin", "stdout", "--psm", str(psm), "-l", "eng", "tsv"],
-                        png.getvalue(), deadline)
+                        _pnm(image), deadline)
     words: list[Word] = []
     for line in output.decode("utf-8", "replace").splitlines()[1:]:
         cells = line.split("\t")
@@ -67,10 +65,8 @@ def tesseract_words(image: Image.Image, deadline: float, *, psm: int = PSM) -> l
 
 def page_orientation(gray: Image.Image, deadline: float) -> int:
     """Degrees to turn a page that Tesseract's OSD says is on its side or upside down."""
-    png = io.BytesIO()
-    gray.save(png, "PNG")
     try:
-        output = _tesseract(["stdin", "stdout", "--psm", "0", "-l", "osd"], png.getvalue(),
+        output = _tesseract(["stdin", "stdout", "--psm", "0", "-l", "osd"], _pnm(gray),
                             deadline).decode("utf-8", "replace")
     except (UnreadableDocument, OcrTimeout):
         return 0
@@ -79,6 +75,14 @@ def page_orientation(gray: Image.Image, deadline: float) -> int:
     if not match or not confidence or float(confidence.group(1)) < 2.0:
         return 0
     return -int(match.group(1)) % 360
+
+
+def _pnm(image: Image.Image) -> bytes:
+    """The page as an uncompressed PGM/PPM: Leptonica reads it from stdin as it reads a
+    PNG, without the second or more that compressing a large page to PNG costs."""
+    out = io.BytesIO()
+    image.convert("L" if image.mode in ("1", "L", "LA", "P") else "RGB").save(out, "PPM")
+    return out.getvalue()
 
 
 def _tesseract(args: list[str], stdin: bytes, deadline: float) -> bytes:
