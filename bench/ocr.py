@@ -1,87 +1,101 @@
-"""OCR throughput: scanned-form pages per second, and where a page's time goes.
+"""OCR time per page: our reader against bare Tesseract on the same page image, side by side.
 
-Draws invented referral forms (tests/fixtures/scans), scans them (turned, blurred,
-speckled, 200 dpi) into an image-only PDF, and reads it with the full reader
-(``read_scanned_pdf``: render, straighten, rules and tick boxes, Tesseract, layout). Then
-times the stages of one page separately, and Tesseract alone on the same page, so the
-overhead of the picture and layout work around Tesseract is visible.
+For each page of an invented referral form (tests/fixtures/scans, tests/fixtures/gen_photos)
+as a flatbed scan (200 dpi, turned, blurred, speckled) and as a phone photo (perspective,
+desk, shadow, JPEG), one run times:
 
-    .venv/bin/python bench/ocr.py [--documents 2] [--workers 1]
+- **ours**: the whole page read (:func:`parsers.ocr.reader.read_one_page`: the sheet found
+  and laid flat, light evened out, straightened, rules and tick boxes found, Tesseract,
+  layout), one Tesseract thread;
+- **bare**: ``tesseract page.png stdout`` (its default page segmentation, plain text) on the
+  very image handed to our reader, one thread (``OMP_THREAD_LIMIT=1``).
 
-``--workers 2`` reads documents in parallel (Tesseract uses one thread per page), which is
-how a 2-core server with two mailboxes busy would run.
+Runs alternate (ours, bare, ours, bare ...) so a change in the machine's load hits both;
+the median of ``--repeats`` is reported. Then the whole 3-page form as one document, ours
+(pages two at a time) against bare Tesseract on its pages one after another.
+
+    .venv/bin/python bench/ocr.py [--repeats 3]
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
+import shutil
 import statistics
+import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from PIL import Image  # noqa: E402
+
 from parsers.documents import ReadLimits  # noqa: E402
 from parsers.mapping.fieldmap import field_map  # noqa: E402
-from parsers.ocr import layout as pic  # noqa: E402
 from parsers.ocr import reader as ocr  # noqa: E402
+from tests.fixtures import gen_photos  # noqa: E402
 from tests.fixtures.scans import cases, render  # noqa: E402
 
 
-def stages(page: object) -> dict[str, float]:
-    """Seconds per stage for one scanned page image."""
-    times: dict[str, float] = {}
+def bare(image: Image.Image) -> float:
+    """Seconds for plain Tesseract on the image (PNG on stdin, text on stdout)."""
+    png = io.BytesIO()
+    image.save(png, "PNG")
     started = time.perf_counter()
-    gray = pic.prepare(page)  # type: ignore[arg-type]
-    times["prepare"] = time.perf_counter() - started
-    mark = time.perf_counter()
-    gray, _ = pic.straighten(gray)
-    times["straighten"] = time.perf_counter() - mark
-    mark = time.perf_counter()
-    dark = pic.dark_mask(gray)
-    horizontal, vertical = pic.rulings(dark, max(60, gray.width // 18))
-    pic.tick_boxes(dark, ocr._stroke_height(dark))
-    times["rules+boxes"] = time.perf_counter() - mark
-    mark = time.perf_counter()
-    ocr.tesseract_words(pic.despeckle(pic.erase(gray, horizontal, vertical, [])),
-                        time.monotonic() + 300)
-    times["tesseract"] = time.perf_counter() - mark
-    return times
+    subprocess.run([shutil.which("tesseract") or "tesseract", "stdin", "stdout"],
+                   input=png.getvalue(), capture_output=True, check=True,
+                   env={**os.environ, "OMP_THREAD_LIMIT": "1"})
+    return time.perf_counter() - started
+
+
+def ours(image: Image.Image) -> float:
+    started = time.perf_counter()
+    ocr.read_one_page(image, 1, None, field_map().is_label, time.monotonic() + 600)
+    return time.perf_counter() - started
+
+
+def pages() -> list[tuple[str, Image.Image]]:
+    referral = cases.referrals()[0]
+    clean = cases.clean_pages(referral)
+    scans = [(f"scan p{n}", render.scanned(p, n)) for n, p in enumerate(clean, start=1)]
+    photos = [(f"photo p{n}", Image.open(io.BytesIO(gen_photos.jpeg(shot, 1))))
+              for n, (shot, _) in enumerate(gen_photos.shots(gen_photos.referrals("dev")[0], 1),
+                                            start=1)]
+    return scans + photos
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--documents", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    referrals = (cases.referrals() * 4)[: args.documents]
-    scans = [cases.scanned_pdf(r, seed=n) for n, r in enumerate(referrals)]
-    limits = ReadLimits(wall_seconds=3600)
-    label = field_map().is_label
-
-    def read(data: bytes) -> int:
-        form = ocr.read_scanned_pdf(data, label, limits)
-        return form.pages or 0
-
+    field_map()  # loaded once, outside the timings
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
+          f"median of {args.repeats}, one Tesseract thread")
+    print(f"{'page':<10} {'pixels':>11} {'ours s':>7} {'bare s':>7} {'ratio':>6}")
+    totals = {"scan": [0.0, 0.0], "photo": [0.0, 0.0]}
+    for name, image in pages():
+        runs = [(ours(image), bare(image)) for _ in range(args.repeats)]
+        mine = statistics.median(r[0] for r in runs)
+        theirs = statistics.median(r[1] for r in runs)
+        totals[name.split()[0]][0] += mine
+        totals[name.split()[0]][1] += theirs
+        print(f"{name:<10} {image.width:>5}x{image.height:<5} {mine:7.2f} {theirs:7.2f} "
+              f"{mine / theirs:6.2f}")
+    for kind, (mine, theirs) in totals.items():
+        print(f"{kind + 's':<10} {'per page':>11} {mine / 3:7.2f} {theirs / 3:7.2f} "
+              f"{mine / theirs:6.2f}")
+    document = cases.scanned_pdf(cases.referrals()[0])
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=args.workers) as pool:
-        pages = sum(pool.map(read, scans))
-    elapsed = time.perf_counter() - started
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"{args.documents} scanned forms, {pages} pages at {render.DPI} dpi, "
-          f"{args.workers} worker(s): {elapsed:.1f} s = {pages / elapsed:.2f} pages/s, "
-          f"{elapsed / pages:.2f} s/page")
-    page = render.scanned(cases.clean_pages(referrals[0])[0], 3)
-    runs = [stages(page) for _ in range(2)]
-    for name in runs[0]:
-        print(f"  {name:<12} {statistics.median(r[name] for r in runs):6.2f} s")
-    total = sum(statistics.median(r[name] for r in runs) for name in runs[0])
-    print(f"  {'page total':<12} {total:6.2f} s (Tesseract "
-          f"{statistics.median(r['tesseract'] for r in runs) / total:.0%})")
+    form = ocr.read_scanned_pdf(document, field_map().is_label, ReadLimits(wall_seconds=3600))
+    whole = time.perf_counter() - started
+    sequential = sum(bare(render.scanned(p, n)) for n, p in
+                     enumerate(cases.clean_pages(cases.referrals()[0]), start=1))
+    print(f"3-page scanned PDF as one document: ours {whole:.2f} s ({form.pages} pages, "
+          f"{ocr.OCR_THREADS} at a time) vs bare Tesseract page after page {sequential:.2f} s")
 
 
 if __name__ == "__main__":
