@@ -197,16 +197,19 @@ def open_flag_ageing(session: Session, *, filters: LogFilters,
 def audit_rows(session: Session, since: date | datetime | None = None,
                until: date | datetime | None = None, actor: str | None = None,
                case: str | int | None = None, *, limit: int | None = None,
-               offset: int = 0) -> list[dict[str, Any]]:
-    """The audit trail, oldest first, as plain rows (for ``cme-intake audit`` and the UI).
+               offset: int = 0, newest_first: bool = False) -> list[dict[str, Any]]:
+    """The audit trail, oldest first (the UI: newest first), as plain rows.
 
     ``until`` is inclusive when a date; ``case`` is a case reference or id.
     """
     statement = audit_statement(since=since, until=until, actor=actor, case=case)
-    statement = statement.order_by(col(AuditEvent.at), col(AuditEvent.id)).offset(offset)
+    order = ((col(AuditEvent.at).desc(), col(AuditEvent.id).desc()) if newest_first
+             else (col(AuditEvent.at), col(AuditEvent.id)))
+    statement = statement.order_by(*order).offset(offset)
     if limit is not None:
         statement = statement.limit(limit)
-    return [{"id": event.id, "at": event.at.isoformat(timespec="seconds"), "actor": event.actor,
+    return [{"id": event.id, "at": event.at.isoformat(timespec="seconds"), "moment": event.at,
+             "actor": event.actor,
              "action": event.action, "case": reference, "message": event.message_pk,
              "detail": event.detail} for event, reference in session.exec(statement)]
 

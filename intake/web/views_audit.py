@@ -30,7 +30,8 @@ def audit_trail(request: Request, db: Db, user: Admin) -> HTMLResponse:
     matching = audit_statement(**filters).subquery()  # type: ignore[arg-type]
     total = db.execute(select(func.count()).select_from(matching)).scalar_one()
     page = page_of(request.query_params.get("page"), total)
-    rows = audit_rows(db, **filters, limit=page.size, offset=page.offset)  # type: ignore[arg-type]
+    rows = audit_rows(db, **filters, limit=page.size, offset=page.offset,  # type: ignore[arg-type]
+                      newest_first=True)
     return render(request, "audit.html", {
         "nav": "audit", "title": "Audit trail", "filters": filters, "page": page, "rows": rows,
         "export_query": request.url.query,

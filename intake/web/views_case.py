@@ -23,6 +23,7 @@ from intake.web.pages import audit, render
 from intake.web.views_correct import correction_context
 from intake.web.views_form import form_view
 from models import store
+from models.queries_audit import viewed_lately
 from models.store_corrections import corrections_of
 from models.tables import Blob, Case, Flag, Message, User
 from models.users import user_areas
@@ -71,7 +72,8 @@ def case_page(request: Request, reference: str, db: Db, user: CaseWorker,
     flags = _flags(db, case)
     open_flags = [f for f in flags if f.status == "open"]
     record = case.record or {}
-    audit(request, user=user, action="case_viewed", case_id=case.id)
+    if not viewed_lately(db, actor=user.name, case_id=int(case.id or 0)):
+        audit(request, user=user, action="case_viewed", case_id=case.id)
     return render(request, "case.html", {
         "title": f"Case {case.reference}", "case": case, "record": record,
         "layout": layout(record), "documents": record.get("documents") or [],
