@@ -126,7 +126,22 @@ def weekly_counts(session: Session, *, filters: LogFilters
         totals[day][name] = totals[day].get(name, 0) + count
         if new:
             referrals[day][name] = referrals[day].get(name, 0) + count
-    return dict(sorted(totals.items())), dict(sorted(referrals.items()))
+    return with_empty_weeks(totals), with_empty_weeks(referrals, like=totals)
+
+
+def with_empty_weeks(weeks: dict[date, dict[str, int]], *,
+                     like: dict[date, dict[str, int]] | None = None) -> dict[date, dict[str, int]]:
+    """Every week from the first to the last, in order: a week with nothing received is
+    shown as an empty week rather than left out of the chart and the table."""
+    span = sorted(like if like is not None else weeks)
+    if not span:
+        return {}
+    filled: dict[date, dict[str, int]] = {}
+    day = span[0]
+    while day <= span[-1]:
+        filled[day] = dict(weeks.get(day, {}))
+        day += timedelta(days=7)
+    return filled
 
 
 def weekly_totals(session: Session, *, filters: LogFilters) -> dict[date, dict[str, int]]:

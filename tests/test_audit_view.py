@@ -1,4 +1,5 @@
-"""The audit trail reads well: newest first, UK local time, one view per minute (issue 14)."""
+"""The audit trail reads well (newest first, UK local time, one view per minute) and the
+weekly figures show empty weeks (issue 14)."""
 
 from __future__ import annotations
 
@@ -36,3 +37,17 @@ def test_a_reload_within_a_minute_is_one_view_and_the_trail_is_newest_first(tmp_
     with Session(engine) as session:
         assert len(session.exec(select(AuditEvent).where(
             AuditEvent.action == "case_viewed")).all()) == 2
+
+
+def test_the_weekly_figures_show_empty_weeks():
+    from datetime import date
+
+    from models.reports import with_empty_weeks
+
+    weeks = {date(2026, 3, 2): {"ENE": 2}, date(2026, 3, 23): {"South": 1}}
+    filled = with_empty_weeks(weeks)
+    assert list(filled) == [date(2026, 3, 2), date(2026, 3, 9), date(2026, 3, 16),
+                            date(2026, 3, 23)]
+    assert filled[date(2026, 3, 9)] == {} and filled[date(2026, 3, 23)] == {"South": 1}
+    assert list(with_empty_weeks({}, like=weeks)) == list(filled)
+    assert with_empty_weeks({}) == {}
