@@ -28,10 +28,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.tesseract]
 RECEIVED = date(2026, 11, 2)
 LIMITS = ReadLimits(wall_seconds=900)  # accuracy, not speed: the machine may be busy
 SEED = 3
-# (fields, ratio to text PDF) floors, just below the figures measured on this split at
-# commit time: scans 0.977, JPEG 0.962, PNG 0.939, scanner app 0.885 (text PDF 1.000)
-FLOORS = {"scanned PDF": (0.97, 0.97), "photo JPEG": (0.95, 0.95),
-          "photo PNG": (0.93, 0.93), "scanner-app PDF": (0.88, 0.88)}
+# (fields, ratio to text PDF) floors, just below the figures measured on this split on
+# 2026-12-07 (fields / ratio): scans 0.969-0.977 / 0.977, JPEG 0.954-0.962 / 0.962,
+# PNG 0.939 / 0.939-0.946, scanner app 0.908 / 0.915 (text PDF 0.992-1.000)
+FLOORS = {"scanned PDF": (0.96, 0.97), "photo JPEG": (0.95, 0.95),
+          "photo PNG": (0.93, 0.93), "scanner-app PDF": (0.90, 0.91)}
 
 
 def _pdf(data: bytes) -> dict[str, Any]:

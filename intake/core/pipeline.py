@@ -120,6 +120,7 @@ def _read_attachments(attachments: list[Attachment],
     photos or scans of pages) read together as one form (:func:`_read_pictures`)."""
     pictures = [n for n, a in enumerate(attachments)
                 if a.media_type in _PICTURES and photo_pages.is_page(a.content)]
+    pictures = pictures[:photo_pages.MAX_BUNDLE_PAGES]  # more are read one by one
     grouped = _read_pictures([attachments[n] for n in pictures], pictures, limits) if len(
         pictures) >= 2 else {}
     return [grouped[n] if n in grouped else _read_attachment(a, n, limits)
