@@ -235,8 +235,9 @@ class Seeder:
             "message_id": f"<seed-{self.message_id}@school.example.org>",
             "raw_sha256": self.blob(raw), "size": len(raw), "received_at": self.ts(received_at),
             "from_addr": "attendance@school.example.org", "to_addr": f"{mailbox}@example.org",
-            "subject": "CME referral" if case_id else "Attendance query", "status": status,
-            "error": error, "case_id": case_id, "moved": True,
+            "subject": b"\x00CME referral" if case_id else b"\x00Attendance query", "status": status,
+            "error": None if error is None else b"\x00" + error.encode(),
+            "case_id": case_id, "moved": True,
             "updated_at": self.ts(received_at),
             "area": area or MAILBOX_AREA[mailbox], "flag_codes": flag_codes,
         })
@@ -271,12 +272,13 @@ class Seeder:
             closed = index < spec.closed_flags
             self.rows["flag"].append({
                 "case_id": self.case_id, "message_pk": message_pk, "code": code,
-                "section": section, "field": path, "severity": severity, "message": text,
+                "section": section, "field": path, "severity": severity,
+                "message": b"\x00" + text.encode(),
                 "follow_up_with": follow, "status": "resolved" if closed else "open",
                 "created_at": self.ts(spec.received_at),
                 "closed_by": "seed-aio" if closed else None,
                 "closed_at": self.ts(completed) if closed else None,
-                "note": "Seeded." if closed else None,
+                "note": b"\x00Seeded." if closed else None,
             })
         return reference
 

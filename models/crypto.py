@@ -218,6 +218,29 @@ class SealedJSON(TypeDecorator[Any]):
         return json.loads(unseal(keyring_of(dialect), value, self.purpose))
 
 
+class SealedText(TypeDecorator[str]):
+    """A string sealed like :class:`SealedBytes`: free text a school wrote (a subject, a
+    file name) that may name a child and that no query filters on."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def __init__(self, purpose: str) -> None:
+        super().__init__()
+        self.purpose = purpose
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if value is None:
+            return None
+        return seal(keyring_of(dialect), str(value).encode("utf-8", "surrogatepass"),
+                    self.purpose)
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        if value is None:
+            return None
+        return unseal(keyring_of(dialect), value, self.purpose).decode("utf-8", "replace")
+
+
 class BlindIndex(TypeDecorator[str]):
     """A string kept as its keyed HMAC, so equality filters work and nothing is readable.
 

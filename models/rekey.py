@@ -16,7 +16,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, LargeBinary, String, bindparam, column, func, select, table
+from sqlalchemy import (
+    Engine,
+    LargeBinary,
+    String,
+    and_,
+    bindparam,
+    column,
+    func,
+    select,
+    table,
+)
 
 from models.casework import pupil_keys
 from models.crypto import HEADER, SEALED, KeyRing, keyring_of, seal, unseal
@@ -35,6 +45,12 @@ SEALED_COLUMNS = (
     SealedColumn("blob", "sha256", "content", "blob.content"),
     SealedColumn("case", "id", "record", "case.record"),
     SealedColumn("caseversion", "id", "record", "caseversion.record"),
+    SealedColumn("message", "id", "subject", "message.subject"),
+    SealedColumn("message", "id", "error", "message.error"),
+    SealedColumn("flag", "id", "message", "flag.message"),
+    SealedColumn("flag", "id", "note", "flag.note"),
+    SealedColumn("document", "id", "filename", "document.filename"),
+    SealedColumn("document", "id", "raw_filename", "document.raw_filename"),
 )
 _INDEX_COLUMNS = {"upn": "upn", "surname_key": "surname", "forenames_key": "forenames",
                   "date_of_birth": "dob"}
@@ -63,7 +79,8 @@ def stale_count(engine: Engine) -> dict[str, int]:
         for spec in SEALED_COLUMNS:
             raw, condition = _stale(spec, ring)
             counts[spec.purpose] = int(session.execute(
-                select(func.count()).select_from(raw).where(condition)).scalar() or 0)
+                select(func.count()).select_from(raw).where(raw.c[spec.name].is_not(None),
+                                                            condition)).scalar() or 0)
     return counts
 
 
@@ -93,6 +110,7 @@ def reseal(
 
 def _reseal_batch(engine: Engine, spec: SealedColumn, ring: KeyRing, batch: int) -> int:
     raw, condition = _stale(spec, ring)
+    condition = and_(raw.c[spec.name].is_not(None), condition)
     with session_scope(engine) as session:
         rows = session.execute(
             select(raw.c[spec.key], raw.c[spec.name]).where(condition)

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, MetaData, UniqueConstraint, event, false
 from sqlmodel import Field, SQLModel
 
-from models.crypto import BlindIndex, SealedBytes, SealedJSON
+from models.crypto import BlindIndex, SealedBytes, SealedJSON, SealedText
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -75,9 +75,9 @@ class Message(SQLModel, table=True):
     date_header: str | None = Field(default=None, max_length=64)
     from_addr: str | None = Field(default=None, max_length=998)
     to_addr: str | None = Field(default=None, max_length=998)
-    subject: str | None = Field(default=None, max_length=998)
+    subject: str | None = Field(default=None, sa_column=Column(SealedText("message.subject")))
     status: str = Field(default="processing", max_length=20, index=True)
-    error: str | None = None
+    error: str | None = Field(default=None, sa_column=Column(SealedText("message.error")))
     case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
     area: str | None = Field(default=None, max_length=16)  # the case's area, else the mailbox's
     # Flag codes of a message that made no case (no_referral_form, unreadable_document...),
@@ -96,8 +96,10 @@ class Document(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     message_pk: int = Field(foreign_key="message.id", index=True)
     position: int
-    filename: str | None = Field(default=None, max_length=255)
-    raw_filename: str | None = None
+    filename: str | None = Field(default=None, sa_column=Column(SealedText("document.filename")))
+    raw_filename: str | None = Field(
+        default=None, sa_column=Column(SealedText("document.raw_filename"))
+    )
     sha256: str = Field(foreign_key="blob.sha256", max_length=64, index=True)
     media_type: str | None = Field(default=None, max_length=120)
     role: str = Field(max_length=32)
@@ -202,13 +204,13 @@ class Flag(SQLModel, table=True):
     section: str = Field(max_length=16)
     field: str | None = Field(default=None, max_length=120)
     severity: str = Field(max_length=16)
-    message: str
+    message: str = Field(sa_column=Column(SealedText("flag.message"), nullable=False))
     follow_up_with: str | None = Field(default=None, max_length=16)
     status: str = Field(default="open", max_length=16, index=True)
     created_at: datetime = Field(default_factory=utcnow)
     closed_by: str | None = Field(default=None, max_length=120)
     closed_at: datetime | None = None
-    note: str | None = None
+    note: str | None = Field(default=None, sa_column=Column(SealedText("flag.note")))
 
 
 class AuditEvent(SQLModel, table=True):

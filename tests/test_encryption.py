@@ -120,3 +120,21 @@ def test_key_rotation_killed_midway_then_resumed(tmp_path, db_url):
     final = read_keyring(keys)
     assert len(final.keys) == 1 and final.current_id == half.current_id != first
     assert _every_value_opens(db_url, keys) == 7
+
+
+def test_subject_and_file_names_naming_the_child_are_sealed(tmp_path, db_url, request):
+    from models.crypto import new_keyring
+    from tests.test_store import ingest, pupil_fields, referral_email
+
+    engine = make_engine(db_url, keyring=new_keyring())
+    migrate(engine)
+    raw = referral_email(fields=pupil_fields(Surname="Quillfeather"),
+                         subject="CME referral: Jane Quillfeather 03/09/2014",
+                         attachments=(("Quillfeather letter.docx", b"PK-letter"),))
+    reference = ingest(engine, raw).case_reference
+    with Session(engine) as session:
+        case = session.exec(select(Case).where(Case.reference == reference)).one()
+        assert case.record["received"]["subject"].endswith("Quillfeather 03/09/2014")
+    engine.dispose()
+    dump = _raw_dump(db_url, request)
+    assert reference in dump and "Quillfeather" not in dump

@@ -202,3 +202,57 @@ def test_a_sigkill_mid_purge_leaves_the_case_whole(db_url, tmp_path):
     assert purge_case(engine, case_id=due_id)
     assert _counts(engine)["case"] == before["case"] - 1
     engine.dispose()
+
+
+def test_cli_close_purge_and_export_subject(tmp_path):
+    from typer.testing import CliRunner
+
+    from intake.cli import app
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    engine = make_engine(url, keyring=None)
+    migrate(engine)
+    reference = ingest(engine, referral_email(fields=pupil_fields(Surname="Quillfeather"))
+                       ).case_reference
+    engine.dispose()
+    runner, env = CliRunner(), {"CME_DATABASE_URL": url}
+    refused = runner.invoke(app, ["close", reference, "--outcome", "moved_la_notified"], env=env)
+    assert refused.exit_code == 1 and "needs la, notified_on" in refused.output
+    closed = runner.invoke(app, ["close", reference, "--outcome", "other", "--note", "Moved"],
+                           env=env)
+    assert closed.exit_code == 0, closed.output
+    out = tmp_path / "sar.zip"
+    export = runner.invoke(app, ["export-subject", "--surname", "Quillfeather", "--forenames",
+                                 "Jane", "--dob", "2014-09-03", "--out", str(out)], env=env)
+    assert export.exit_code == 0 and reference in export.output and out.stat().st_mode & 0o077 == 0
+    dry = runner.invoke(app, ["purge", "--dry-run", "--today", "2033-06-01"], env=env)
+    assert dry.exit_code == 0 and f"{reference} closed" in dry.output and "1 case(s) due" in dry.output
+    done = runner.invoke(app, ["purge", "--today", "2033-06-01"], env=env)
+    assert done.exit_code == 0 and "purged" in done.output
+    again = runner.invoke(app, ["purge", "--today", "2033-06-01"], env=env)
+    assert again.exit_code == 0 and "0 case(s) purged" in again.output
+
+
+def test_manager_csv_and_figures_carry_outcomes_and_no_names(tmp_path):
+    import csv
+    import io
+
+    from fastapi.testclient import TestClient
+
+    from intake.web.testing import add_users, make_app, migrated_engine, sign_in
+
+    engine = migrated_engine(tmp_path / "web.db")
+    add_users(engine)
+    raw = referral_email(fields=pupil_fields(Surname="Quillfeather"),
+                         subject="CME referral: Jane Quillfeather",
+                         attachments=(("Quillfeather letter.docx", b"PK-letter"),))
+    reference = ingest(engine, raw).case_reference
+    close_case(engine, reference=reference, outcome="elective_home_education", actor="aio1")
+    manager = sign_in(TestClient(make_app(engine)), "manager")
+    text = manager.get("/log.csv?since=").text
+    assert "Quillfeather" not in text and "Jane" not in text
+    rows = [r for r in csv.DictReader(io.StringIO(text)) if r["case"] == reference]
+    assert rows and rows[0]["outcome"] == "elective_home_education"
+    assert rows[0]["days_to_close"].isdigit()
+    page = manager.get("/log?since=").text
+    assert "Closed:</strong> 1" in page and "elective_home_education 1" in page

@@ -32,6 +32,7 @@ from intake.web.pages import (
 )
 from models import reports
 from models.reports import AGE_BUCKETS, AREA_ORDER, LogFilters
+from models.reports_closure import closure_figures, days_to_close
 from models.tables import MESSAGE_STATUSES, Case, Flag, Message
 
 router = APIRouter()
@@ -70,7 +71,7 @@ def filters_query(filters: LogFilters) -> str:
 
 def _row_statement(filters: LogFilters) -> Any:
     columns = select(Message, Case.reference, Case.school_name, Case.area, Case.late,
-                     Case.misrouted)
+                     Case.misrouted, Case.outcome, Case.received_at, Case.closed_at)
     return reports.filtered(columns, filters, join_case=True).order_by(col(Message.received_at).desc(),
                                                        col(Message.id).desc())
 
@@ -93,9 +94,11 @@ def log_rows(db: Session, rows: list[Any]) -> list[dict[str, Any]]:
     codes = open_codes(db, sorted({r[0].case_id for r in rows if r[0].case_id}))
     return [{"message": message, "reference": reference, "school": school,
              "area": area or message.area, "late": late, "misrouted": misrouted,
+             "outcome": outcome, "days_to_close": days_to_close(opened, closed),
              "flags": codes.get(message.case_id, []) if message.case_id
              else [c for c in (message.flag_codes or "").split(",") if c]}
-            for message, reference, school, area, late, misrouted in rows]
+            for message, reference, school, area, late, misrouted, outcome, opened, closed
+            in rows]
 
 
 FIGURES_SECONDS = 60.0
@@ -136,6 +139,7 @@ def _figures(db: Session, filters: LogFilters) -> dict[str, Any]:
         "referrals": referrals, "chart": stacked_weekly_bars(
             referrals, series or AREA_ORDER, title="New referrals per week by area"),
         "median_days": None if median is None else median / 24,
+        "closure": closure_figures(db, filters=filters),
         "ageing": reports.open_flag_ageing(db, filters=filters),
         "buckets": [label for label, _, _ in AGE_BUCKETS],
     }
@@ -155,8 +159,10 @@ def intake_log(request: Request, db: Db, user: Manager) -> HTMLResponse:
     })
 
 
-CSV_COLUMNS = ("received_at", "mailbox", "message_id", "from", "subject", "status", "case",
-               "area", "school", "open_flags", "late", "misrouted", "error")
+# No subject: a school may write a child's name there, and managers see no case (issue 15).
+CSV_COLUMNS = ("received_at", "mailbox", "message_id", "from", "status", "case",
+               "area", "school", "open_flags", "late", "misrouted", "outcome", "days_to_close",
+               "error")
 
 
 def _yes_no(value: bool | None) -> str:
@@ -169,10 +175,10 @@ def intake_log_csv(request: Request, db: Db, user: Manager) -> Response:
     rows = log_rows(db, list(db.exec(_row_statement(filters))))
     text = csv_text(CSV_COLUMNS, ([
         row["message"].received_at.isoformat(timespec="seconds"), row["message"].mailbox,
-        row["message"].message_id, row["message"].from_addr, row["message"].subject,
+        row["message"].message_id, row["message"].from_addr,
         row["message"].status, row["reference"], row["area"], row["school"],
         " ".join(row["flags"]), _yes_no(row["late"]), _yes_no(row["misrouted"]),
-        row["message"].error] for row in rows))
+        row["outcome"] or "", row["days_to_close"], row["message"].error] for row in rows))
     audit(request, user=user, action="log_exported",
           detail={"filters": filters_query(filters), "rows": len(rows)})
     return csv_download(text, "cme-intake-log.csv")

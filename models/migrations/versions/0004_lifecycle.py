@@ -4,7 +4,8 @@ Revision ID: 0004
 Revises: 0003
 
 Records become sealed bytes (``models.crypto``): ``case.record`` and ``caseversion.record``
-change from JSON to bytes, and every existing value (records and blobs) is marked plain
+change from JSON to bytes, as do the free texts that may name a child (``message.subject`` and ``.error``,
+``document.filename`` and ``.raw_filename``, ``flag.message`` and ``.note``); every existing value (records, blobs, texts) is marked plain
 (``0x00`` first), to be sealed by ``cme-intake keys rotate``. The case gains its closure
 (``closed_at``, ``outcome``), the queue's ``part3_confirmed`` column (read from the record
 here, once), and ``date_of_birth`` room for a blind index. New tables: ``datakey`` (the
@@ -54,6 +55,60 @@ def upgrade() -> None:
     for table in ("case", "caseversion"):
         _record_to_bytes(table)
     _mark_blobs_plain()
+    _text_to_bytes("message", "subject", sa.String(length=998))
+    _text_to_bytes("document", "filename", sa.String(length=255))
+    _text_to_bytes("document", "raw_filename", sa.Text())
+    _text_to_bytes("message", "error", sa.String())
+    _text_to_bytes("flag", "message", sa.String(), nullable=False)
+    _text_to_bytes("flag", "note", sa.String())
+
+
+def _text_to_bytes(table: str, name: str, old_type: sa.types.TypeEngine,
+                   nullable: bool = True) -> None:
+    """A free-text column -> plain-marked bytes (sealed later by ``keys init/rotate``)."""
+    bind = op.get_bind()
+    new = f"{name}_bytes"
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.add_column(sa.Column(new, sa.LargeBinary(), nullable=True))
+    update = sa.text(f"UPDATE {table} SET {new} = :data WHERE id = :id").bindparams(
+        sa.bindparam("data", type_=sa.LargeBinary()))
+    last = 0
+    while True:
+        rows = bind.execute(sa.text(
+            f"SELECT id, {name} FROM {table} WHERE id > :last AND {name} IS NOT NULL "
+            f"ORDER BY id LIMIT {BATCH}"), {"last": last}).all()
+        if not rows:
+            break
+        for row_id, value in rows:
+            bind.execute(update, {"data": b"\x00" + str(value).encode("utf-8", "surrogatepass"),
+                                  "id": row_id})
+        last = rows[-1][0]
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.drop_column(name)
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.alter_column(new, new_column_name=name, existing_type=sa.LargeBinary(),
+                              existing_nullable=True, nullable=nullable)
+
+
+def _bytes_to_text(table: str, name: str, new_type: sa.types.TypeEngine,
+                   nullable: bool = True) -> None:
+    bind = op.get_bind()
+    new = f"{name}_text"
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.add_column(sa.Column(new, new_type, nullable=True))
+    for row_id, value in bind.execute(sa.text(
+            f"SELECT id, {name} FROM {table} WHERE {name} IS NOT NULL")).all():
+        data = bytes(value)
+        if data[:1] == b"\x01":
+            raise RuntimeError(f"sealed {table}.{name} cannot be downgraded: decrypt first")
+        bind.execute(sa.text(f"UPDATE {table} SET {new} = :text WHERE id = :id"),
+                     {"text": (data[1:] if data[:1] == b"\x00" else data).decode(),
+                      "id": row_id})
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.drop_column(name)
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.alter_column(new, new_column_name=name, existing_type=new_type,
+                              existing_nullable=True, nullable=nullable)
 
 
 def _record_to_bytes(table: str) -> None:
@@ -109,6 +164,12 @@ def _mark_blobs_plain() -> None:
 def downgrade() -> None:
     """Back to JSON records; only possible while nothing is sealed (run without keys)."""
     bind = op.get_bind()
+    _bytes_to_text("flag", "note", sa.String())
+    _bytes_to_text("flag", "message", sa.String(), nullable=False)
+    _bytes_to_text("message", "error", sa.String())
+    _bytes_to_text("document", "raw_filename", sa.Text())
+    _bytes_to_text("document", "filename", sa.String(length=255))
+    _bytes_to_text("message", "subject", sa.String(length=998))
     for table in ("case", "caseversion"):
         quoted = bind.dialect.identifier_preparer.quote(table)
         with op.batch_alter_table(table, schema=None) as batch_op:
