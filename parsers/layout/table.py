@@ -156,11 +156,46 @@ class _TableReader(SingleCellRules, BlockRules, StackedRules, ChecklistRules):
         while index < len(rows):
             start = self.section
             consumed = self.try_tick_block(rows, index) or self.try_mark_column(rows, index)
+            consumed = consumed or self.try_label_row(rows, index)
             consumed = consumed or self.try_grid(rows, index)
             consumed = consumed or self.read_row(rows, index)
             self.row_sections.extend([start] + [self.section] * (consumed - 1))
             index += consumed
         self.untick_blank_options()
+
+    def try_label_row(self, rows: list[list[Cell]], index: int) -> int:
+        """[Label: | Label: | Label:] over one row of answers: each label over its answer.
+
+        Taken only when every filled cell of the row is a printed prompt ("Label:" or a
+        question), none of the row below is, and the row after that is not a third row of the same shape (then
+        the table is a log with a header row, read as a grid).
+        """
+        if index + 1 >= len(rows):
+            return 0
+        row, below = rows[index], rows[index + 1]
+        labels = [cell for cell in row if cell.text.strip()]
+        if len(row) < 2 or len(below) != len(row) or len(labels) < 2:
+            return 0
+        if not all(self._header_label(cell) for cell in labels):
+            return 0
+        if not all(_asks(cell) for cell in labels) or any(_asks(cell) for cell in below):
+            # Unprompted headers (Name | Date of birth | School) are a grid's, read by
+            # column; "Year group: | Year 5" over "Address: | ..." is two label|value rows.
+            return 0
+        if any(self.labelish(cell) and not cell.bold for cell in below) or \
+                not any(cell.text.strip() or cell.options for cell in below):
+            return 0
+        after = rows[index + 2] if index + 2 < len(rows) else None
+        if after is not None and len(after) == len(row) and any(c.text.strip() for c in after) \
+                and not all(self._header_label(c) for c in after if c.text.strip()):
+            return 0
+        for label_cell, value_cell in zip(row, below, strict=True):
+            if label_cell.text.strip():
+                self.pair(label_cell, value_cell, index + 1)
+        return 2
+
+    def _header_label(self, cell: Cell) -> bool:
+        return self.labelish(cell) and not cell.options
 
     def label_at(self, row: int) -> str:
         return self.entries[self.tick_rows[row][1]].label
@@ -350,3 +385,6 @@ class _TableReader(SingleCellRules, BlockRules, StackedRules, ChecklistRules):
         return True
 
 
+def _asks(cell: Cell) -> bool:
+    """A cell printed as a prompt: it ends with ":" or "?" (a "*" mark aside)."""
+    return cell.text.strip().rstrip(" *").endswith((":", "?"))
