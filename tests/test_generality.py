@@ -17,11 +17,13 @@ from tests.fixtures.generality.wording import HELD_BACK_POOL
 # Measured 2026-12-07 on main (tuning 59.3 / 71.6 / 23.6 %, 140 of 163 complete forms given a
 # blocking flag; test 49.2 / 68.9 / 16.0 %, 101 of 109). See docs/generality.md.
 FLOORS = {
-    "tuning": {"field_accuracy": 0.56, "flag_recall": 0.68, "flag_precision": 0.21},
-    "test": {"field_accuracy": 0.46, "flag_recall": 0.65, "flag_precision": 0.14},
+    # Raised 2026-12-07 after the reading work (measured: tuning 72.0 / 80.9 / 33.9 %,
+    # test 56.6 / 72.8 / 20.0 %). The target for the test split is 0.98 / 0.99 / 0.97.
+    "tuning": {"field_accuracy": 0.70, "flag_recall": 0.78, "flag_precision": 0.32},
+    "test": {"field_accuracy": 0.54, "flag_recall": 0.70, "flag_precision": 0.18},
 }
 # Most complete forms (no blocking flag in truth) allowed to come back with a blocking flag.
-MAX_COMPLETE_BLOCKED = {"tuning": 150, "test": 106}
+MAX_COMPLETE_BLOCKED = {"tuning": 124, "test": 100}  # measured 119 of 163, 97 of 109
 
 
 @pytest.mark.parametrize("split", ["tuning", "test"])
