@@ -70,8 +70,8 @@ def bundle(contents: Sequence[bytes], *, order_known: bool) -> bytes:
     frames = []
     for content in contents[:MAX_BUNDLE_PAGES]:
         image = Image.open(io.BytesIO(content))
-        image = ImageOps.exif_transpose(image) or image
-        frames.append(image.convert("L"))
+        upright = ImageOps.exif_transpose(image) or image
+        frames.append(upright.convert("L"))
     out = io.BytesIO()
     info = {} if order_known else {270: ORDER_UNKNOWN}
     frames[0].save(out, "TIFF", save_all=True, append_images=frames[1:],
@@ -81,7 +81,7 @@ def bundle(contents: Sequence[bytes], *, order_known: bool) -> bytes:
 
 def order_unknown(image: Image.Image) -> bool:
     tags = getattr(image, "tag_v2", None)
-    return bool(tags) and tags.get(270) == ORDER_UNKNOWN
+    return tags is not None and bool(tags) and tags.get(270) == ORDER_UNKNOWN
 
 
 def page_order(pages: Sequence[Sequence[str]], *, sections: bool = False) -> list[int]:
@@ -137,7 +137,9 @@ def name_pages(provenance: dict[str, dict], names: Sequence[str]) -> None:
     """"page 2, line 5" of a bundle becomes "page 2 (IMG_5202.jpg), line 5"."""
     for where in provenance.values():
         locator = where.get("locator") if isinstance(where, dict) else None
-        match = _LOCATOR_PAGE.match(locator) if isinstance(locator, str) else None
+        if not isinstance(locator, str):
+            continue
+        match = _LOCATOR_PAGE.match(locator)
         if match and 0 < int(match.group(1)) <= len(names) and not locator[
                 match.end():].startswith(" ("):  # one locator may serve several fields
             name = names[int(match.group(1)) - 1]

@@ -49,11 +49,12 @@ def find_sheet(gray: Image.Image) -> Quad | None:
     lines = _edge_lines(region)
     if lines is None:
         return None
-    corners = [_meet(lines[a], lines[b]) for a, b in ((0, 3), (0, 1), (2, 1), (2, 3))]
-    if any(c is None for c in corners):
+    met = [_meet(lines[a], lines[b]) for a, b in ((0, 3), (0, 1), (2, 1), (2, 3))]
+    corners = [c for c in met if c is not None]
+    if len(corners) < 4:
         return None
-    quad = tuple((x / scale, y / scale) for x, y in corners)  # type: ignore[union-attr]
-    return quad if _plausible(quad, gray.size) else None  # type: ignore[arg-type]
+    quad = tuple((float(x) / scale, float(y) / scale) for x, y in corners)
+    return quad if _plausible(quad, gray.size) else None  # type: ignore[arg-type,return-value]
 
 
 def _bright_region(small: Image.Image) -> np.ndarray | None:
@@ -163,8 +164,7 @@ def _edge_lines(region: np.ndarray) -> tuple[Line, Line, Line, Line] | None:
     # where the sheet runs off the picture its outline is the picture's edge: not a side
     sides = [np.array([(x, y) for x, y in points if 0 < x < last_col and 0 < y < last_row],
                       dtype=np.float64).reshape(-1, 2) for points in (top, right, bottom, left)]
-    top, right, bottom, left = sides
-    fitted = [_fit(points) for points in (top, right, bottom, left)]
+    fitted = [_fit(points) for points in sides]
     if any(f is None for f in fitted):
         return None
     return fitted[0], fitted[1], fitted[2], fitted[3]  # type: ignore[return-value]
