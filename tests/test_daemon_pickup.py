@@ -5,7 +5,10 @@ A message that arrives while the worker is busy is announced (``* n EXISTS``) in
 of the sweep's own commands; the worker must see that announcement (or find the message)
 before it idles again, rather than wait for the next periodic sweep. To land deliveries in
 that window every time, the store seam appends the next message while one is being stored
-(after the sweep's SEARCH, before its MOVE).
+(after the sweep's SEARCH, before its commit), just after it is committed (while the sweep
+moves it), or as the sweep records its poll; and the source seam appends one just after the
+last check before IDLE (Dovecot does not announce that one in IDLE at all, only when IDLE
+ends: without the early re-check it waited for the periodic sweep).
 """
 # ruff: noqa: F811  (pytest fixtures imported from tests.services are parameters here)
 
@@ -17,12 +20,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from intake.config import DaemonSettings, DatabaseSettings, MailboxSettings, Settings
 from intake.mailbox import run_daemon
+from intake.mailbox.imap import ImapSource
 from intake.mailbox.worker import Store
 from models.db import make_engine, migrate, session_scope
 from models.tables import Message
@@ -42,10 +47,12 @@ def settings_for(server: DovecotServer, tmp_path: Path, user: str, **daemon: flo
 
 
 @contextmanager
-def running(settings: Settings, store: Store | None = None) -> Iterator[None]:
+def running(settings: Settings, store: Store | None = None,
+            sources: Any = None) -> Iterator[None]:
     stop = threading.Event()
     thread = threading.Thread(target=run_daemon, args=(settings,), name="daemon",
-                              kwargs={"once": False, "stop_event": stop, "store": store})
+                              kwargs={"once": False, "stop_event": stop, "store": store,
+                                      "sources": sources})
     thread.start()
     try:
         yield
@@ -65,6 +72,8 @@ class Stopwatch:
         self.latencies: list[float] = []
         self.count = 0
         self.armed = 0
+        self.moment = "store"  # store | commit | poll | idle
+        self.stored_in_sweep: list[bool] = []
         self.sent: dict[str, float] = {}
         self.lock = threading.Lock()
 
@@ -80,18 +89,51 @@ class Stopwatch:
         """The real store, appending the next message (while armed) as each is stored."""
         real = Store.default()
 
-        def ingest(*args: object, **kwargs: object) -> object:
-            if self.armed > 0:
+        def deliver_at(moment: str) -> None:
+            if self.armed > 0 and self.moment == moment:
                 self.armed -= 1
                 self.append()
-            return real.ingest_message(*args, **kwargs)
 
-        return Store(ingest, real.mark_moved, real.unmoved, real.record_poll, real.source_ref,
+        stored = self.stored_in_sweep
+
+        def ingest(*args: object, **kwargs: object) -> object:
+            deliver_at("store")
+            outcome = real.ingest_message(*args, **kwargs)
+            deliver_at("commit")
+            stored.append(True)
+            return outcome
+
+        def record_poll(*args: object, **kwargs: object) -> None:
+            real.record_poll(*args, **kwargs)
+            if kwargs.get("ok") and stored and self.moment == "poll":  # a sweep that stored
+                stored.clear()
+                deliver_at("poll")
+
+        return Store(ingest, real.mark_moved, real.unmoved, record_poll, real.source_ref,
                      real.judged_on)
 
-    def chain(self, deliveries: int, timeout: float = 10.0) -> None:
+    def sources(self, settings: Settings) -> Any:
+        """Real IMAP sources that append the next message just after the check made before
+        IDLE (once per sweep that stored something)."""
+        stopwatch, tuning = self, settings.daemon
+
+        class LateArrival(ImapSource):
+            def news(self) -> bool:
+                found = super().news()
+                if not found and stopwatch.moment == "idle" and stopwatch.stored_in_sweep \
+                        and stopwatch.armed > 0:
+                    stopwatch.stored_in_sweep.clear()
+                    stopwatch.armed -= 1
+                    stopwatch.append()
+                return found
+
+        return lambda mailbox: LateArrival(mailbox, idle_check_seconds=tuning.idle_check_seconds,
+                                           idle_renew_seconds=tuning.idle_renew_seconds,
+                                           timeout=tuning.connect_timeout)
+
+    def chain(self, deliveries: int, *, moment: str, timeout: float = 10.0) -> None:
         """One message while idle, then ``deliveries`` each arriving during a sweep."""
-        self.armed = deliveries
+        self.armed, self.moment = deliveries, moment
         self.deliver([0.0], timeout=timeout)
         deadline = time.monotonic() + timeout * deliveries
         while self.armed > 0 or self.sent:
@@ -140,16 +182,19 @@ def test_mail_arriving_during_a_sweep_or_an_idle_renewal_is_stored_within_two_se
     during_sweep, during_renewal = [], []
     stopwatch = Stopwatch(dovecot, user, f"sqlite:///{tmp_path / 'cases.db'}")
     try:
-        with running(settings_for(dovecot, tmp_path, user), stopwatch.store()):
+        settings = settings_for(dovecot, tmp_path, user)
+        with running(settings, stopwatch.store(), stopwatch.sources(settings)):
             stopwatch.deliver([1.0])  # connected and idling
             stopwatch.latencies = []
-            stopwatch.chain(17)  # each lands while the one before it is being stored
-            during_sweep = stopwatch.latencies[1:]
+            for moment in ("store", "commit", "poll", "idle"):  # while the one before is
+                stopwatch.chain(5, moment=moment)  # stored, moved, its sweep ends, or just after
+                during_sweep += stopwatch.latencies[1:]
+                stopwatch.latencies = []
         stopwatch.latencies = []
         with running(settings_for(dovecot, tmp_path, user, idle_renew_seconds=0.3,
                                   idle_check_seconds=0.3)):
             stopwatch.deliver([1.0])
-            for _ in range(15):  # IDLE is left and re-entered every 0.3 s
+            for _ in range(11):  # IDLE is left and re-entered every 0.3 s
                 stopwatch.deliver([rng.uniform(0.05, 0.4)])
             during_renewal = stopwatch.latencies[1:]
     finally:

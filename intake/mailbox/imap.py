@@ -11,7 +11,11 @@ would also remove what other clients flagged). IDLE is only a hint: the daemon s
 Mail that arrives while a sweep runs is announced (``* n EXISTS``) during the sweep's own
 commands, and a server does not announce it again when IDLE starts. So before idling, the
 source checks for such announcements and for any UID above the sweep's highest, and returns
-at once when there is news: mail is picked up in seconds whenever it arrives.
+at once when there is news. Mail that lands in the moment between that check and IDLE is
+not announced by IDLE either (Dovecot announces only changes made after IDLE began, half a
+second late, and reports the rest when IDLE ends), so after a sweep IDLE is ended and the
+check made again after 1 s, 2 s, 4 s ... (at most every ``_RECHECK_CAP`` seconds): mail is
+picked up in seconds whenever it arrives.
 
 The test seam is ``connect``: a callable that returns a connected, not yet logged-in
 :class:`IMAPClient` for the settings.
@@ -41,6 +45,8 @@ from intake.mailbox.sources import Candidate, Target
 logger = logging.getLogger(__name__)
 Connect = Callable[[MailboxSettings], IMAPClient]
 _DESCRIBE_BATCH = 100
+_RECHECK_FIRST = 1.0  # the first IDLE after a sweep is ended after this long, to hear ...
+_RECHECK_CAP = 30.0   # ... what arrived just before it; later ones after twice as long
 
 
 def tls_context(settings: MailboxSettings) -> ssl.SSLContext:
@@ -341,12 +347,19 @@ class ImapSource:
             stop.wait(seconds)
             return
         deadline = time.monotonic() + min(seconds, self._idle_renew)
+        span = _RECHECK_FIRST
         with self._guard():
-            self._idle_until(deadline, stop)
-            self.client.noop()
+            while not stop.is_set() and time.monotonic() < deadline:
+                if self._idle_until(min(deadline, time.monotonic() + span), stop):
+                    return
+                if self.news():
+                    return  # it landed just before that IDLE began (or as it ended)
+                span = min(span * 2, _RECHECK_CAP)
 
-    def _idle_until(self, deadline: float, stop: threading.Event) -> None:
-        client = self.client
+    def _idle_until(self, deadline: float, stop: threading.Event) -> bool:
+        """IDLE until news, ``deadline`` or ``stop``; True when there is news (announced
+        during IDLE or by its ``DONE``, which reports what IDLE kept quiet about)."""
+        client, news = self.client, False
         with self._idle_lock:
             client.idle()
             self._idling = True
@@ -356,10 +369,14 @@ class ImapSource:
                 began = time.monotonic()
                 responses = client.idle_check(timeout=slice_)
                 if any(is_news(r) for r in responses) or self._token_expiring():
+                    news = True
                     break
                 if not responses and time.monotonic() - began < slice_ * 0.5:
+                    news = True
                     break  # woken with nothing to read: the socket closed; idle_done will tell
         finally:
             with self._idle_lock:
                 self._idling = False
-            client.idle_done()
+            _text, done = client.idle_done()
+        self._announced()  # what DONE reported is read here, not at the next sweep
+        return news or any(is_news(r) for r in done)
