@@ -317,8 +317,11 @@ def _worker_main(conn: Any, max_file_mb: int, max_open_files: int, log_level: in
         _limit(resource.RLIMIT_AS, resource.RLIM_INFINITY)
         try:
             conn.send(reply)
+        except (BrokenPipeError, ConnectionError, EOFError):
+            return  # the parent is gone (killed): nobody to answer, nothing to report
         except Exception as exc:  # noqa: BLE001 - e.g. an unpicklable result
-            conn.send(("error", type(exc).__name__))
+            with contextlib.suppress(OSError, ValueError):
+                conn.send(("error", type(exc).__name__))
 
 
 def _preload() -> None:
