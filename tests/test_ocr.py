@@ -22,6 +22,7 @@ from parsers.mapping.fieldmap import field_map
 from parsers.mapping.mapper import map_form
 from parsers.ocr import layout as pic
 from parsers.ocr import reader as ocr
+from parsers.ocr import words as words_mod
 from tests.fixtures.scans import cases, render
 from tests.services.base import require_binary
 
@@ -91,8 +92,8 @@ def test_word_confidence_becomes_entry_confidence_and_flags() -> None:
              ocr.Word("Forename(s):", 0, 30, 90, 20, 0.95), ocr.Word("Ada", 100, 30, 40, 20, 0.93)]
     from parsers.entries import Entry
 
-    low = ocr._with_confidence(Entry("Surname", "Tarnwick", "page 1, line 1"), words)
-    high = ocr._with_confidence(Entry("Forename(s)", "Ada", "page 1, line 2"), words)
+    low = words_mod.with_confidence(Entry("Surname", "Tarnwick", "page 1, line 1"), words)
+    high = words_mod.with_confidence(Entry("Forename(s)", "Ada", "page 1, line 2"), words)
     assert low.confidence < 0.75 <= high.confidence
     mapped = map_form(ExtractedForm(extraction="ocr", entries=[low, high]))
     flagged = {f.field for f in mapped.findings if f.code == "low_confidence"}
