@@ -179,8 +179,11 @@ class _TableReader(SingleCellRules, PairRules, BlockRules, StackedRules, Checkli
             # Unprompted headers (Name | Date of birth | School) are a grid's, read by
             # column; "Year group: | Year 5" over "Address: | ..." is two label|value rows.
             return 0
-        if any(self.labelish(cell) and not cell.bold for cell in below) or \
-                not any(cell.text.strip() or cell.options for cell in below):
+        filled = [cell for cell in below if cell.text.strip() or cell.options]
+        if not filled or (all(self.labelish(cell) and not cell.bold for cell in filled)
+                          and not any(looks_like_data(cell.text) for cell in filled)):
+            # A second row of labels: a grid's header, not answers. A short answer that
+            # happens to be a label's words ("Mother", "Year 2") does not make it one.
             return 0
         after = rows[index + 2] if index + 2 < len(rows) else None
         if after is not None and len(after) == len(row) and any(c.text.strip() for c in after) \
@@ -278,6 +281,12 @@ class _TableReader(SingleCellRules, PairRules, BlockRules, StackedRules, Checkli
             pos += 1
 
 
+_NUMBERED = re.compile(r"(?i)^(?:q\s?\d+|\d+(?:\.\d+)*[.)]?|[a-h][.)])\s+\S")
+
+
 def _asks(cell: Cell) -> bool:
-    """A cell printed as a prompt: it ends with ":" or "?" (a "*" mark aside)."""
-    return cell.text.strip().rstrip(" *").endswith((":", "?"))
+    """A cell printed as a prompt: it ends with ":", "?" or a mandatory "*", or it is
+    numbered as a question ("Q3 Contact name", "2.1 Surname", "b) School")."""
+    text = cell.text.strip()
+    return text.rstrip(" *").endswith((":", "?")) or text.endswith("*") or \
+        bool(_NUMBERED.match(text))

@@ -71,6 +71,8 @@ class GridTarget(Protocol):
 
     def keep_unmapped(self, label: str, value: str) -> None: ...
 
+    def entry(self, entry: Entry) -> None: ...
+
     def parent_path(self, sub: str, label: str, *, new_person: bool) -> str: ...
 
     def add_sibling(self, sibling: dict[str, Any], entry: Entry, confidence: float) -> None: ...
@@ -97,6 +99,13 @@ class GridReader:
             return self.rows(grid, roles, self.sibling)
         if "name" in roles and {"relationship", "phone", "email"} & roles.keys():
             return self.rows(grid, roles, self.parent)
+        if len(grid.rows) == 1 and all(h.strip() for h in grid.headers):
+            # Labels over one row of answers (Surname | Forename | DOB): each header is
+            # its answer's label, read like any label | value pair.
+            for header, value in zip(grid.headers, grid.rows[0], strict=False):
+                self.mapper.entry(Entry(label=header, value=value, section=grid.section,
+                                        locator=f"{grid.locator.split(', rows')[0]}, row 2"))
+            return None
         for number, row in enumerate(grid.rows, start=1):
             for header, value in zip(grid.headers, row, strict=False):
                 self.mapper.keep_unmapped(header or f"column in row {number}", value)
