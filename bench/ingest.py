@@ -309,6 +309,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="APPENDs timed in pairs, half during a sweep (0 to skip)")
     parser.add_argument("--memory", type=int, default=5000, help="messages (0 to skip)")
     parser.add_argument("--quick", action="store_true", help="200 / 10 / 1,000")
+    parser.add_argument("--encryption-side-by-side", type=int, default=0, metavar="ROUNDS",
+                        dest="sealed_rounds", help="backlog plain vs sealed, alternating")
     args = parser.parse_args(argv)
     if args.quick:
         args.backlog, args.latency, args.pickup, args.memory = 200, 10, 10, 1000
@@ -317,6 +319,9 @@ def main(argv: list[str] | None = None) -> int:
     server = start_dovecot()
     workdir = Path(tempfile.mkdtemp(prefix="cme-bench-"))
     try:
+        if args.sealed_rounds:
+            from bench.ingest_encryption import side_by_side
+            return side_by_side(server, emails(args.backlog, forms), args.sealed_rounds, workdir)
         for name, count, run in (("backlog", args.backlog, bench_backlog),
                                  ("latency", args.latency, bench_latency),
                                  ("pickup", args.pickup, bench_pickup),
