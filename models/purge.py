@@ -70,8 +70,14 @@ def _old_enough(record: dict[str, Any], today: date, age: int) -> bool:
         return True
 
 
-def purge_case(engine: Engine, *, case_id: int, actor: str = SYSTEM) -> bool:
-    """Delete one case and everything of it in one transaction; False if already gone."""
+def purge_case(engine: Engine, *, case_id: int, actor: str = SYSTEM,
+               removed: set[str] | None = None) -> bool:
+    """Delete one case and everything of it in one transaction; False if already gone.
+
+    ``removed`` receives, once the transaction has committed, the sha256 of each original
+    deleted (none that another case still holds): the shells clear what they keep of those
+    documents outside the database (the web UI's rendered pages) by these ids.
+    """
     with session_scope(engine) as session:
         if session.get(Case, case_id) is None:
             return False
@@ -86,8 +92,10 @@ def purge_case(engine: Engine, *, case_id: int, actor: str = SYSTEM) -> bool:
             _tombstone_message(session, message.mailbox, message.dedup_key)
         blobs = _blobs_of(session, [int(m.id or 0) for m in messages])
         _delete_dependants(session, {"case": {case_id}})
-        _delete_unreferenced(session, blobs)
+        gone = _delete_unreferenced(session, blobs)
         add_audit_event(session, action="case_purged", actor=actor, detail=tombstone)
+    if removed is not None:
+        removed.update(gone)
     return True
 
 
@@ -125,14 +133,17 @@ def _key_of(table: Table) -> Any:
     return list(table.primary_key.columns)[0]
 
 
-def _delete_unreferenced(session: Session, blobs: set[str]) -> None:
+def _delete_unreferenced(session: Session, blobs: set[str]) -> set[str]:
     """Original bytes of the purged case no remaining message or document refers to."""
+    gone = set()
     for sha256 in sorted(blobs):
         used = session.execute(select(Message.id).where(Message.raw_sha256 == sha256).limit(1)
                                ).first() or session.execute(
             select(Document.id).where(Document.sha256 == sha256).limit(1)).first()
         if used is None:
             session.execute(delete(Blob).where(Blob.sha256 == sha256))
+            gone.add(sha256)
+    return gone
 
 
 def is_purged(session: Session, mailbox: str, dedup_key: str) -> bool:

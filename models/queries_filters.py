@@ -37,6 +37,14 @@ def _moment(value: date | datetime, *, end: bool) -> datetime:
     return datetime.combine(day, time.min, tzinfo=_zone()).astimezone(UTC)
 
 
+def days_between(start: datetime | None, end: datetime | None) -> int | None:
+    """Whole days from ``start`` (receipt) to ``end`` (closure); None while a case is open.
+    The same count as the manager's CSV (``models.reports_closure.days_to_close``)."""
+    if start is None or end is None:
+        return None
+    return (_moment(end, end=False) - _moment(start, end=False)).days
+
+
 def iso(moment: datetime | None) -> str | None:
     """A stored moment as ISO 8601 in UTC, to the second (naive values are UTC)."""
     if moment is None:

@@ -14,7 +14,15 @@ from typing import Any
 from sqlalchemy import and_, exists, false, func, or_
 from sqlmodel import Session, col, select
 
-from models.queries_filters import contains_text, flag_codes, iso, open_codes, page, period
+from models.queries_filters import (
+    contains_text,
+    days_between,
+    flag_codes,
+    iso,
+    open_codes,
+    page,
+    period,
+)
 from models.store_headers import bare_message_id
 from models.tables import Case, Flag, Message
 
@@ -90,15 +98,24 @@ def intake_log(
         misrouted=misrouted,
     )
     statement = (
-        select(Message, Case.reference)
+        select(Message, Case.reference, Case.outcome, Case.closed_at, Case.received_at)
         .select_from(Message)
         .outerjoin(Case, col(Message.case_id) == col(Case.id))
         .where(*conditions)
         .order_by(col(Message.received_at), col(Message.id))
     )
     rows = session.exec(page(statement, limit, offset)).all()
-    codes = open_codes(session, (m.case_id for m, _ in rows if m.case_id is not None))
-    return [_log_row(message, reference, codes) for message, reference in rows]
+    codes = open_codes(session, (r[0].case_id for r in rows if r[0].case_id is not None))
+    return [_log_row(message, reference, codes) | _closure(*closure)
+            for message, reference, *closure in rows]
+
+
+def _closure(outcome: str | None, closed_at: datetime | None,
+             opened: datetime | None) -> dict[str, Any]:
+    """What became of the message's case: its outcome, when it closed, days from the
+    case's receipt to its closure (all None while open or for a message with no case)."""
+    return {"outcome": outcome, "closed_at": iso(closed_at),
+            "days_to_close": days_between(opened, closed_at)}
 
 
 def _log_row(message: Message, reference: str | None, codes: dict[int, list[str]]) -> dict:

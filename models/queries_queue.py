@@ -14,7 +14,7 @@ from sqlalchemy import exists, false, func
 from sqlmodel import Session, col, select
 
 from models.queries_case import flag_row
-from models.queries_filters import contains_text, iso, open_codes, page, period
+from models.queries_filters import contains_text, days_between, iso, open_codes, page, period
 from models.tables import Case, Flag
 from parsers.errors import QueryError
 
@@ -82,6 +82,8 @@ _CASE_COLUMNS = (
     Case.aio_name,
     Case.version,
     Case.completed_at,
+    Case.outcome,
+    Case.closed_at,
 )
 
 
@@ -136,6 +138,9 @@ def list_cases(
             "version": row.version,
             "completed_at": iso(row.completed_at),
             "open_flags": codes.get(row.id, []),
+            "outcome": row.outcome,
+            "closed_at": iso(row.closed_at),
+            "days_to_close": days_between(row.received_at, row.closed_at),
         }
         for row in rows
     ]

@@ -77,11 +77,25 @@ def purge(
         raise fail("--today: use YYYY-MM-DD", 2) from None
     due = due_cases(engine, today=day, retention_years=settings.retention.years_after_closure,
                     keep_until_age=settings.retention.keep_until_age)
+    removed: set[str] = set()
     for case in due:
         typer.echo(f"{case.reference} closed {case.closed_at.date().isoformat()} "
                    f"({case.outcome or '-'})" + ("" if dry_run else " purged"
-                   if purge_case(engine, case_id=case.case_id, actor=_actor()) else " gone"))
+                   if purge_case(engine, case_id=case.case_id, actor=_actor(),
+                                 removed=removed) else " gone"))
+    _forget_pages(settings.web.page_cache_dir, removed)
     typer.echo(f"{len(due)} case(s) {'due' if dry_run else 'purged'}")
+
+
+def _forget_pages(folder: str | None, removed: set[str]) -> None:
+    """The web UI's rendered page images (and their text) of each purged original: the
+    cache outside the database must not outlive the case. Hashes another case still holds
+    are not in ``removed`` (purge kept their bytes), so their pages stay."""
+    from intake.web.form_pages import PageCache, default_cache_dir
+
+    cache = PageCache(Path(folder) if folder else default_cache_dir())
+    for sha256 in sorted(removed):
+        cache.forget(sha256)
 
 
 @app.command("export-subject")

@@ -119,7 +119,8 @@ def intake_log(
     with session_scope(engine, readonly=True) as session:
         rows = query(session, since=iso_date(since), until=iso_date(until), mailbox=mailbox,
                      area=area, school=school, status=status, flag=flag)
-    columns = ["received_at", "mailbox", "message_id", "from", "subject", "status", "case", "open_flags"]
+    columns = ["received_at", "mailbox", "message_id", "from", "subject", "status", "case",
+               "open_flags", "outcome", "closed_at", "days_to_close"]
     emit_rows(rows, columns, output, title="Intake log")
 
 
@@ -140,7 +141,8 @@ def cases(
     engine = engine_from(settings_from(config))
     with session_scope(engine, readonly=True) as session:
         rows = list_cases(session, area=area, status=status, school=school, limit=limit)
-    columns = ["reference", "received_at", "area", "school", "status", "open_flags"]
+    columns = ["reference", "received_at", "area", "school", "status", "open_flags", "outcome",
+               "closed_at", "days_to_close"]
     emit_rows(rows, columns, "json" if as_json else "table", title="Cases")
 
 

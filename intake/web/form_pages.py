@@ -66,6 +66,12 @@ class PageCache:
         done = self._dir(sha256) / "pages"
         return int(done.read_text()) if done.exists() else None
 
+    def forget(self, sha256: str) -> bool:
+        """Delete a document's rendered pages (its case was purged); False if none."""
+        folder = self._dir(sha256)
+        shutil.rmtree(folder, ignore_errors=True)
+        return not folder.exists()
+
     def texts(self, sha256: str) -> list[str]:
         pages = self.count(sha256) or 0
         folder = self._dir(sha256)
