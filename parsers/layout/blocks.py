@@ -63,6 +63,8 @@ class ReaderShape:
 
         def options_cell(self, cell: Cell, label: str, index: int) -> None: ...
 
+        def pair(self, label_cell: Cell, value_cell: Cell, index: int) -> None: ...
+
 
 class BlockRules(ReaderShape):
     """Mixin for the table reader: tick-column blocks and grids."""

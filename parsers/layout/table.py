@@ -22,6 +22,7 @@ from parsers.layout.blocks import BlockRules
 from parsers.layout.cell import Cell
 from parsers.layout.cells import StackedRules
 from parsers.layout.checklist import ChecklistRules, mark_unticked
+from parsers.layout.columns import ColumnRules
 from parsers.layout.pairs import PairRules
 from parsers.layout.rows import (
     is_sentence,
@@ -101,7 +102,7 @@ def paragraphs_to_entries(
     return reader.entries, reader.section
 
 
-class _TableReader(SingleCellRules, PairRules, BlockRules, StackedRules, ChecklistRules):
+class _TableReader(SingleCellRules, PairRules, ColumnRules, BlockRules, StackedRules, ChecklistRules):
     """Walks the rows of one table, keeping the current section and the pending question."""
 
     def __init__(self, *, locator: str, section: str | None, known_label: KnownLabel) -> None:
@@ -153,6 +154,7 @@ class _TableReader(SingleCellRules, PairRules, BlockRules, StackedRules, Checkli
         while index < len(rows):
             start = self.section
             consumed = self.try_tick_block(rows, index) or self.try_mark_column(rows, index)
+            consumed = consumed or self.try_person_columns(rows, index)
             consumed = consumed or self.try_label_row(rows, index)
             consumed = consumed or self.try_grid(rows, index)
             consumed = consumed or self.read_row(rows, index)
