@@ -179,66 +179,64 @@ def unseal(ring: KeyRing | None, value: bytes | str, purpose: str) -> bytes:
     return ring.open(value, purpose)
 
 
-class SealedBytes(TypeDecorator[bytes]):
+class _Sealed(TypeDecorator[Any]):
+    """What every sealed column type shares: bytes in the database, sealed with the
+    engine's current key under the column's purpose (or marked plain when it has none).
+    Subclasses say only how their Python value becomes bytes and back."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def __init__(self, purpose: str) -> None:
+        super().__init__()
+        self.purpose = purpose
+
+    def to_bytes(self, value: Any) -> bytes:
+        return bytes(value)
+
+    def from_bytes(self, data: bytes) -> Any:
+        return data
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if value is None:
+            return None
+        return seal(keyring_of(dialect), self.to_bytes(value), self.purpose)
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        if value is None:
+            return None
+        return self.from_bytes(unseal(keyring_of(dialect), value, self.purpose))
+
+
+class SealedBytes(_Sealed):
     """Bytes sealed with the engine's current key (or marked plain when it has none)."""
 
-    impl = LargeBinary
     cache_ok = True
 
-    def __init__(self, purpose: str) -> None:
-        super().__init__()
-        self.purpose = purpose
 
-    def process_bind_param(self, value: Any, dialect: Any) -> Any:
-        return None if value is None else seal(keyring_of(dialect), bytes(value), self.purpose)
-
-    def process_result_value(self, value: Any, dialect: Any) -> Any:
-        return None if value is None else unseal(keyring_of(dialect), value, self.purpose)
-
-
-class SealedJSON(TypeDecorator[Any]):
+class SealedJSON(_Sealed):
     """A JSON document sealed like :class:`SealedBytes` (no SQL can look inside it)."""
 
-    impl = LargeBinary
     cache_ok = True
 
-    def __init__(self, purpose: str) -> None:
-        super().__init__()
-        self.purpose = purpose
+    def to_bytes(self, value: Any) -> bytes:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
-    def process_bind_param(self, value: Any, dialect: Any) -> Any:
-        if value is None:
-            return None
-        data = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
-        return seal(keyring_of(dialect), data, self.purpose)
-
-    def process_result_value(self, value: Any, dialect: Any) -> Any:
-        if value is None:
-            return None
-        return json.loads(unseal(keyring_of(dialect), value, self.purpose))
+    def from_bytes(self, data: bytes) -> Any:
+        return json.loads(data)
 
 
-class SealedText(TypeDecorator[str]):
+class SealedText(_Sealed):
     """A string sealed like :class:`SealedBytes`: free text a school wrote (a subject, a
     file name) that may name a child and that no query filters on."""
 
-    impl = LargeBinary
     cache_ok = True
 
-    def __init__(self, purpose: str) -> None:
-        super().__init__()
-        self.purpose = purpose
+    def to_bytes(self, value: Any) -> bytes:
+        return str(value).encode("utf-8", "surrogatepass")
 
-    def process_bind_param(self, value: Any, dialect: Any) -> Any:
-        if value is None:
-            return None
-        return seal(keyring_of(dialect), str(value).encode("utf-8", "surrogatepass"),
-                    self.purpose)
-
-    def process_result_value(self, value: Any, dialect: Any) -> Any:
-        if value is None:
-            return None
-        return unseal(keyring_of(dialect), value, self.purpose).decode("utf-8", "replace")
+    def from_bytes(self, data: bytes) -> Any:
+        return data.decode("utf-8", "replace")
 
 
 class BlindIndex(TypeDecorator[str]):

@@ -104,7 +104,7 @@ def case_audit(session: Session, *, case_id: int) -> list[dict[str, Any]]:
             "actor": event.actor,
             "action": event.action,
             "message_pk": event.message_pk,
-            "detail": event.detail,
+            "detail": event.full_detail(),
         }
         for event in events
     ]

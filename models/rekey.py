@@ -51,6 +51,7 @@ SEALED_COLUMNS = (
     SealedColumn("flag", "id", "note", "flag.note"),
     SealedColumn("document", "id", "filename", "document.filename"),
     SealedColumn("document", "id", "raw_filename", "document.raw_filename"),
+    SealedColumn("auditevent", "id", "sealed_detail", "auditevent.sealed_detail"),
 )
 _INDEX_COLUMNS = {"upn": "upn", "surname_key": "surname", "forenames_key": "forenames",
                   "date_of_birth": "dob"}

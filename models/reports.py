@@ -226,7 +226,7 @@ def audit_rows(session: Session, since: date | datetime | None = None,
     return [{"id": event.id, "at": event.at.isoformat(timespec="seconds"), "moment": event.at,
              "actor": event.actor,
              "action": event.action, "case": reference, "message": event.message_pk,
-             "detail": event.detail} for event, reference in session.exec(statement)]
+             "detail": event.full_detail()} for event, reference in session.exec(statement)]
 
 
 def audit_statement(*, since: date | datetime | None = None, until: date | datetime | None = None,

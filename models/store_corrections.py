@@ -41,10 +41,15 @@ class CorrectionRow:
 
 
 def _rows(events: Sequence[AuditEvent]) -> list[CorrectionRow]:
-    return [CorrectionRow(at=e.at, actor=e.actor, path=e.detail.get("path", ""),
-                          parser_value=e.detail.get("parser_value"), before=e.detail.get("before"),
-                          value=e.detail.get("value"), reason=e.detail.get("reason", ""),
-                          label=e.detail.get("label")) for e in events]
+    rows = []
+    for event in events:
+        detail = event.full_detail()  # values sealed since issue 15, plain before
+        rows.append(CorrectionRow(
+            at=event.at, actor=event.actor, path=detail.get("path", ""),
+            parser_value=detail.get("parser_value"), before=detail.get("before"),
+            value=detail.get("value"), reason=detail.get("reason", ""),
+            label=detail.get("label")))
+    return rows
 
 
 def corrections_of(session: Session, case_id: int) -> list[CorrectionRow]:
@@ -89,10 +94,10 @@ def save_correction(
             select(Flag).where(Flag.case_id == case_id, Flag.status == "open"))]
         _apply_record(session, case, record, open_codes)
         session.add(CaseVersion(case_id=case_id, version=case.version, record=case.record))
-        detail = {"path": path, "parser_value": _parser_value(session, case_id, path, before),
-                  "before": before, "value": value, "reason": reason, "label": label,
-                  "version": case.version}
-        add_audit_event(session, action=ACTION, case=case, actor=actor, detail=detail)
+        private = {"parser_value": _parser_value(session, case_id, path, before),
+                   "before": before, "value": value, "reason": reason}
+        add_audit_event(session, action=ACTION, case=case, actor=actor, private=private,
+                        detail={"path": path, "label": label, "version": case.version})
         return case.version
 
 
@@ -107,7 +112,8 @@ def _settle_flags(session: Session, case: Case, actor: str, note: str,
         if flag.status == "open" and (flag.code, flag.field) in close:
             close_flag(flag, status="resolved", actor=actor, note=note)
             add_audit_event(session, action="flag_resolved", case=case, actor=actor, detail={
-                "flag_id": flag.id, "code": flag.code, "field": flag.field, "note": note})
+                "flag_id": flag.id, "code": flag.code, "field": flag.field},
+                private={"note": note})
     for new in raised:
         key = (new["code"], new["field"])
         if key not in open_keys and key not in closed_by_reviewer:

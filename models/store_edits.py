@@ -66,9 +66,10 @@ def resolve_flag(
             raise StoreError(f"flag {flag_id} is already {flag.status}")
         close_flag(flag, status="waived" if waive else "resolved", actor=actor, note=note)
         refresh_case(session, case)
-        detail = {"flag_id": flag.id, "code": flag.code, "field": flag.field, "note": note}
+        detail = {"flag_id": flag.id, "code": flag.code, "field": flag.field}
         action = "flag_waived" if waive else "flag_resolved"
-        add_audit_event(session, action=action, case=case, actor=actor, detail=detail)
+        add_audit_event(session, action=action, case=case, actor=actor, detail=detail,
+                        private={"note": note} if note else None)
         return {
             "flag_id": flag.id,
             "status": flag.status,

@@ -115,8 +115,13 @@ def add_audit_event(
     case: Case | None = None,
     actor: str = SYSTEM,
     detail: dict[str, Any] | None = None,
+    private: dict[str, Any] | None = None,
 ) -> None:
-    """One audit row in the current transaction; the case defaults to the message's."""
+    """One audit row in the current transaction; the case defaults to the message's.
+
+    ``private`` holds the values that may be personal data (a corrected name, a note): they
+    go to the sealed ``sealed_detail`` column, never to the plain ``detail`` JSON.
+    """
     session.add(
         AuditEvent(
             actor=actor[:120],
@@ -124,5 +129,6 @@ def add_audit_event(
             case_id=case.id if case else (message.case_id if message else None),
             message_pk=message.id if message else None,
             detail=detail or {},
+            sealed_detail=private or None,
         )
     )

@@ -223,6 +223,14 @@ class AuditEvent(SQLModel, table=True):
     case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
     message_pk: int | None = Field(default=None, foreign_key="message.id", index=True)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The event's personal values (a corrected name, a reviewer's note), sealed like a
+    # record: ``detail`` keeps only ids, codes and field paths.
+    sealed_detail: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(SealedJSON("auditevent.sealed_detail"), nullable=True))
+
+    def full_detail(self) -> dict[str, Any]:
+        """``detail`` with the sealed values opened, for those allowed to see the case."""
+        return {**(self.detail or {}), **(self.sealed_detail or {})}
 
 
 class User(SQLModel, table=True):

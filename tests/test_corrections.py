@@ -124,7 +124,8 @@ def test_correcting_a_field_closes_its_flag_and_is_audited_with_both_values(engi
         assert (flag.status, flag.closed_by) == ("resolved", "ene-aio")
         event = session.exec(select(AuditEvent).where(
             AuditEvent.action == "field_corrected")).one()
-        assert event.detail["value"] == "07700900456" and event.detail["reason"]
+        detail = event.full_detail()  # the values are in the sealed part
+        assert detail["value"] == "07700900456" and detail["reason"]
         assert event.actor == "ene-aio"
         assert [v.version for v in session.exec(select(CaseVersion))][-1] == case.version == 2
     assert "07700900456" in client.get(f"/cases/{reference}").text

@@ -71,13 +71,42 @@ def _raw_dump(db_url: str, request: pytest.FixtureRequest) -> str:
     return result.stdout.decode("utf-8", "replace")
 
 
+CORRECTED = "Fenwyckeshaw"  # an invented surname an AIO types in a correction
+
+
+def _correct_a_name(db_url: str, keys: Path) -> None:
+    """An AIO corrects the first demo pupil's surname (the audit event holds both names);
+    the case's audit trail still shows them, opened, to whoever reads the case."""
+    from intake.core.corrections import correct
+    from models.queries import get_case
+    from models.store_corrections import corrections_of, save_correction
+
+    engine = make_engine(db_url, keyring=read_keyring(keys))
+    with Session(engine) as session:
+        case = session.exec(select(Case).where(Case.reference == "CME-2026-000001")).one()
+        record, version, case_id = case.record, case.version, int(case.id or 0)
+    change = correct(record, "pupil.surname", CORRECTED, received_on=None)
+    save_correction(engine, reference="CME-2026-000001", version=version, actor="ene-aio",
+                    path="pupil.surname", record=change.record, before=change.before,
+                    value=change.value, label=change.label, close=change.close,
+                    raised=change.raised, reason=f"School phoned: surname is {CORRECTED}")
+    with Session(engine) as session:
+        row = corrections_of(session, case_id)[0]
+        assert (row.before, row.value) == (record["pupil"]["surname"], CORRECTED)
+        audit = get_case(session, "CME-2026-000001")["audit"]  # type: ignore[index]
+        assert any(e["detail"].get("value") == CORRECTED for e in audit)
+    engine.dispose()
+
+
 def test_raw_dump_of_the_demo_holds_no_pupil_data(tmp_path, db_url, request):
     _config, keys, _env = _demo(tmp_path, db_url)
     values = _pupil_values(db_url, keys)
     assert len(values) > 30  # seven pupils, their parents, addresses and birthdays
+    _correct_a_name(db_url, keys)
     dump = _raw_dump(db_url, request)
     assert "CME-2026-000001" in dump  # the dump is real: references stay readable
-    assert sorted(value for value in values if value in dump) == []
+    assert "field_corrected" in dump and "pupil.surname" in dump  # the event, without values
+    assert sorted(value for value in values | {CORRECTED} if value in dump) == []
 
 
 def test_database_opened_without_its_key_says_so(tmp_path, db_url):
