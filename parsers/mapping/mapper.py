@@ -16,6 +16,7 @@ from typing import Any
 from parsers.entries import Entry, ExtractedForm
 from parsers.findings import Finding
 from parsers.layout.text import clean_label
+from parsers.mapping.attempts import attempt_grids
 from parsers.mapping.entry_text import (
     ENQUIRY_PARTS,
     FIELD_CONTEXT,
@@ -336,9 +337,10 @@ def map_form(form: ExtractedForm, *, document: int = 0, low_confidence_below: fl
     """Map one document's entries and grids onto a fresh record."""
     mapper = FormMapper(document, fmap or field_map(), low_confidence_below)
     mapper.unanswered = unanswered_choices(form.entries)
-    for entry in form.entries:
+    entries, attempts = attempt_grids(form.entries)
+    for entry in entries:
         mapper.entry(entry)
     grids = GridReader(mapper)
-    for grid in form.grids:
+    for grid in [*form.grids, *attempts]:
         grids.read(grid)
     return mapper.finish()
