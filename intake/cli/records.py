@@ -127,7 +127,7 @@ def intake_log(
 @app.command()
 def cases(
     area: Annotated[str | None, typer.Option(help="central, ENE, WNW or South.")] = None,
-    status: Annotated[str | None, typer.Option(help="open or complete.")] = None,
+    status: Annotated[str | None, typer.Option(help="open, complete or closed.")] = None,
     school: Annotated[str | None, typer.Option()] = None,
     limit: Annotated[int, typer.Option(min=1)] = 50,
     as_json: Annotated[bool, typer.Option("--json")] = False,
