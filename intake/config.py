@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from intake.config_keys import unknown_keys
+from intake.config_oidc import OidcSettings
 from intake.config_schools import SchoolsSettings
 from parsers.errors import ConfigError
 
@@ -197,6 +198,8 @@ class DaemonSettings(BaseModel):
 
 class WebSettings(BaseModel):
     secret_key_file: str | None = None
+    password_login: bool = True  # false: only the OpenID provider signs people in
+    oidc: OidcSettings | None = None
     session_idle_minutes: int = 30
     secure_cookies: bool = True
     login_attempts_before_lock: int = 5

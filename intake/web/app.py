@@ -29,6 +29,7 @@ from intake.web import (
     views_log,
     views_login,
     views_my,
+    views_oidc,
     views_queue,
 )
 from intake.web.auth import CsrfRejected, Forbidden, NotSignedIn, WebAuth, csrf_protect
@@ -117,11 +118,15 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
                              max_failures=web.login_attempts_before_lock,
                              lock_minutes=web.login_lock_minutes,
                              trusted_proxies=tuple(web.trusted_proxies))
+    if web.oidc is not None:
+        from intake.web.oidc import OidcClient, read_secret
+
+        app.state.oidc = OidcClient(web.oidc, read_secret(web.oidc))
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")),
               name="static")
-    for module in (views_login, views_queue, views_my, views_allocate, views_case, views_correct,
-                   views_flags, views_form, views_log, views_audit):
+    for module in (views_login, views_oidc, views_queue, views_my, views_allocate, views_case,
+                   views_correct, views_flags, views_form, views_log, views_audit):
         app.include_router(module.router)
     _install_error_pages(app)
     return app

@@ -22,11 +22,18 @@ REASONS = {
 }
 
 
-def _safe_next(target: str | None) -> str | None:
+def safe_next(target: str | None) -> str | None:
     """Only a path on this site: never an absolute or protocol-relative URL."""
     if target and target.startswith("/") and not target.startswith(("//", "/\\")):
         return target
     return None
+
+
+def login_options(request: Request) -> dict[str, object]:
+    """What the login page offers: the provider's button, the password form, or both."""
+    web = request.app.state.settings.web
+    return {"oidc_label": web.oidc.label if getattr(request.app.state, "oidc", None) else "",
+            "password_login": web.password_login}
 
 
 def _minutes(count: int) -> str:
@@ -48,11 +55,11 @@ def login_form(request: Request, next: str | None = None, reason: str | None = N
     auth = auth_of(request)
     live = session_of(request)
     if live is not None and live.user_id is not None and reason != "ended":
-        return RedirectResponse(_safe_next(next) or "/", status_code=303)
+        return RedirectResponse(safe_next(next) or "/", status_code=303)
     web_session, new_token = auth.anonymous_session(request)
     response = render(request, "login.html", {
-        "next": _safe_next(next) or "", "notice": REASONS.get(reason or ""),
-        "csrf_token": web_session.csrf})
+        "next": safe_next(next) or "", "notice": REASONS.get(reason or ""),
+        "csrf_token": web_session.csrf, **login_options(request)})
     if new_token:
         auth.set_cookie(response, new_token)
     return response
@@ -63,9 +70,13 @@ def login(request: Request, name: Annotated[str, Form()],
           password: Annotated[str, Form()], next: Annotated[str, Form()] = "") -> Response:
     auth = auth_of(request)
     client = client_key(request)
+    options = login_options(request)
+    if not options["password_login"]:
+        return render(request, "login.html", {**options, "error": "Sign-in with a password "
+                      "is turned off here."}, status_code=403)
     if auth.throttle.locked(client):
         return render(request, "login.html", {
-            "next": _safe_next(next) or "",
+            "next": safe_next(next) or "", **options,
             "error": "Too many failed sign-in attempts from this computer. Try again in "
                      f"{_minutes(auth.lock_minutes)}."}, status_code=429)
     with write_session(request) as db:
@@ -75,13 +86,13 @@ def login(request: Request, name: Annotated[str, Form()],
         auth.throttle.failure(client)
         audit(request, user=known.name if known else "unknown", action="login_failed")
         return render(request, "login.html", {
-            "next": _safe_next(next) or "", "name": name,
+            "next": safe_next(next) or "", "name": name, **options,
             "error": "Sign-in failed: wrong name or password, or the account is locked "
                      f"(for {_minutes(auth.lock_minutes)} after "
                      f"{auth.identity.max_failures} failed attempts) or disabled."},
             status_code=401)
     auth.throttle.success(client)
-    response = RedirectResponse(_safe_next(next) or HOME_OF_ROLE.get(user.role, "/queue"),
+    response = RedirectResponse(safe_next(next) or HOME_OF_ROLE.get(user.role, "/queue"),
                                 status_code=303)
     auth.begin_session(request, response, user)
     audit(request, user=user, action="login")
