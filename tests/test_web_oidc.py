@@ -80,7 +80,7 @@ def test_login_page_offers_the_provider_button(app):
     assert 'name="password"' in page  # local passwords still on unless turned off
 
 
-def test_good_sign_in_maps_groups_to_role_and_area(app, engine):
+def test_good_sign_in_maps_groups_to_role_and_area(app, engine, op):
     ene = add_case(engine, surname="Brindle", forenames="Kai", area="ENE", mailbox="ene")
     south = add_case(engine, surname="Corrow", forenames="Lia", area="South", mailbox="south")
     client = TestClient(app)
@@ -94,8 +94,10 @@ def test_good_sign_in_maps_groups_to_role_and_area(app, engine):
     assert ene in queue and south not in queue
     assert client.get(f"/cases/{south}").status_code == 403
     token = form_token(client, "/queue")  # the session has CSRF like a password session
-    assert client.post("/logout", data={"csrf_token": token},
-                       follow_redirects=False).status_code == 303
+    signed_out = client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
+    assert signed_out.status_code == 200 and "Signed in as" not in signed_out.text
+    assert f'href="{op.issuer}/logout?client_id=' in signed_out.text  # sign-out ends both
+    assert client.get("/queue", follow_redirects=False).status_code == 303
     assert [e.detail for e in events(engine, "login")] == [{"via": "oidc"}]
 
 

@@ -129,6 +129,18 @@ class OidcClient:
                  "code_challenge_method": "S256"}
         return f"{self.metadata()['authorization_endpoint']}?{urlencode(query)}"
 
+    def logout_url(self, post_logout_redirect_uri: str) -> str | None:
+        """The provider's RP-initiated sign-out, when its discovery document has one."""
+        try:
+            endpoint = self.metadata().get("end_session_endpoint")
+        except OidcError:
+            return None
+        if not isinstance(endpoint, str) or not endpoint.startswith(("https://", "http://")):
+            return None
+        query = {"client_id": self.settings.client_id,
+                 "post_logout_redirect_uri": post_logout_redirect_uri}
+        return f"{endpoint}?{urlencode(query)}"
+
     def take_pending(self, state: str, binding: str) -> Pending:
         """The pending sign-in of ``state`` (once only), if this browser started it."""
         with self._lock:

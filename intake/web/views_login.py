@@ -101,7 +101,21 @@ def login(request: Request, name: Annotated[str, Form()],
 
 @router.post("/logout")
 def logout(request: Request, user: CurrentUser) -> Response:
-    response = RedirectResponse("/login?reason=signed_out", status_code=303)
+    """End the session; a provider's user is also offered the provider's own sign-out.
+
+    A link, not a redirect: the page's CSP (``form-action 'self'``) blocks a form POST
+    redirected to another site.
+    """
+    provider = getattr(request.app.state, "oidc", None)
+    end_url = (provider.logout_url(str(request.url_for("login_form")) + "?reason=signed_out")
+               if provider is not None and user.password_hash.startswith("oidc:") else None)
+    if end_url:
+        request.state.user = None  # the page after sign-out shows no one signed in
+        response: Response = render(request, "login.html", {
+            "notice": REASONS["signed_out"], "provider_logout": end_url,
+            "oidc_label": "", "password_login": False})
+    else:
+        response = RedirectResponse("/login?reason=signed_out", status_code=303)
     auth_of(request).end_session(request, response)
     audit(request, user=user, action="logout")
     return response

@@ -47,6 +47,12 @@ def test_oidc_sign_in_lands_on_my_cases_and_the_queue_shows_only_the_area(browse
     assert refs["ene"] in text and refs["south"] not in text
     page.goto(f"{server.url}/")
     page.wait_for_url(f"{server.url}/my")
+    page.get_by_role("button", name="Sign out").click()  # sign-out ends both
+    page.get_by_role("link", name="Sign out of your Microsoft account too").click()
+    page.wait_for_url(f"{server.url}/login?reason=signed_out")
+    assert op.state.signed_out
+    page.goto(f"{server.url}/queue")
+    assert page.url.startswith(f"{server.url}/login")
     context.close()
 
 

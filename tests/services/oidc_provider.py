@@ -36,6 +36,7 @@ class ProviderState:
     faults: set[str] = field(default_factory=set)
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
+    signed_out: bool = False
     key: RSAKey = field(default_factory=lambda: RSAKey.generate_key(
         2048, parameters={"kid": "test-key-1", "use": "sig"}))
     other_key: RSAKey = field(default_factory=lambda: RSAKey.generate_key(
@@ -69,6 +70,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(self.server.discovery())
         elif url.path == "/jwks":
             self._json(KeySet([state.key]).as_dict(private=False))
+        elif url.path == "/logout":
+            query = {k: v[0] for k, v in parse_qs(url.query).items()}
+            state.signed_out = query.get("client_id") == CLIENT_ID
+            self.send_response(302)
+            self.send_header("location", query.get("post_logout_redirect_uri", "/"))
+            self.send_header("content-length", "0")
+            self.end_headers()
         elif url.path == "/authorize":
             self._authorize({k: v[0] for k, v in parse_qs(url.query).items()})
         else:
@@ -119,6 +127,7 @@ class _Server(ThreadingHTTPServer):
     def discovery(self) -> dict[str, Any]:
         return {"issuer": self.issuer, "authorization_endpoint": f"{self.issuer}/authorize",
                 "token_endpoint": f"{self.issuer}/token", "jwks_uri": f"{self.issuer}/jwks",
+                "end_session_endpoint": f"{self.issuer}/logout",
                 "response_types_supported": ["code"], "subject_types_supported": ["public"],
                 "id_token_signing_alg_values_supported": ["RS256"],
                 "code_challenge_methods_supported": ["S256"],
