@@ -29,6 +29,7 @@ from parsers.mapping.entry_text import (
 )
 from parsers.mapping.fieldmap import FieldMap, FieldSpec, field_map, norm_label
 from parsers.mapping.grids import GridReader
+from parsers.mapping.listed import read_listed
 from parsers.mapping.options import Option, OptionRules
 from parsers.mapping.values import read_enquiry, read_value, split_parent_text, split_siblings
 from parsers.record import empty_parent, empty_record, empty_sibling, get_path, is_empty, set_path
@@ -194,7 +195,8 @@ class FormMapper(OptionRules):
                 self.out.labels_seen.add(match.spec.path)
             return
         if match is None:
-            self.keep_unmapped(entry.label, entry.value)
+            if not read_listed(self, entry, context):
+                self.keep_unmapped(entry.label, entry.value)
             return
         self.out.labels_seen.add(match.spec.path)
         if match.how != "context":

@@ -201,7 +201,8 @@ class LineReader(ChecklistLines):
                 found, pos = True, pos + 1
                 continue
             nxt = _text(parts[pos + 1]) if pos + 1 < len(parts) else None
-            if self.is_label(text) and nxt is not None and not self.is_label(nxt):
+            key = pos == 0 and len(parts) == 2 and _bold_over_regular(parts[0], parts[1])
+            if nxt is not None and (key or (self.is_label(text) and not self.is_label(nxt))):
                 if not _COLON.match(nxt):
                     self.add(text, nxt, where, live, value_x0=parts[pos + 1][0].x0)
                     found, pos = True, pos + 2
@@ -258,6 +259,13 @@ class LineReader(ChecklistLines):
         last.value = f"{last.value}{glue}{text}" if last.value else text
         last.bottom, last.line_x1 = live[-1].bottom, live[-1].x1
         return True
+
+
+def _bold_over_regular(label: list[Token], value: list[Token]) -> bool:
+    """A bold key beside regular text is a label and its answer (an online form's summary
+    list), even when the key is unknown or the answer reads like label words
+    ("Job title | Head of Year 8", "Year group | Year 9")."""
+    return all(tok.bold for tok in label) and not any(tok.bold for tok in value)
 
 
 def _not_label(match: re.Match[str], text: str) -> bool:

@@ -55,6 +55,7 @@ def read_page(
     table that ends the page is returned as ``held`` rather than read, and is passed to the
     next page's call: when that page starts with the same columns, the two are one table.
     """
+    tokens = _without_action_links(tokens)
     tables = page_tables(tokens, strokes) if tables is None else tables
     tokens = box_tokens(strokes, tokens)
     rest = fill_tables(tables, tokens)
@@ -96,6 +97,24 @@ def release_held(held: HeldTable | None, section: str | None,
     reader = LineReader(0, section, known_label, 10.0, 0.0)
     reader.release(held)
     return PageText(reader.entries, reader.grids, "", reader.section, reader.headings)
+
+
+_ACTION_LINKS = frozenset({"change", "edit", "amend"})
+
+
+def _without_action_links(tokens: list[Token]) -> list[Token]:
+    """An online form's "Check your answers" page prints a "Change" link at the end of
+    every answer row, in one column: it is neither label nor answer."""
+    links = [tok for tok in tokens if tok.text.strip().lower() in _ACTION_LINKS]
+    if len(links) < 3:
+        return tokens
+    column = median(tok.x0 for tok in links)
+    aligned = [tok for tok in links if abs(tok.x0 - column) <= 4]
+    if len(aligned) < 3 or len(aligned) * 2 < len(links):
+        return tokens
+    right = {id(tok) for tok in aligned
+             if not any(other.x0 > tok.x1 and abs(other.top - tok.top) < 3 for other in tokens)}
+    return [tok for tok in tokens if id(tok) not in right]
 
 
 def _in_body(top: float, bounds: tuple[float, float, float, float]) -> bool:
