@@ -223,6 +223,9 @@ class WebSettings(BaseModel):
     def _check_proxies(self) -> WebSettings:
         import ipaddress
 
+        if not self.password_login and self.oidc is None:
+            raise ValueError("web.password_login = false needs [web.oidc]: no one could sign in")
+
         for proxy in self.trusted_proxies:
             try:
                 ipaddress.ip_network(proxy, strict=False)

@@ -196,3 +196,6 @@ def test_config_refuses_an_inline_secret_and_a_plain_http_issuer(tmp_path):
                       'client_id = "x"\nclient_secret_file = "secret"\ngroup_clam = "roles"\n')
     with pytest.raises(ConfigError, match="did you mean group_claim"):
         load_settings(config, environ={})
+    config.write_text("[web]\npassword_login = false\n")
+    with pytest.raises(ConfigError, match="needs \\[web.oidc\\]"):
+        load_settings(config, environ={})

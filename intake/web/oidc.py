@@ -34,6 +34,7 @@ from parsers.errors import IntakeError
 
 ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256"]
 PENDING_SECONDS = 600  # a sign-in must come back from the provider within ten minutes
+MAX_PENDING = 10_000
 RANK = {"aio": 1, "manager": 2, "admin": 3}
 
 
@@ -120,6 +121,8 @@ class OidcClient:
             for key in [k for k, p in self._pending.items()
                         if now - p.created > PENDING_SECONDS]:
                 del self._pending[key]
+            while len(self._pending) >= MAX_PENDING:  # a flood of starts cannot grow memory
+                del self._pending[next(iter(self._pending))]
             self._pending[state] = Pending(binding, nonce, verifier, next_path, redirect_uri,
                                            now)
         query = {"response_type": "code", "client_id": self.settings.client_id,
