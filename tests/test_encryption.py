@@ -167,3 +167,29 @@ def test_subject_and_file_names_naming_the_child_are_sealed(tmp_path, db_url, re
     engine.dispose()
     dump = _raw_dump(db_url, request)
     assert reference in dump and "Quillfeather" not in dump
+
+
+def test_migration_moves_correction_values_out_of_the_plain_audit_detail(db_url):
+    """Events written before ``sealed_detail`` existed: their values move into it (marked
+    plain, for ``keys init``/``rotate`` to seal) and still read back whole."""
+    from sqlalchemy import text
+
+    from models.tables import AuditEvent
+
+    engine = make_engine(db_url, keyring=None)
+    migrate(engine, "0004")
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO auditevent (at, actor, action, detail) VALUES "
+            "(CURRENT_TIMESTAMP, 'ene-aio', 'field_corrected', :detail)"),
+            {"detail": '{"path": "pupil.surname", "before": "Doe", "value": "Fenwyckeshaw", '
+                       '"parser_value": "Doe", "reason": "phoned", "version": 2}'})
+    migrate(engine)
+    with engine.connect() as connection:
+        plain = connection.execute(text("SELECT detail FROM auditevent")).scalar_one()
+    assert "Fenwyckeshaw" not in str(plain) and "pupil.surname" in str(plain)
+    with Session(engine) as session:
+        event = session.exec(select(AuditEvent)).one()
+        assert event.full_detail()["value"] == "Fenwyckeshaw"
+        assert event.detail == {"path": "pupil.surname", "version": 2}
+    engine.dispose()
