@@ -6,6 +6,8 @@ server, tests/services/oidc_provider.py), whose redirect comes back to the app's
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 from fastapi.testclient import TestClient
@@ -34,6 +36,7 @@ def provider():
 @pytest.fixture()
 def op(provider):
     provider.state.faults.clear()
+    provider.state.requests.clear()
     provider.state.identity = {"sub": "00000000-test-0000-aio1", "groups": ["grp-aio-ene"],
                                "preferred_username": "ada.lovelace@council.test"}
     return provider
@@ -142,6 +145,15 @@ def test_an_untrustworthy_id_token_is_refused(app, engine, op, fault):
     assert response.status_code == 403 and "could not be verified" in response.text
     assert client.get("/queue", follow_redirects=False).status_code == 303
     assert len(events(engine, "login_refused")) == 1 and not events(engine, "login")
+
+
+def test_a_key_rollover_is_followed(app, op):
+    assert via_provider(TestClient(app)).status_code == 303
+    op.roll_key("test-key-2")
+    later = time.time() + 120  # the keys are fetched again at most once a minute
+    app.state.oidc.clock = lambda: later
+    assert via_provider(TestClient(app)).status_code == 303
+    assert op.state.requests.count("/jwks") == 2
 
 
 def test_a_callback_in_another_browser_is_refused(app):

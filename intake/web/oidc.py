@@ -90,6 +90,7 @@ class OidcClient:
         self.http = httpx.Client(timeout=15.0, verify=settings.ca_file or True)
         self._metadata: dict[str, Any] | None = None
         self._keys: KeySet | None = None
+        self._keys_fetched = 0.0
         self._pending: dict[str, Pending] = {}
         self._lock = threading.Lock()
 
@@ -181,7 +182,11 @@ class OidcClient:
         return self.check_id_token(id_token, nonce=pending.nonce)
 
     def _key_set(self, refresh: bool = False) -> KeySet:
+        """The provider's keys; fetched again for an unknown key at most once a minute."""
+        if refresh and self.clock() - self._keys_fetched < 60:
+            refresh = False
         if self._keys is None or refresh:
+            self._keys_fetched = self.clock()
             try:
                 document: Any = self._get_json(self.metadata()["jwks_uri"])
                 self._keys = KeySet.import_key_set(document)

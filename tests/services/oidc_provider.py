@@ -144,7 +144,11 @@ class _Server(ThreadingHTTPServer):
         if "expired" in faults:
             claims.update(iat=now - 7200, exp=now - 3600)
         key = self.state.other_key if "bad_signature" in faults else self.state.key
-        return jwt.encode({"alg": "RS256", "kid": "test-key-1"}, claims, key)
+        return jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
+
+    def roll_key(self, kid: str) -> None:
+        """A new signing key (what a provider's key rollover looks like to a client)."""
+        self.state.key = RSAKey.generate_key(2048, parameters={"kid": kid, "use": "sig"})
 
 
 class OidcProvider:
@@ -154,6 +158,7 @@ class OidcProvider:
         self.server = _Server()
         self.issuer = self.server.issuer
         self.state = self.server.state
+        self.roll_key = self.server.roll_key
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self) -> OidcProvider:
