@@ -270,6 +270,12 @@ class FormMapper(OptionRules):
         found = self.fmap.options_in_text("referral.grounds", entry.value)
         for ground in found:
             self.add_ground(ground, entry, confidence)
+        if not found:  # the ground in the school's own words ("failed to return after leave")
+            for part in re.split(r"\n|;", entry.value):
+                concept = self.fmap.option_by_concept("referral.grounds", part)
+                if concept is not None and len(part) <= 200:
+                    found.append(concept)
+                    self.add_ground(concept, entry, confidence * 0.9)
         if not found:
             text = nz.clean_multiline(entry.value)
             if text:
