@@ -78,3 +78,25 @@ def _named_person(mapper: ListTarget, entry: Entry, context: str | None) -> bool
                    locator=entry.locator, section=entry.section, confidence=entry.confidence)
     mapper.parents_text(person, entry.confidence * 0.9)
     return True
+
+
+_ACCOUNT = re.compile(r"(?i)\b(family|families|parents?|carers?|mum|dad|mother|father)\b.*"
+                      r"\b(said|say|says|told|tell|information|account|explanation|reported)\b|"
+                      r"\b(said|told|information|account|explanation)\b.*\b(family|parents?|"
+                      r"carers?|mum|dad)\b")
+_SHORT_KINDS = frozenset({"name", "parent_name", "phone", "email", "date", "text", "postcode"})
+
+
+def prose_answer(fmap: Any, entry: Entry, match: Any) -> Any:
+    """The family's account under a question that names the parents ("Information from
+    parents/carers"): matched by containment to a person's field, but a paragraph of prose
+    is not a name or a number; it is what the family said."""
+    if match.how not in ("contains", "spelling") or match.spec.kind not in _SHORT_KINDS:
+        return match
+    value = entry.value.strip()
+    if len(value.split()) < 6 or not re.search(r"[a-z]{3,}[.,;]", value):
+        return match
+    if not _ACCOUNT.search(entry.label):
+        return match
+    spec = fmap.by_path.get("family_information.text")
+    return match if spec is None else type(match)(spec, 0.85, "concept")

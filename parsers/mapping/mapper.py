@@ -29,7 +29,7 @@ from parsers.mapping.entry_text import (
 )
 from parsers.mapping.fieldmap import FieldMap, FieldSpec, field_map, norm_label
 from parsers.mapping.grids import GridReader
-from parsers.mapping.listed import read_listed
+from parsers.mapping.listed import prose_answer, read_listed
 from parsers.mapping.options import Option, OptionRules
 from parsers.mapping.values import read_enquiry, read_value, split_parent_text, split_siblings
 from parsers.record import empty_parent, empty_record, empty_sibling, get_path, is_empty, set_path
@@ -198,6 +198,7 @@ class FormMapper(OptionRules):
             if not read_listed(self, entry, context):
                 self.keep_unmapped(entry.label, entry.value)
             return
+        match = prose_answer(self.fmap, entry, match)
         self.out.labels_seen.add(match.spec.path)
         if match.how != "context":
             self.field_context = FIELD_CONTEXT.get(match.spec.path.split(".")[0], self.field_context)
