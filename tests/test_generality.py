@@ -18,12 +18,13 @@ from tests.fixtures.generality.wording import HELD_BACK_POOL
 # blocking flag; test 49.2 / 68.9 / 16.0 %, 101 of 109). See docs/generality.md.
 FLOORS = {
     # Raised 2026-12-07 after the reading work (measured: tuning 72.0 / 80.9 / 33.9 %,
-    # test 56.6 / 72.8 / 20.0 %). The target for the test split is 0.98 / 0.99 / 0.97.
-    "tuning": {"field_accuracy": 0.70, "flag_recall": 0.78, "flag_precision": 0.32},
-    "test": {"field_accuracy": 0.54, "flag_recall": 0.70, "flag_precision": 0.18},
+    # test 56.6 / 72.8 / 20.0 %); raised again in the next session (tuning 79.2 / 82.8 / 46.1 %,
+    # test 63.0 / 74.5 / 24.6 %). The target for the test split is 0.98 / 0.99 / 0.97.
+    "tuning": {"field_accuracy": 0.77, "flag_recall": 0.80, "flag_precision": 0.43},
+    "test": {"field_accuracy": 0.61, "flag_recall": 0.72, "flag_precision": 0.22},
 }
 # Most complete forms (no blocking flag in truth) allowed to come back with a blocking flag.
-MAX_COMPLETE_BLOCKED = {"tuning": 124, "test": 100}  # measured 119 of 163, 97 of 109
+MAX_COMPLETE_BLOCKED = {"tuning": 90, "test": 93}  # measured 85 of 163, 88 of 109
 
 
 @pytest.mark.parametrize("split", ["tuning", "test"])
