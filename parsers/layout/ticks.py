@@ -121,7 +121,7 @@ def _options_per_line(text: str) -> tuple[str, tuple[tuple[str, bool | None], ..
     "Authorised" / "Unauthorised ✔". A first unmarked line ending in ":" or "?" is the
     question; a line starting in lower case, or an unmarked line under "☐ caption" lines,
     continues the caption above (wrapped text). None when the lines are not like that."""
-    lines = _joined_lines(text)
+    lines = joined_lines(text)
     if len(lines) < 2:
         return None
     leading = ""
@@ -151,7 +151,7 @@ def _options_per_line(text: str) -> tuple[str, tuple[tuple[str, bool | None], ..
     return leading, tuple((c, bool(s) if ticked or s is not None else None) for c, s in parsed)
 
 
-def _joined_lines(text: str) -> list[str]:
+def joined_lines(text: str) -> list[str]:
     """Non-empty lines, with a line that starts in lower case joined to the one above."""
     lines: list[str] = []
     for raw in text.splitlines():

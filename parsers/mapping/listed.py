@@ -12,6 +12,7 @@ import re
 from typing import Any, Protocol
 
 from parsers.entries import Entry
+from parsers.layout.ticks import joined_lines
 from parsers.values import normalise as nz
 
 _MARK = re.compile(r"(?:^\s*(?:\[\s*[xX✓✔]\s*\]|[☒☑■✓✔])\s*|\s+(?:[xX✓✔]|\[\s*[xX✓✔]\s*\]|[☒☑■])\s*$)")
@@ -32,7 +33,7 @@ def read_listed(mapper: ListTarget, entry: Entry, context: str | None) -> bool:
 
 
 def _enquiry_list(mapper: ListTarget, entry: Entry) -> bool:
-    lines = _unwrapped(entry.value)
+    lines = joined_lines(entry.value)
     if len(lines) < 2:
         return False
     marks = [_MARK.search(line) for line in lines]
@@ -53,19 +54,6 @@ def _enquiry_list(mapper: ListTarget, entry: Entry) -> bool:
 def _is_enquiry(mapper: ListTarget, line: str) -> bool:
     match = mapper.fmap.match_concept(line)
     return match is not None and match.spec.kind == "enquiry"
-
-
-def _unwrapped(value: str) -> list[str]:
-    """Lines of a list, a line that starts in lower case joined to the one above (wrapped)."""
-    lines: list[str] = []
-    for line in (part.strip() for part in value.splitlines()):
-        if not line:
-            continue
-        if lines and line[0].islower():
-            lines[-1] = f"{lines[-1]} {line}"
-        else:
-            lines.append(line)
-    return lines
 
 
 def _named_person(mapper: ListTarget, entry: Entry, context: str | None) -> bool:
