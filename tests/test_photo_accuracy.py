@@ -1,16 +1,23 @@
 """Field accuracy of scans and phone photos on the held-out ``test`` split of invented
-children (tests/fixtures/gen_photos.py; the reader was tuned on ``dev`` only).
+children (tests/fixtures/gen_photos.py), against the text PDF of the same records.
+
+Protocol: ``dev`` is the tuning data (its misses may be read: ``python -m
+tests.test_photo_accuracy dev [--media "photo PNG"] [--only t01]``); ``test`` is only
+measured, and only its aggregate figures are ever printed (other children, other seeds,
+desks the dev photos never show). The reader is never debugged on ``test``.
 
 Per record, the same truth is read from its text PDF, a flatbed scan (image-only PDF), an
 email of one JPEG per page photo, the same photos as PNG, and a scanner app's PDF of them.
 A medium's figure is the share of the truth's filled fields read right, and its ratio to
 the text PDF's share on the same records. The issue's target is 0.92 of fields and 0.95
-of the text PDF; the floors below sit just under what the reader achieves today, so the
-test passes and catches a regression, and the printed table gives the real figures.
+of the text PDF: asserted per medium, as an xfail naming the measured value where the
+reader does not reach it yet (``NOT_MET``), next to a floor just under what it reads
+today, which fails on a regression.
 """
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -27,12 +34,14 @@ from tests.services.base import require_binary
 pytestmark = [pytest.mark.slow, pytest.mark.tesseract]
 RECEIVED = date(2026, 11, 2)
 LIMITS = ReadLimits(wall_seconds=900)  # accuracy, not speed: the machine may be busy
-SEED = 3
-# (fields, ratio to text PDF) floors, just below the figures measured on this split on
-# 2026-12-07 (fields / ratio): scans 0.969-0.977 / 0.977, JPEG 0.954-0.962 / 0.962,
-# PNG 0.939 / 0.939-0.946, scanner app 0.908 / 0.915 (text PDF 0.992-1.000)
-FLOORS = {"scanned PDF": (0.96, 0.97), "photo JPEG": (0.95, 0.95),
-          "photo PNG": (0.93, 0.93), "scanner-app PDF": (0.90, 0.91)}
+SEEDS = {"dev": 3, "test": 17}
+TARGET = (0.92, 0.95)  # fields right, ratio to the text PDF (issue 11)
+MEDIA = ("scanned PDF", "photo JPEG", "photo PNG", "scanner-app PDF")
+# (fields, ratio) floors on the test split, just under the figures measured 2026-12-07
+# (docs/benchmarks.md "Isolation and OCR"); a regression fails them
+FLOORS = {"scanned PDF": (0.95, 0.95), "photo JPEG": (0.93, 0.93),
+          "photo PNG": (0.93, 0.93), "scanner-app PDF": (0.90, 0.90)}
+NOT_MET: dict[str, str] = {}  # medium -> the measured figures, while under the target
 
 
 def _pdf(data: bytes) -> dict[str, Any]:
@@ -44,25 +53,35 @@ def _mail(data: bytes) -> dict[str, Any]:
     return parse_message(data, received_on=RECEIVED, limits=LIMITS).record
 
 
-@pytest.fixture(scope="module")
-def measured() -> dict[str, list[int]]:
-    """medium -> [right, filled, right on the text PDF, filled], summed over the split."""
-    require_binary("tesseract", "tesseract-ocr")
+def _jobs(split: str, media: tuple[str, ...], only: str | None
+          ) -> list[tuple[str, cases.Referral, Callable[[], dict[str, Any]]]]:
+    seed = SEEDS[split]
     jobs: list[tuple[str, cases.Referral, Callable[[], dict[str, Any]]]] = []
-    for referral in gen_photos.referrals("test"):
-        taken = gen_photos.shots(referral, SEED)
-        jobs += [
-            ("scanned PDF", referral, lambda r=referral: _pdf(cases.scanned_pdf(r, seed=SEED))),
-            ("photo JPEG", referral, lambda r=referral, t=taken: _mail(
-                gen_photos.photo_email(r, SEED, kind="jpeg", taken=t))),
-            ("photo PNG", referral, lambda r=referral, t=taken: _mail(
-                gen_photos.photo_email(r, SEED, kind="png", taken=t))),
-            ("scanner-app PDF", referral, lambda t=taken: _pdf(gen_photos.app_pdf(t, SEED))),
-        ]
+    for referral in gen_photos.referrals(split):
+        if only and referral.name != only:
+            continue
+        taken = gen_photos.shots(referral, seed, held_back=split == "test")
+        readers: dict[str, Callable[[], dict[str, Any]]] = {
+            "scanned PDF": lambda r=referral: _pdf(cases.scanned_pdf(r, seed=seed)),
+            "photo JPEG": lambda r=referral, t=taken: _mail(
+                gen_photos.photo_email(r, seed, kind="jpeg", taken=t)),
+            "photo PNG": lambda r=referral, t=taken: _mail(
+                gen_photos.photo_email(r, seed, kind="png", taken=t)),
+            "scanner-app PDF": lambda t=taken: _pdf(gen_photos.app_pdf(t, seed)),
+        }
+        jobs += [(medium, referral, readers[medium]) for medium in media]
+    return jobs
+
+
+def measure(split: str, media: tuple[str, ...] = MEDIA, only: str | None = None,
+            ) -> dict[str, list[int]]:
+    """medium -> [right, filled, right on the text PDF, filled], summed over the split.
+    Misses are printed for ``dev`` only."""
+    jobs = _jobs(split, media, only)
     with ThreadPoolExecutor(max_workers=2) as pool:
         records = list(pool.map(lambda job: job[2](), jobs))
     texts = {r.name: cases.field_accuracy(_pdf(cases.text_pdf(r)), r.truth)
-             for r in gen_photos.referrals("test")}
+             for r in {job[1].name: job[1] for job in jobs}.values()}
     totals: dict[str, list[int]] = {}
     for (medium, referral, _), record in zip(jobs, records, strict=True):
         right, filled, misses = cases.field_accuracy(record, referral.truth)
@@ -70,19 +89,53 @@ def measured() -> dict[str, list[int]]:
         row = totals.setdefault(medium, [0, 0, 0, 0])
         for n, value in enumerate((right, filled, text_right, text_filled)):
             row[n] += value
-        print(f"{referral.name} {medium}: {right}/{filled}; text PDF {text_right}/{text_filled}")
-        for miss in misses:
-            print(f"    {miss}")
+        if split == "dev":
+            print(f"{referral.name} {medium}: {right}/{filled}; text PDF "
+                  f"{text_right}/{text_filled}")
+            for miss in misses:
+                print(f"    {miss}")
+    for medium, (right, filled, text_right, text_filled) in totals.items():
+        print(f"{split} {medium}: fields {right}/{filled} = {right / filled:.3f}, text PDF "
+              f"{text_right / text_filled:.3f}, ratio "
+              f"{right / filled / (text_right / text_filled):.3f}")
     return totals
 
 
-@pytest.mark.parametrize("medium", list(FLOORS))
+@pytest.fixture(scope="module")
+def measured() -> dict[str, list[int]]:
+    require_binary("tesseract", "tesseract-ocr")
+    return measure("test")
+
+
+def _figures(measured: dict[str, list[int]], medium: str) -> tuple[float, float]:
+    right, filled, text_right, text_filled = measured[medium]
+    share = right / filled
+    return share, share / (text_right / text_filled)
+
+
+@pytest.mark.parametrize("medium", MEDIA)
+def test_no_regression_below_the_measured_floor(measured: dict[str, list[int]],
+                                                medium: str) -> None:
+    share, ratio = _figures(measured, medium)
+    fields_floor, ratio_floor = FLOORS[medium]
+    assert share >= fields_floor, f"{medium}: {share:.3f} of fields < floor {fields_floor}"
+    assert ratio >= ratio_floor, f"{medium}: {ratio:.3f} of text PDF < floor {ratio_floor}"
+
+
+@pytest.mark.parametrize("medium", [
+    pytest.param(m, marks=pytest.mark.xfail(reason=NOT_MET[m], strict=False))
+    if m in NOT_MET else m for m in MEDIA])
 def test_scans_and_photos_read_nearly_as_well_as_the_text_pdf(
         measured: dict[str, list[int]], medium: str) -> None:
-    right, filled, text_right, text_filled = measured[medium]
-    share, text = right / filled, text_right / text_filled
-    fields_floor, ratio_floor = FLOORS[medium]
-    print(f"{medium}: fields {share:.3f}, text PDF {text:.3f}, ratio {share / text:.3f} "
-          f"(floors {fields_floor}, {ratio_floor}; target 0.92, 0.95)")
-    assert share >= fields_floor, f"{medium}: {share:.3f} of fields < {fields_floor}"
-    assert share / text >= ratio_floor, f"{medium}: {share / text:.3f} of text < {ratio_floor}"
+    share, ratio = _figures(measured, medium)
+    assert share >= TARGET[0], f"{medium}: {share:.3f} of fields < target {TARGET[0]}"
+    assert ratio >= TARGET[1], f"{medium}: {ratio:.3f} of text PDF < target {TARGET[1]}"
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="dev-split accuracy, misses printed")
+    parser.add_argument("split", nargs="?", default="dev", choices=["dev"])
+    parser.add_argument("--media", action="append", choices=MEDIA)
+    parser.add_argument("--only", help="one referral of the split, e.g. t01")
+    args = parser.parse_args()
+    measure(args.split, tuple(args.media or MEDIA), args.only)
