@@ -22,19 +22,18 @@ pre-forked workers:
 Whatever happens in the worker comes back as :class:`UnreadableDocument` with a reason the
 AIO can act on. The pipeline stays in-process by default; ``ReadLimits(isolate=True)``
 runs :func:`parsers.documents.read_document` (and, for the core, whole messages) in its workers.
+This module is the parent's side (the pool); the worker's loop, its limits and the readers'
+preload are :mod:`parsers.worker_loop` (``in_worker`` is re-exported here).
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
-import errno
-import gc
 import logging
 import multiprocessing
 import os
 import queue
-import resource
 import signal
 import sys
 import threading
@@ -42,19 +41,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from parsers import worker_job
-from parsers.errors import IntakeError, MalformedMessage, UnreadableDocument
+from parsers.errors import MalformedMessage, UnreadableDocument
+from parsers.worker_loop import PRELOAD_FLAG, READER_MODULES, in_worker, preload, serve
+
+__all__ = ["READER_MODULES", "JobLimits", "JobStopped", "PoolSettings", "WorkerPool",
+           "in_worker", "preload_also", "shared_pool", "too_big", "too_slow"]
 
 log = logging.getLogger(__name__)
 
-MB = 1024 * 1024
-READER_MODULES = ("parsers.documents", "parsers.mapping.fieldmap", "parsers.docx.reader",
-                  "parsers.pdf.reader", "parsers.ocr.reader", "parsers.convert", "parsers.mail.msg",
-                  "parsers.mail.archive", "parsers.mail.walker", "pdfplumber", "pypdfium2",
-                  "PIL.Image", "extract_msg", "lxml.etree", "msoffcrypto")
-_PRELOAD_FLAG = "CME_INTAKE_WORKER_PRELOAD"
 _ALSO_PRELOAD: list[str] = []
-_IN_WORKER = False
 _ERRORS = {"UnreadableDocument": UnreadableDocument, "MalformedMessage": MalformedMessage}
 
 
@@ -65,11 +60,6 @@ def preload_also(*modules: str) -> None:
     for name in modules:
         if name not in _ALSO_PRELOAD:
             _ALSO_PRELOAD.append(name)
-
-
-def in_worker() -> bool:
-    """True inside an isolated worker (LibreOffice then stays in the worker's group)."""
-    return _IN_WORKER
 
 
 class JobStopped(UnreadableDocument):
@@ -112,7 +102,7 @@ class _Worker:
         parent, child = context.Pipe()
         self.conn = parent
         self.jobs = 0
-        self.process = context.Process(target=_worker_main, name="cme-document-worker",
+        self.process = context.Process(target=serve, name="cme-document-worker",
                                        args=(child, settings.max_file_mb,
                                              settings.max_open_files,
                                              logging.getLogger().getEffectiveLevel()),
@@ -150,7 +140,7 @@ class WorkerPool:
         if settings.start_method == "forkserver":
             # The fork server imports this module, which then imports the readers (see the
             # end of the module): one failing import must not take the server down.
-            os.environ[_PRELOAD_FLAG] = ",".join((*READER_MODULES, *_ALSO_PRELOAD))
+            os.environ[PRELOAD_FLAG] = ",".join((*READER_MODULES, *_ALSO_PRELOAD))
             self.context.set_forkserver_preload(["parsers.isolation"])
         self.idle: queue.LifoQueue[_Worker] = queue.LifoQueue()  # warmest worker first
         self.lock = threading.Lock()
@@ -276,114 +266,8 @@ def _death_reason(code: int | None, limits: JobLimits) -> str:
     return f"the document reader stopped unexpectedly (exit status {code})"
 
 
-# --- inside the worker ----------------------------------------------------------------------
-
-
 def _prefix(context: str) -> str:
     return f"{context} " if context else ""
-
-
-def _worker_main(conn: Any, max_file_mb: int, max_open_files: int, log_level: int) -> None:
-    """Serve jobs until told to stop; one job at a time, limits set afresh for each."""
-    global _IN_WORKER
-    _IN_WORKER = True
-    worker_job.configure_logging(log_level)
-    with contextlib.suppress(OSError):
-        os.setsid()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _limit(resource.RLIMIT_FSIZE, max_file_mb * MB)
-    _limit(resource.RLIMIT_NOFILE, max_open_files)
-    _preload()
-    baseline = _address_space()
-    while True:
-        try:
-            job = conn.recv()
-        except (EOFError, OSError):
-            return
-        except Exception as exc:  # noqa: BLE001 - a job that cannot be unpickled here
-            conn.send(("error", type(exc).__name__))
-            continue
-        if job is None:
-            return
-        function, args, cpu_seconds, memory_mb, context = job
-        used = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
-        _limit(resource.RLIMIT_CPU, int(used + cpu_seconds) + 1)
-        _limit(resource.RLIMIT_AS, baseline + memory_mb * MB)
-        worker_job.begin(conn, cpu_seconds=cpu_seconds, context=context)
-        try:
-            reply = _run(function, args)
-        finally:
-            worker_job.end()
-        _limit(resource.RLIMIT_AS, resource.RLIM_INFINITY)
-        try:
-            conn.send(reply)
-        except (BrokenPipeError, ConnectionError, EOFError):
-            return  # the parent is gone (killed): nobody to answer, nothing to report
-        except Exception as exc:  # noqa: BLE001 - e.g. an unpicklable result
-            with contextlib.suppress(OSError, ValueError):
-                conn.send(("error", type(exc).__name__))
-
-
-def _preload() -> None:
-    """Import the readers and build the field map once (in the fork server, so that every
-    worker starts warm); a module that fails to import is left to fail in the job."""
-    import importlib
-
-    for name in os.environ.get(_PRELOAD_FLAG, "").split(",") or READER_MODULES:
-        try:
-            importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - the job that needs it reports the failure
-            log.warning("document worker could not preload %s", name)
-    with contextlib.suppress(Exception):
-        from parsers.mapping.fieldmap import field_map
-
-        field_map()
-    with contextlib.suppress(Exception):
-        # The daemon parses whole messages on the workers (intake.core.parse_job): the risk rules'
-        # spaCy pipeline is built here once, not once per recycled worker.
-        from parsers.risk import pipeline
-
-        pipeline()
-    gc.collect()
-    gc.freeze()  # preloaded objects are never garbage: keep the collector (and COW) off them
-
-
-def _run(function: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, ...]:
-    try:
-        return ("ok", function(*args))
-    except IntakeError as exc:
-        return ("intake", type(exc).__name__, exc.reason)
-    except MemoryError:
-        return ("memory",)
-    except OSError as exc:
-        if exc.errno == errno.ENOMEM:
-            return ("memory",)
-        if exc.errno == errno.EFBIG:
-            return ("file_size",)
-        return ("error", type(exc).__name__)
-    except BaseException as exc:  # noqa: BLE001 - anything else is this document's problem
-        return ("error", type(exc).__name__)
-
-
-def _limit(which: int, soft: int) -> None:
-    """Set the soft limit only: the hard limit stays, so the next job may raise it again."""
-    with contextlib.suppress(ValueError, OSError):
-        _, hard = resource.getrlimit(which)
-        if hard != resource.RLIM_INFINITY and (soft == resource.RLIM_INFINITY or soft > hard):
-            soft = hard
-        resource.setrlimit(which, (soft, hard))
-
-
-def _address_space() -> int:
-    """The worker's current virtual size in bytes (libraries, preloaded readers)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmSize:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 512 * MB
 
 
 # --- the pool the pipeline uses ----------------------------------------------------------
@@ -403,6 +287,6 @@ def shared_pool(settings: PoolSettings | None = None) -> WorkerPool:
         return _SHARED
 
 
-if os.environ.get(_PRELOAD_FLAG) and multiprocessing.parent_process() is None and \
-        "multiprocessing.forkserver" in sys.modules and not _IN_WORKER:
-    _preload()  # imported by the fork server as its preload module
+if os.environ.get(PRELOAD_FLAG) and multiprocessing.parent_process() is None and \
+        "multiprocessing.forkserver" in sys.modules and not in_worker():
+    preload()  # imported by the fork server as its preload module
