@@ -3,7 +3,7 @@
 The crash this guards: a second form naming ``enquiries.other.0`` when the record built
 from the first form had no other enquiries (``IndexError`` in ``set_path``). A property
 test feeds random partial records, with provenance that names random paths, through
-:func:`intake.core.pipeline._merge`. Invented values only.
+:func:`intake.core.merge.merge_form`. Invented values only.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from intake.core.pipeline import _merge
+from intake.core.merge import merge_form
 from parsers.mapping.mapper import MappedForm
 from parsers.record import empty_record, set_path
 
@@ -37,8 +37,8 @@ def test_other_enquiry_of_a_later_form_is_appended_not_indexed() -> None:
                                          "outcome": "Nothing found"},
                    "pupil.upn": "A123456789012"})
     record = empty_record()
-    _merge(record, first)
-    _merge(record, later)
+    merge_form(record, first)
+    merge_form(record, later)
     assert [o["action"] for o in record["enquiries"]["other"]] == [
         "Letter to last address", "Social media check"]
     assert record["pupil"]["upn"] == "A123456789012"
@@ -49,11 +49,11 @@ def test_parents_of_a_later_form_fill_an_empty_list_only() -> None:
     first = _form({"pupil.surname": "Quellby"})
     later = _form({"parents.0.name": "Bryn Quellby", "parents.1.name": "Cara Quellby"})
     record = empty_record()
-    _merge(record, first)
-    _merge(record, later)
+    merge_form(record, first)
+    merge_form(record, later)
     assert [p["name"] for p in record["parents"]] == ["Bryn Quellby", "Cara Quellby"]
     again = _form({"parents.0.name": "Someone Else"})
-    _merge(record, again)
+    merge_form(record, again)
     assert record["parents"][0]["name"] == "Bryn Quellby"
 
 
@@ -110,6 +110,6 @@ def _partial_form(draw: st.DrawFn) -> MappedForm:
 def test_random_partial_forms_merge_without_raising(forms: list[MappedForm]) -> None:
     record = empty_record()
     for form in forms:
-        _merge(record, form)
+        merge_form(record, form)
     assert len(record["unmapped"]) == len(forms)
     assert isinstance(record["provenance"], dict)
