@@ -8,7 +8,7 @@ comes back as ``None`` with a problem and a low confidence, never as a guess.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TypeVar
 
 from parsers.values.text import CHECKED, UNCHECKED, Normalised, clean_text, ticked_options
@@ -46,6 +46,22 @@ def _from_ticks(text: str, options: Sequence[tuple[str, T]]) -> Normalised | Non
     if len(ticked) > 1:
         return Normalised(None, CONTRADICTORY, UNREADABLE_CONFIDENCE)
     return Normalised(None) if unticked else None
+
+
+def _settled(raw: object, exact: Mapping[str, str],
+             options: Sequence[tuple[str, T]]) -> tuple[Normalised | None, str]:
+    """What every closed choice reads the same way: blank or "Don't know" (``None``), a
+    word of ``exact``, or a row of tick boxes. Else ``None`` and the answer's key, for the
+    choice's own reading of free text."""
+    text = _answer(raw)
+    if text is None:
+        return Normalised(None), ""
+    key = _key(text)
+    if key in _DONT_KNOW:
+        return Normalised(None), key
+    if key in exact:
+        return Normalised(exact[key]), key
+    return _from_ticks(text, options), key
 
 
 _TRUE = frozenset({"yes", "y", "true", "ticked", "tick", "checked", "done", "completed",
@@ -97,17 +113,9 @@ _GENDER_TICKS = (
 
 def gender(raw: object) -> Normalised:
     """"male" | "female" | "other"; ``None`` for blank or "Prefer not to say"."""
-    text = _answer(raw)
-    if text is None:
-        return Normalised(None)
-    key = _key(text)
-    if key in _DONT_KNOW:
-        return Normalised(None)
-    if key in _GENDER_WORDS:
-        return Normalised(_GENDER_WORDS[key])
-    ticks = _from_ticks(text, _GENDER_TICKS)
-    if ticks is not None:
-        return ticks
+    settled, key = _settled(raw, _GENDER_WORDS, _GENDER_TICKS)
+    if settled is not None:
+        return settled
     words = re.findall(r"[a-z]+(?:-[a-z]+)?", key.replace("non binary", "non-binary"))
     found = {_GENDER_WORDS[w] for w in words if w in _GENDER_WORDS}
     if len(found) == 1:
@@ -137,19 +145,11 @@ _YES_ONLY_CONFIDENCE = 0.6
 
 def sen(raw: object) -> Normalised:
     """"none" | "sen_support" | "ehcp"; a bare "Yes" is SEN support with confidence 0.6."""
-    text = _answer(raw)
-    if text is None:
-        return Normalised(None)
-    key = _key(text)
-    if key in _DONT_KNOW:
-        return Normalised(None)
-    if key in _SEN_EXACT:
-        return Normalised(_SEN_EXACT[key])
-    ticks = _from_ticks(text, _SEN_TICKS)
-    if ticks is not None:
-        if ticks.value == "yes":
+    settled, key = _settled(raw, _SEN_EXACT, _SEN_TICKS)
+    if settled is not None:
+        if settled.value == "yes":  # only a tick box says a bare "yes"
             return Normalised("sen_support", None, _YES_ONLY_CONFIDENCE)
-        return ticks
+        return settled
     rest = _NO_EHCP.sub(" ", key)
     if re.search(_EHCP, rest):
         return Normalised("ehcp")
@@ -201,15 +201,9 @@ _ABSENCE_TICKS = ((_UNAUTHORISED, "unauthorised"), (_AUTHORISED, "authorised"))
 
 def absence_type(raw: object) -> Normalised:
     """"authorised" | "unauthorised"; both mentioned without a tick is unreadable."""
-    text = _answer(raw)
-    if text is None:
-        return Normalised(None)
-    key = _key(text)
-    if key in _DONT_KNOW:
-        return Normalised(None)
-    ticks = _from_ticks(text, _ABSENCE_TICKS)
-    if ticks is not None:
-        return ticks
+    settled, key = _settled(raw, {}, _ABSENCE_TICKS)
+    if settled is not None:
+        return settled
     unauthorised = re.search(_UNAUTHORISED, key) is not None
     authorised = re.search(_AUTHORISED, re.sub(_UNAUTHORISED, " ", key)) is not None
     if unauthorised != authorised:
