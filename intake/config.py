@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from intake.config_keys import unknown_keys
 from intake.config_oidc import OidcSettings
+from intake.config_parsing import OVERLAY_NAME, ParsingSettings, use_wording_overlay
 from intake.config_schools import SchoolsSettings
 from parsers.errors import ConfigError
 
@@ -245,6 +246,7 @@ class Settings(BaseModel):
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     schools: SchoolsSettings = Field(default_factory=SchoolsSettings)  # on when given
+    parsing: ParsingSettings = Field(default_factory=ParsingSettings)
 
     @property
     def schools_configured(self) -> bool:
@@ -262,7 +264,8 @@ class Settings(BaseModel):
         return next((m for m in self.mailbox if m.key == key), None)
 
 
-_SECTIONS = ("database", "rules", "limits", "smtp", "web", "daemon", "schools", "retention")
+_SECTIONS = ("database", "rules", "limits", "smtp", "web", "daemon", "schools", "retention",
+             "parsing")
 
 
 def _overlay_environment(raw: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:
@@ -282,6 +285,7 @@ def _overlay_environment(raw: dict[str, Any], environ: dict[str, str]) -> dict[s
 
 def load_settings(path: str | Path | None = None, environ: dict[str, str] | None = None) -> Settings:
     """Read the TOML file (if any) and the environment; raise ConfigError with a clear reason."""
+    process = environ is None
     environ = dict(os.environ if environ is None else environ)
     raw: dict[str, Any] = {}
     if path is not None:
@@ -297,12 +301,17 @@ def load_settings(path: str | Path | None = None, environ: dict[str, str] | None
             raise ConfigError(f"configuration file {file} is not valid: {'; '.join(unknown)}")
         _resolve_relative_paths(raw, file.parent)
     try:
-        return Settings.model_validate(_overlay_environment(raw, environ))
+        settings = Settings.model_validate(_overlay_environment(raw, environ))
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
         )
         raise ConfigError(f"configuration is not valid: {problems}") from exc
+    if path is not None and settings.parsing.wording_overlay is None:
+        settings.parsing.wording_overlay = str(Path(path).resolve().parent / OVERLAY_NAME)
+    if process:
+        use_wording_overlay(settings.parsing.wording_overlay)
+    return settings
 
 
 def _resolve_relative_paths(raw: dict[str, Any], base: Path) -> None:
@@ -319,3 +328,7 @@ def _resolve_relative_paths(raw: dict[str, Any], base: Path) -> None:
         raw.get("schools"), dict) else None
     if isinstance(overrides, str) and not os.path.isabs(overrides):
         raw["schools"]["overrides_file"] = str((base / overrides).resolve())
+    overlay = raw.get("parsing", {}).get("wording_overlay") if isinstance(
+        raw.get("parsing"), dict) else None
+    if isinstance(overlay, str) and not os.path.isabs(overlay):
+        raw["parsing"]["wording_overlay"] = str((base / overlay).resolve())

@@ -10,49 +10,23 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
-from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from parsers.mapping.fieldmap_index import Spellings, candidates, content_index
+from parsers.mapping.fieldspec import FieldSpec, LabelMatch, spec_from
 from parsers.mapping.labels import (
     CONTEXT_TOKENS,
     SECTION_NUMBER,
     STOPWORDS,
-    Rule,
     norm_label,
-    parse_rule,
     rule_strength,
     word_pattern,
 )
+from parsers.mapping.overlay import LiveDeclarations
 
 FIELDS_FILE = Path(__file__).with_name("fields.toml")
-
-@dataclass(frozen=True)
-class FieldSpec:
-    path: str
-    title: str
-    kind: str
-    section: str
-    required: bool = False
-    recommended: bool = False
-    labels: tuple[str, ...] = ()
-    generic: tuple[str, ...] = ()
-    inverse: tuple[str, ...] = ()  # yes/no questions asked the other way round
-    contexts: tuple[str, ...] = ()
-    options: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False)
-    concepts: tuple[Rule, ...] = ()
-    option_concepts: dict[str, tuple[Rule, ...]] = field(default_factory=dict, hash=False,
-                                                        compare=False)
-
-
-@dataclass(frozen=True)
-class LabelMatch:
-    spec: FieldSpec
-    confidence: float
-    how: str  # exact | contains | spelling | context | inverse (the answer means the opposite)
 
 
 class FieldMap:
@@ -63,7 +37,7 @@ class FieldMap:
             name: tuple(norm_label(w) for w in body["words"])
             for name, body in declarations.get("context", {}).items()
         }
-        self.fields: tuple[FieldSpec, ...] = tuple(_spec(raw) for raw in declarations["field"])
+        self.fields: tuple[FieldSpec, ...] = tuple(spec_from(raw) for raw in declarations["field"])
         self.by_path = {spec.path: spec for spec in self.fields}
         self._inverse = sorted(((label, spec) for spec in self.fields for label in spec.inverse),
                                key=lambda item: -len(item[0]))
@@ -295,29 +269,6 @@ class FieldMap:
         return path.rsplit(".", 1)[-1].replace("_", " ").capitalize()
 
 
-def _spec(raw: dict[str, Any]) -> FieldSpec:
-    return FieldSpec(
-        path=raw["path"],
-        title=raw["title"],
-        kind=raw["kind"],
-        section=raw["section"],
-        required=raw.get("required", False),
-        recommended=raw.get("recommended", False),
-        labels=tuple(dict.fromkeys(norm_label(x) for x in raw.get("labels", ()))),
-        generic=tuple(dict.fromkeys(norm_label(x) for x in raw.get("generic", ()))),
-        inverse=tuple(dict.fromkeys(norm_label(x) for x in raw.get("inverse", ()))),
-        contexts=tuple(raw.get("contexts", ())),
-        concepts=tuple(parse_rule(r) for r in raw["concepts"]) if isinstance(raw.get("concepts"), list) else (),
-        option_concepts={value: tuple(parse_rule(r) for r in rules)
-                         for value, rules in raw.get("concepts", {}).items()}
-        if isinstance(raw.get("concepts"), dict) else {},
-        options={
-            value: tuple(dict.fromkeys(norm_label(w) for w in words))
-            for value, words in raw.get("options", {}).items()
-        },
-    )
-
-
 def _pick(specs: list[FieldSpec], context: str | None) -> FieldSpec:
     for spec in specs:
         if context in spec.contexts:
@@ -353,8 +304,20 @@ def _conflicting_context(extra: frozenset[str], spec: FieldSpec) -> bool:
     return False
 
 
-@cache
+def _build(declarations: dict[str, Any]) -> FieldMap:
+    return FieldMap(declarations)
+
+
+_LIVE = LiveDeclarations(FIELDS_FILE, _build)
+
+
 def field_map() -> FieldMap:
-    """The process-wide field map, read from ``fields.toml`` once."""
-    with FIELDS_FILE.open("rb") as handle:
-        return FieldMap(tomllib.load(handle))
+    """The process-wide field map: ``fields.toml`` plus the council's wording overlay
+    (:mod:`parsers.mapping.overlay`), built again when the overlay file changes."""
+    return _LIVE.get()
+
+
+def overlay_additions(path: Path) -> dict[str, tuple[str, ...]]:
+    """The labels the wording overlay at ``path`` adds, by field path; ConfigError (file and
+    line) when it is malformed. For a start-up check and the review UI's suggestions."""
+    return _LIVE.additions(path)
