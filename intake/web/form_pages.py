@@ -4,7 +4,8 @@ PDFs are rendered with poppler's ``pdftoppm``; Word and .doc files are first tur
 PDF by LibreOffice (headless, a fresh profile, a time limit), then rendered the same way.
 Nothing is fetched from the internet and no viewer runs in the browser: the page gets
 plain PNGs. Pages are cached on disk by the document's sha256 (folder mode 0700), with each
-page's text beside it so a field can be found on its page when its locator names none.
+page's text and word boxes beside it, so a field can be found on its page and highlighted
+(:mod:`intake.web.form_regions`).
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from intake.web.form_words import WORDS_FILE, PageWords, load_words, read_words, save_words
 from parsers.errors import UnreadableDocument
 
 log = logging.getLogger(__name__)
@@ -30,6 +33,7 @@ _PAGE_IN_LOCATOR = re.compile(r"\bpage (\d+)\b", re.IGNORECASE)
 _WORD_TYPES = {"application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
                "application/msword": ".doc", "application/rtf": ".rtf",
                "application/vnd.oasis.opendocument.text": ".odt"}
+_WORDS_KEPT = 64  # documents whose word boxes stay in memory
 _LOCKS: dict[str, threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()
 
@@ -55,6 +59,7 @@ class PageCache:
     def __init__(self, folder: Path, *, timeout: float = 60.0) -> None:
         self.folder = folder
         self.timeout = timeout
+        self._words: OrderedDict[str, list[PageWords]] = OrderedDict()
 
     def _dir(self, sha256: str) -> Path:
         if not re.fullmatch(r"[0-9a-f]{64}", sha256):
@@ -69,8 +74,44 @@ class PageCache:
     def forget(self, sha256: str) -> bool:
         """Delete a document's rendered pages (its case was purged); False if none."""
         folder = self._dir(sha256)
+        self._words.pop(sha256, None)
         shutil.rmtree(folder, ignore_errors=True)
         return not folder.exists()
+
+    def words(self, sha256: str) -> list[PageWords] | None:
+        """The word boxes of a rendered document (kept in memory for the last few), or None
+        before it is rendered."""
+        if sha256 in self._words:
+            self._words.move_to_end(sha256)
+            return self._words[sha256]
+        if self.count(sha256) is None:
+            return None
+        words = load_words(self._dir(sha256) / WORDS_FILE)
+        if words is not None:
+            self._words[sha256] = words
+            while len(self._words) > _WORDS_KEPT:
+                self._words.popitem(last=False)
+        return words
+
+    def prepare(self, sha256: str, content: Callable[[], bytes | None], media_type: str,
+                wait: float) -> None:
+        """Render a document not rendered yet (or rendered before word boxes were kept), in
+        a thread, waiting at most ``wait`` seconds: the case page shows its regions when the
+        rendering is quick (a PDF), its pages either way."""
+        if self.words(sha256) is not None:
+            return
+
+        def work() -> None:
+            try:
+                data = content()
+                if data:
+                    self.page(sha256, 1, data, media_type, again=self.count(sha256) is not None)
+            except UnreadableDocument as exc:
+                log.warning("document %s: %s", sha256[:12], exc.reason)
+
+        worker = threading.Thread(target=work, name=f"render-{sha256[:12]}", daemon=True)
+        worker.start()
+        worker.join(wait)
 
     def texts(self, sha256: str) -> list[str]:
         pages = self.count(sha256) or 0
@@ -78,11 +119,15 @@ class PageCache:
         return [(folder / f"page-{n}.txt").read_text(encoding="utf-8", errors="replace")
                 for n in range(1, pages + 1)]
 
-    def page(self, sha256: str, number: int, content: bytes, media_type: str) -> Path:
-        """The PNG of page ``number`` (1-based), rendering the document first if needed."""
-        if self.count(sha256) is None:
+    def page(self, sha256: str, number: int, content: bytes, media_type: str, *,
+             again: bool = False) -> Path:
+        """The PNG of page ``number`` (1-based), rendering the document first if needed
+        (``again``: also when rendered, but without word boxes)."""
+        if self.count(sha256) is None or again:
             with _lock_for(sha256):
-                if self.count(sha256) is None:
+                if self.count(sha256) is None or (
+                        again and not (self._dir(sha256) / WORDS_FILE).exists()):
+                    self._words.pop(sha256, None)
                     self._render(sha256, content, media_type)
         pages = self.count(sha256) or 0
         if not 1 <= number <= pages:
@@ -109,6 +154,7 @@ class PageCache:
             texts = (folder / "text.txt").read_text(encoding="utf-8", errors="replace")
             out = folder / "out"
             out.mkdir(mode=0o700)
+            save_words(read_words(pdf, len(images)), out / WORDS_FILE)
             for number, (image, text) in enumerate(zip(images, _split_pages(texts, len(images)),
                                                        strict=True), start=1):
                 image.rename(out / f"page-{number}.png")
@@ -149,52 +195,3 @@ def _word_to_pdf(content: bytes, suffix: str, folder: Path, timeout: float) -> N
           str(source)], timeout)
     if not (folder / "document.pdf").exists():
         raise UnreadableDocument("LibreOffice could not turn the document into pages")
-
-
-@dataclass
-class FormView:
-    """Where on the rendered form a value is: the page its locator names, else the first
-    page whose text holds the value, else page 1."""
-
-    cache: PageCache
-    documents: list[dict[str, Any]]
-    _texts: dict[int, list[str]] = field(default_factory=dict)
-
-    def pages(self, index: int) -> int:
-        document = self.documents[index]
-        cached = self.cache.count(document["sha256"])
-        return cached or int(document.get("pages") or 1)
-
-    def shown(self) -> list[int]:
-        return [i for i, d in enumerate(self.documents) if renderable(d)]
-
-    def page_of(self, source: Any, text: str | None) -> int | None:
-        if not isinstance(source, dict) or source.get("document") is None:
-            return None
-        index = int(source["document"])
-        if not 0 <= index < len(self.documents) or not renderable(self.documents[index]):
-            return None
-        named = _PAGE_IN_LOCATOR.search(source.get("locator") or "")
-        if named:
-            return min(int(named.group(1)), self.pages(index))
-        return self._by_text(index, text) or 1
-
-    def _by_text(self, index: int, text: str | None) -> int | None:
-        if not text or len(text) < 3:
-            return None
-        if index not in self._texts:
-            self._texts[index] = self.cache.texts(self.documents[index]["sha256"])
-        wanted = " ".join(text.split()).lower()
-        for number, page in enumerate(self._texts[index], start=1):
-            if wanted in " ".join(page.split()).lower():
-                return number
-        return None
-
-    def flag_page(self, path: str, record: dict[str, Any]) -> tuple[int, int] | None:
-        """(document, page) of the place a flag is about: its field, or the first field
-        read under it (``safeguarding.dsl`` → the DSL's name); None when nothing was read."""
-        provenance = record.get("provenance") or {}
-        source = provenance.get(path) or next(
-            (v for k, v in sorted(provenance.items()) if k.startswith(path + ".")), None)
-        page = self.page_of(source, None)
-        return None if page is None or source is None else (int(source["document"]), page)

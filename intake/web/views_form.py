@@ -1,7 +1,8 @@
 """The original form's pages as images, for the case page's "The form" section (issue 14).
 
-Rendered on first request and cached by document hash (:mod:`intake.web.form_pages`), so
-the case page itself never waits for a rendering: its ``<img>`` tags load lazily.
+Rendered on the first view of the case (or the first request for a page) and cached by
+document hash with the pages' word boxes (:mod:`intake.web.form_pages`); the case page waits
+a few seconds at most for that, once per document, then finds each value's region there.
 """
 
 from __future__ import annotations
@@ -10,9 +11,12 @@ from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, Response
+from sqlmodel import Session
 
 from intake.web.access import CaseWorker, Db, case_for
-from intake.web.form_pages import FormView, PageCache, default_cache_dir, renderable
+from intake.web.form_pages import PageCache, default_cache_dir, renderable
+from intake.web.form_places import FormView
+from models.db import readonly_engine
 from models.tables import Blob, Case
 from parsers.errors import UnreadableDocument
 
@@ -28,7 +32,18 @@ def page_cache(request: Request) -> PageCache:
 
 
 def form_view(request: Request, case: Case) -> FormView:
-    return FormView(page_cache(request), list((case.record or {}).get("documents") or []))
+    """The case's form view; a document not rendered yet is rendered on its first view
+    (read from the database in a session of its own), so its regions can be found."""
+    engine = request.app.state.engine
+
+    def content(sha256: str) -> bytes | None:
+        with Session(readonly_engine(engine)) as db:
+            blob = db.get(Blob, sha256)
+            return blob.content if blob is not None else None
+
+    record = case.record or {}
+    return FormView(page_cache(request), list(record.get("documents") or []), content=content,
+                    record=record)
 
 
 @router.get("/cases/{reference}/documents/{index}/pages/{number}.png")
