@@ -212,32 +212,4 @@ def test_eighteen_flags_grouped_collapsed_and_closed_in_one_go(browser, site, sc
     phone.close()
 
 
-def test_the_form_beside_the_record_one_click_from_a_field(browser, tmp_path, live_server_for,
-                                                            screenshots):
-    from pathlib import Path
-
-    from intake.core.rules import RuleSettings
-    from intake.ingest import ingest_message
-    from models.store import SourceRef
-
-    engine = migrated_engine(tmp_path / "form.db")
-    add_users(engine)
-    raw = (Path(__file__).parents[1] / "fixtures" / "golden" / "e04_inline_pdf_cme.eml")
-    reference = ingest_message(engine, raw=raw.read_bytes(), settings=RuleSettings(),
-                               source=SourceRef(mailbox="cme", source="file", account="t",
-                                                folder="INBOX")).case_reference
-    server = live_server_for(make_app(engine, page_cache_dir=str(tmp_path / "pages")))
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
-    page = context.new_page()
-    sign_in(page, server.url, "central-aio")
-    page.goto(f"{server.url}/cases/{reference}")
-    link = page.locator("a.on-form").first
-    target = link.get_attribute("href")
-    link.click()
-    figure = page.locator(f"figure{target}")
-    figure.locator("img").evaluate("img => img.decode ? img.decode() : null")
-    assert figure.evaluate("f => f.matches(':target')")
-    assert figure.locator("img").evaluate("img => img.naturalWidth") > 300
-    assert fits(page)
-    page.screenshot(path=str(screenshots / "case-form.png"), full_page=False)
-    context.close()
+# The form beside the record (rendered pages, highlighted regions): tests/e2e/test_form_highlight.py
