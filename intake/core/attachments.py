@@ -18,6 +18,7 @@ from parsers.documents import ReadLimits, read_document
 from parsers.entries import Entry, ExtractedForm
 from parsers.errors import IntakeError, UnreadableDocument
 from parsers.layout.text import label_value_lines, section_heading
+from parsers.letter.reader import read_letter
 from parsers.mail import secure as secure_mail
 from parsers.mail.walker import Attachment, looks_like_family_correspondence
 from parsers.mapping.fieldmap import field_map
@@ -124,9 +125,24 @@ def read_attachment(attachment: Attachment, index: int,
     if mapped is not None and len(mapped.labels_seen) >= MIN_FORM_LABELS:
         document.role = "referral_form"
         return document, mapped
+    letter = as_letter(form.text, form.extraction, index)
+    if letter is not None:
+        document.role = "referral_form"
+        return document, letter
     if looks_like_family_correspondence(attachment, text=form.text[:5000]):
         document.role = "family_correspondence"
     return document, None
+
+
+def as_letter(text: str, extraction: str, index: int) -> MappedForm | None:
+    """A referral typed as a letter (no labels): its sentences read by the letter rules
+    (:mod:`parsers.letter`), then mapped like a form's entries; ``None`` for any other text."""
+    entries = read_letter(text)
+    if not entries:
+        return None
+    mapped = map_form(ExtractedForm(extraction=extraction, entries=entries, text=text),
+                      document=index)
+    return mapped if len(mapped.labels_seen) >= MIN_FORM_LABELS else None
 
 
 _CLAIMED = {".docx": "a Word document", ".docm": "a Word document", ".doc": "a Word document",
@@ -147,8 +163,11 @@ def _check_claimed_type(attachment: Attachment) -> None:
 def read_body(body: str, index: int) -> tuple[ParsedDocument, MappedForm] | None:
     """A form pasted into the email body ("Surname: ...") is read like a document."""
     entries = _body_entries(body)
-    mapped = map_form(ExtractedForm(extraction="email_body", entries=entries, text=body), document=index)
-    if len(mapped.labels_seen) < MIN_FORM_LABELS:
+    mapped: MappedForm | None = map_form(
+        ExtractedForm(extraction="email_body", entries=entries, text=body), document=index)
+    if mapped is None or len(mapped.labels_seen) < MIN_FORM_LABELS:
+        mapped = as_letter(body, "email_body", index)  # a referral written in the email itself
+    if mapped is None:
         return None
     content = body.encode("utf-8")
     document = ParsedDocument(content=content, sha256=hashlib.sha256(content).hexdigest(),

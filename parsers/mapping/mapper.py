@@ -29,6 +29,7 @@ from parsers.mapping.entry_text import (
 )
 from parsers.mapping.fieldmap import FieldMap, FieldSpec, field_map, norm_label
 from parsers.mapping.grids import GridReader
+from parsers.mapping.grounds import GroundRules
 from parsers.mapping.listed import prose_answer, read_listed
 from parsers.mapping.options import Option, OptionRules
 from parsers.mapping.values import read_enquiry, read_value, split_parent_text, split_siblings
@@ -53,7 +54,7 @@ class MappedForm:
     risk_options: list[str] = field(default_factory=list)
 
 
-class FormMapper(OptionRules):
+class FormMapper(GroundRules, OptionRules):
     """Feeds entries and grids of one document into a fresh record."""
 
     def __init__(self, document: int, fmap: FieldMap, low_confidence_below: float) -> None:
@@ -266,32 +267,6 @@ class FormMapper(OptionRules):
             if inverse and isinstance(value, bool):
                 value = not value  # "Still on roll? Yes": not removed
             self.put(join_path(target, sub), value, min(confidence, value_confidence), entry)
-
-    def grounds_text(self, entry: Entry, confidence: float) -> None:
-        found = self.fmap.options_in_text("referral.grounds", entry.value)
-        for ground in found:
-            self.add_ground(ground, entry, confidence)
-        if not found:  # the ground in the school's own words ("failed to return after leave")
-            for part in re.split(r"\n|;", entry.value):
-                concept = self.fmap.option_by_concept("referral.grounds", part)
-                if concept is not None and len(part) <= 200:
-                    found.append(concept)
-                    self.add_ground(concept, entry, confidence * 0.9)
-        if not found:
-            text = nz.clean_multiline(entry.value)
-            if text:
-                self.put("referral.details", text, confidence, entry)
-
-    def add_ground(self, ground: str, entry: Entry, confidence: float) -> None:
-        grounds = self.out.record["referral"]["grounds"]
-        if ground not in grounds:
-            grounds.append(ground)
-            self.out.fields_found.add("referral.grounds")
-            self.out.provenance.setdefault("referral.grounds", {
-                "document": self.document, "locator": entry.locator,
-                "label": clean_label(entry.label) or clean_label(entry.value) or None,
-                "confidence": round(min(confidence, entry.confidence), 3),
-            })
 
     def parents_text(self, entry: Entry, confidence: float) -> None:
         for person in split_parent_text(entry.value):

@@ -83,6 +83,26 @@ def _signature(raw: str, reading: Reading) -> None:
         reading.values[""] = (True, 1.0)
 
 
+_PARTICLES = frozenset("van von der den de del della da di du la le ter ten bin bint al el ap".split())
+
+
+def _split_surname(raw: str, text: str) -> tuple[str, str]:
+    """(forenames, surname) of a full name: a surname written in capitals is all of its
+    words ("Evie Rose VAN DER BERG"), and "van", "de", "bin" ... before the last word belong
+    to the surname ("Shabana van der Berg")."""
+    words = raw.split()
+    caps = 0
+    while caps < len(words) and words[-1 - caps].isupper() and len(words[-1 - caps].strip(".")) > 1:
+        caps += 1
+    normalised = text.split()
+    if 0 < caps < len(words) and len(normalised) == len(words):
+        return " ".join(normalised[:-caps]), " ".join(normalised[-caps:])
+    start = len(normalised) - 1
+    while start > 1 and normalised[start - 1].lower() in _PARTICLES:
+        start -= 1
+    return " ".join(normalised[:start]), " ".join(normalised[start:])
+
+
 def _fullname(raw: str, reading: Reading) -> None:
     text = nz.name(raw).value
     if not text:
@@ -90,7 +110,7 @@ def _fullname(raw: str, reading: Reading) -> None:
     if "," in text:
         surname, _, forenames = text.partition(",")
     else:
-        forenames, _, surname = text.rpartition(" ")
+        forenames, surname = _split_surname(str(raw), text)
     if forenames.strip() and surname.strip():
         reading.values["forenames"] = (nz.name(forenames).value, 0.9)
         reading.values["surname"] = (nz.name(surname).value, 0.9)
