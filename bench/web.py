@@ -5,8 +5,10 @@ database first when it has no cases (bench.seed), adds the benchmark users, then
 each page ``runs`` times in-process (FastAPI's TestClient: the full app, middleware,
 templates and database, without network noise) and prints the median and worst times.
 The target is a median under 300 ms per page at 50,000 cases, and 500 ms for the case page
-with its rendered form (one case's document replaced by a real PDF form; its page images are
-rendered once, then served from the page cache).
+with its rendered form (one case's document replaced by a real PDF form and its record by the
+one read from it; its page images and word boxes are made once, then served from the page
+cache, and every value's highlighted region is looked up on each request: measured with the
+word boxes in memory and read again from ``words.json``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import os
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -33,16 +36,26 @@ FORM_PDF = (Path(__file__).parents[1] / "tests" / "fixtures" / "heldout" / "form
 
 
 def _with_real_form(engine: object, reference: str) -> None:
-    """Give one case a real PDF form, so its page shows the rendered pages and their links."""
-    import copy
-
+    """Give one case a real PDF form and the record read from it, so its page shows the
+    rendered pages and each value's link finds its highlighted region on them."""
+    from intake.core.pipeline import parse_document
     from models.store_rows import put_blob
 
+    content = FORM_PDF.read_bytes()
+    record = parse_document(content, filename=FORM_PDF.name, mailbox="ene").record
     with session_scope(engine) as db:  # type: ignore[arg-type]
         case = db.exec(select(Case).where(Case.reference == reference)).scalars().one()
-        record = copy.deepcopy(case.record)
-        record["documents"][0]["sha256"] = put_blob(db, FORM_PDF.read_bytes())
+        record["reference"], record["received"] = case.record.get("reference"), \
+            case.record.get("received")
+        record["documents"][0]["sha256"] = put_blob(db, content)
         case.record = record
+
+
+def _forget_words(app: object) -> None:
+    """Drop the word boxes kept in memory, so the next case page reads words.json again."""
+    cache = getattr(app.state, "page_cache", None)  # type: ignore[attr-defined]
+    if cache is not None:
+        cache._words.clear()
 
 
 def _prepare(url: str, cases: int) -> tuple[object, str]:
@@ -63,13 +76,17 @@ def _prepare(url: str, cases: int) -> tuple[object, str]:
     return engine, case_ref[0] if case_ref else ""
 
 
-def _time(client: TestClient, path: str, runs: int) -> tuple[list[float], list[float]]:
+def _time(client: TestClient, path: str, runs: int,
+          before: Callable[[], None] | None = None) -> tuple[list[float], list[float]]:
     """Wall-clock and CPU milliseconds per request (CPU time is what the page costs when
-    the machine is shared: wall time then includes waiting for a core)."""
+    the machine is shared: wall time then includes waiting for a core). ``before`` runs
+    ahead of each request, outside the time."""
     started = time.perf_counter()
     client.get(path)  # the first, cold render (warms templates and the log's figures)
     wall, cpu = [(time.perf_counter() - started) * 1000], []
     for _ in range(runs):
+        if before is not None:
+            before()
         started, started_cpu = time.perf_counter(), time.process_time()
         response = client.get(path)
         wall.append((time.perf_counter() - started) * 1000)
@@ -94,6 +111,7 @@ def main() -> int:
         ("queue (manager, all areas)", manager, "/queue"),
         ("queue, page 20 (manager, any status)", manager, "/queue?status=&page=20"),
         ("case page with its rendered form", aio, f"/cases/{case_ref}"),
+        ("  its form's word boxes read from disk", aio, f"/cases/{case_ref}"),
         ("its form's page 1 (PNG, cached)", aio, f"/cases/{case_ref}/documents/0/pages/1.png"),
         ("my cases (ENE AIO)", aio, "/my"),
         ("my cases (manager: unallocated by area)", manager, "/my"),
@@ -102,11 +120,16 @@ def main() -> int:
         ("log (manager, all time)", manager, "/log?since="),
         ("log (manager, south, late)", manager, "/log?since=&mailbox=south&late=yes"),
     ]
-    failed = False
+    started = time.perf_counter()
+    regions = aio.get(f"/cases/{case_ref}").text.count('class="highlight"')
+    print(f"case {case_ref}: {regions} highlighted regions on its rendered form; its first "
+          f"view (rendering pages and word boxes) {(time.perf_counter() - started) * 1000:.0f} ms")
+    failed = regions == 0
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"{'page':40} {'cold ms':>9} {'median ms':>10} {'worst ms':>9} {'median CPU ms':>14}")
     for label, client, path in pages:
-        wall, cpu = _time(client, path, args.runs)
+        wall, cpu = _time(client, path, args.runs,
+                          (lambda: _forget_words(app)) if "from disk" in label else None)
         cold, wall = wall[0], wall[1:]
         median = statistics.median(wall)
         failed |= median >= (FORM_TARGET_MS if "form" in label else TARGET_MS)
