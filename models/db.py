@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlmodel import Session
 
 import models.tables  # noqa: F401  (registers every table on SQLModel.metadata)
+import models.wording  # noqa: F401  (the wording decisions' table, issue 14)
 from models.crypto import KeyMissing, KeyRing, attach_keyring, keyring_from_environment, keyring_of
 
 log = logging.getLogger(__name__)

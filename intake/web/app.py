@@ -31,6 +31,7 @@ from intake.web import (
     views_my,
     views_oidc,
     views_queue,
+    views_wording,
 )
 from intake.web.auth import CsrfRejected, Forbidden, NotSignedIn, WebAuth, csrf_protect
 from intake.web.pages import audit, render
@@ -126,7 +127,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")),
               name="static")
     for module in (views_login, views_oidc, views_queue, views_my, views_allocate, views_case,
-                   views_correct, views_flags, views_form, views_log, views_audit):
+                   views_correct, views_flags, views_form, views_log, views_audit,
+                   views_wording):
         app.include_router(module.router)
     _install_error_pages(app)
     return app
