@@ -146,3 +146,24 @@ def test_a_scan_without_words_links_to_its_page_only(tmp_path):
     assert place is not None and place.region is None
     assert (place.page, place.anchor) == (2, "doc-0-page-2")
     assert view.marks(0, 2) == []
+
+
+def test_pages_still_show_when_their_words_cannot_be_read(tmp_path, monkeypatch):
+    require_binary("pdftoppm", "poppler-utils")
+    content = _form(tmp_path / "form.pdf").read_bytes()
+
+    def unreadable(pdf: Path, pages: int) -> list:
+        raise ValueError("pdfminer could not parse this")
+
+    monkeypatch.setattr("intake.web.form_pages.read_words", unreadable)
+    cache = PageCache(tmp_path / "pages")
+    documents = [{"sha256": "d" * 64, "media_type": "application/pdf", "pages": 2}]
+    view = FormView(cache, documents, content=lambda _: content)
+    place = view.place({"document": 0, "locator": "page 2, line 1"}, "Quillfeather", "x")
+    assert place is not None and place.region is None and place.page == 2
+    assert cache.count("d" * 64) == 2 and cache.words("d" * 64) == []
+    # A damaged words.json is no word boxes, not an error.
+    (tmp_path / "pages" / ("d" * 64) / "words.json").write_text("{not json")
+    assert load_words(tmp_path / "pages" / ("d" * 64) / "words.json") is None
+    fresh = FormView(PageCache(tmp_path / "pages"), documents, content=lambda _: content)
+    assert fresh.place({"document": 0, "locator": "page 1"}, "Quillfeather", "x").region is None

@@ -108,6 +108,8 @@ class PageCache:
                     self.page(sha256, 1, data, media_type, again=self.count(sha256) is not None)
             except UnreadableDocument as exc:
                 log.warning("document %s: %s", sha256[:12], exc.reason)
+            except Exception as exc:  # noqa: BLE001 - a thread of its own: log, never raise
+                log.warning("document %s: not rendered (%s)", sha256[:12], type(exc).__name__)
 
         worker = threading.Thread(target=work, name=f"render-{sha256[:12]}", daemon=True)
         worker.start()
@@ -122,11 +124,11 @@ class PageCache:
     def page(self, sha256: str, number: int, content: bytes, media_type: str, *,
              again: bool = False) -> Path:
         """The PNG of page ``number`` (1-based), rendering the document first if needed
-        (``again``: also when rendered, but without word boxes)."""
+        (``again``: also when rendered, but without readable word boxes)."""
         if self.count(sha256) is None or again:
             with _lock_for(sha256):
                 if self.count(sha256) is None or (
-                        again and not (self._dir(sha256) / WORDS_FILE).exists()):
+                        again and load_words(self._dir(sha256) / WORDS_FILE) is None):
                     self._words.pop(sha256, None)
                     self._render(sha256, content, media_type)
         pages = self.count(sha256) or 0
@@ -154,7 +156,7 @@ class PageCache:
             texts = (folder / "text.txt").read_text(encoding="utf-8", errors="replace")
             out = folder / "out"
             out.mkdir(mode=0o700)
-            save_words(read_words(pdf, len(images)), out / WORDS_FILE)
+            save_words(_words_of(pdf, len(images), sha256), out / WORDS_FILE)
             for number, (image, text) in enumerate(zip(images, _split_pages(texts, len(images)),
                                                        strict=True), start=1):
                 image.rename(out / f"page-{number}.png")
@@ -164,6 +166,16 @@ class PageCache:
                 shutil.rmtree(target)
             out.rename(target)
         log.info("rendered %s page(s) of document %s", self.count(sha256), sha256[:12])
+
+
+def _words_of(pdf: Path, pages: int, sha256: str) -> list[PageWords]:
+    """The pages' word boxes; none (links then go to the page only) when pdfplumber cannot
+    read a PDF that poppler could render."""
+    try:
+        return read_words(pdf, pages)
+    except Exception as exc:  # noqa: BLE001 - pdfminer raises many kinds; the pages still show
+        log.warning("document %s: no word boxes (%s)", sha256[:12], type(exc).__name__)
+        return []
 
 
 def _split_pages(text: str, count: int) -> list[str]:
