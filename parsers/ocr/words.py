@@ -85,7 +85,11 @@ def unglued(word: Word, boxes: list[pic.Box]) -> list[Word]:
 
 
 def kept(word: Word) -> bool:
-    """Speckles read as stray quotes and dots are dropped."""
+    """Speckles read as stray quotes and dots are dropped, and so is a ``|``: the stub of
+    a table rule the picture search did not find whole (noise breaks it into pieces) read
+    as a glyph; no answer on a form is a bar."""
+    if not word.text.strip("|"):
+        return False
     return any(ch.isalnum() for ch in word.text) or word.confidence >= 0.6
 
 
