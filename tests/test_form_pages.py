@@ -60,6 +60,7 @@ def test_a_word_form_is_converted_then_rendered(site):
     app, refs, _ = site
     client = sign_in(TestClient(app), "ene-aio")
     page = client.get(f"/cases/{refs['ene']}").text
+    assert 'class="highlight"' in page  # the first view waited for the conversion
     image = re.search(r'src="(/cases/[^"]+/pages/1\.png)"', page).group(1)
     assert client.get(image).content.startswith(b"\x89PNG")
     again = client.get(f"/cases/{refs['ene']}").text

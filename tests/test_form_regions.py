@@ -167,3 +167,17 @@ def test_pages_still_show_when_their_words_cannot_be_read(tmp_path, monkeypatch)
     assert load_words(tmp_path / "pages" / ("d" * 64) / "words.json") is None
     fresh = FormView(PageCache(tmp_path / "pages"), documents, content=lambda _: content)
     assert fresh.place({"document": 0, "locator": "page 1"}, "Quillfeather", "x").region is None
+
+
+def test_a_missing_fields_flag_shows_where_it_goes_on_the_form(tmp_path):
+    require_binary("pdftoppm", "poppler-utils")
+    content = _form(tmp_path / "form.pdf").read_bytes()
+    documents = [{"sha256": "e" * 64, "media_type": "application/pdf", "pages": 2}]
+    view = FormView(PageCache(tmp_path / "pages"), documents, content=lambda _: content,
+                    record={"provenance": {}})
+    place = view.flag_place("pupil.date_of_birth", {"provenance": {}})
+    assert place is not None and place.missing and place.page == 1
+    assert _inside(place.region.box, 80, 763)  # the label "Date of birth"
+    assert place.alt == "highlighted: ‘Date of birth’ (not filled in) on page 1"
+    assert view.marks(0, 1) == [place]
+    assert view.flag_place("pupil.known_as", {"provenance": {}}) is None  # not on this form

@@ -60,6 +60,7 @@ class PageCache:
         self.folder = folder
         self.timeout = timeout
         self._words: OrderedDict[str, list[PageWords]] = OrderedDict()
+        self._failed: set[str] = set()  # documents this process could not render
 
     def _dir(self, sha256: str) -> Path:
         if not re.fullmatch(r"[0-9a-f]{64}", sha256):
@@ -98,7 +99,7 @@ class PageCache:
         """Render a document not rendered yet (or rendered before word boxes were kept), in
         a thread, waiting at most ``wait`` seconds: the case page shows its regions when the
         rendering is quick (a PDF), its pages either way."""
-        if self.words(sha256) is not None:
+        if sha256 in self._failed or self.words(sha256) is not None:
             return
 
         def work() -> None:
@@ -107,8 +108,10 @@ class PageCache:
                 if data:
                     self.page(sha256, 1, data, media_type, again=self.count(sha256) is not None)
             except UnreadableDocument as exc:
+                self._failed.add(sha256)  # not tried again by every view of the case
                 log.warning("document %s: %s", sha256[:12], exc.reason)
             except Exception as exc:  # noqa: BLE001 - a thread of its own: log, never raise
+                self._failed.add(sha256)
                 log.warning("document %s: not rendered (%s)", sha256[:12], type(exc).__name__)
 
         worker = threading.Thread(target=work, name=f"render-{sha256[:12]}", daemon=True)

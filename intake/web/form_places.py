@@ -14,7 +14,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from intake.web.case_layout import show, source_of
+from intake.web.case_layout import (
+    AIO,
+    ATTENDANCE,
+    FAMILY,
+    GROUNDS,
+    PUPIL,
+    ROLL,
+    SAFEGUARDING,
+    SCHOOL,
+    show,
+    source_of,
+)
 from intake.web.form_pages import PageCache, renderable
 from intake.web.form_regions import Region, find_region
 from intake.web.form_words import PageWords
@@ -24,6 +35,8 @@ PAGE_WIDTH = 661  # the page images' width in pixels (A4 at 80 dpi)
 RENDER_WAIT = 8.0  # seconds the first view of a case waits for its pages to be rendered
 _PAGE_IN_LOCATOR = re.compile(r"\bpage (\d+)\b", re.IGNORECASE)
 _NOT_ID = re.compile(r"[^a-z0-9]+")
+FIELD_LABELS = {path: label for section in (PUPIL, SCHOOL, ATTENDANCE, GROUNDS, FAMILY, ROLL,
+                                            SAFEGUARDING, AIO) for path, label in section.fields}
 
 
 @dataclass(frozen=True)
@@ -36,6 +49,7 @@ class Place:
     anchor: str
     region: Region | None
     alt: str
+    missing: bool = False  # the field's label: nothing was read for it
 
     @property
     def rect(self) -> tuple[int, int, int, int]:
@@ -132,8 +146,25 @@ class FormView:
         key = path if path in provenance else next(
             (k for k in sorted(provenance) if k.startswith(path + ".")), None)
         if key is None:
-            return None
+            return self._where_it_goes(path, label or FIELD_LABELS.get(path))
         return self.place(source_of(record, key), show(get_path(record, key)), key, label)
+
+    def _where_it_goes(self, path: str, label: str | None) -> Place | None:
+        """A field nothing was read for (a "missing" flag): its label on the form, so the
+        AIO sees the empty box; None when the form has no such label."""
+        if not label or len(label) < 3:
+            return None
+        for index in self.shown():
+            region = find_region(self.words(index), page=None, locator="", value=None,
+                                 label=label)
+            if region is not None:
+                anchor = f"doc-{index}-page-{region.page}-at-{_NOT_ID.sub('-', path.lower())}"
+                found = Place(index, region.page, anchor.strip("-"), region,
+                              f"highlighted: ‘{label}’ (not filled in) on page {region.page}",
+                              missing=True)
+                return self._marks.setdefault((index, region.page), {}).setdefault(
+                    found.anchor, found)
+        return None
 
     def flag_page(self, path: str, record: dict[str, Any]) -> tuple[int, int] | None:
         found = self.flag_place(path, record)
