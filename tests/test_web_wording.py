@@ -171,3 +171,20 @@ def test_a_malformed_overlay_is_shown_and_accept_refused_without_overwriting(sit
     assert overlay.read_text(encoding="utf-8") == "[[field]\n"
     with Session(engine) as session:
         assert session.exec(select(WordingDecision)).first() is None
+
+
+def test_a_decision_is_stored_once_on_sqlite_and_postgresql(db_url):
+    from models.db import make_engine, migrate
+    from models.store_wording import decide, decisions
+
+    engine = make_engine(db_url)
+    migrate(engine)
+    args = {"label_key": "best daytime number", "label": "Best daytime number",
+            "field_path": "parents.*.phone", "actor": "admin"}
+    assert decide(engine, decision="dismissed", examples=["CME-2026-000001"], **args)
+    assert not decide(engine, decision="accepted", **args)
+    with Session(engine) as session:
+        assert decisions(session)[("best daytime number", "parents.*.phone")] == "dismissed"
+        events = session.exec(select(AuditEvent).where(
+            AuditEvent.action.in_(("wording_dismissed", "wording_accepted")))).all()
+        assert [e.action for e in events] == ["wording_dismissed"]
