@@ -68,6 +68,16 @@ def test_the_correction_form_offers_the_forms_unmapped_labels(site):
     page = aio.get(f"/cases/{reference}").text
     assert "The form&#39;s label for this" in page or "The form's label for this" in page
     assert f'<option value="{LABEL}">{LABEL}</option>' in page
+    with Session(engine) as session:  # a value the reader took for another field
+        case = session.exec(select(Case).where(Case.reference == reference)).one()
+        case.record = {**case.record, "provenance": {**case.record.get("provenance", {}),
+                       "school.phone": {"document": 0, "locator": "table 2, row 4",
+                                        "label": "Office or mum", "confidence": 0.9}}}
+        session.add(case)
+        session.commit()
+    page = aio.get(f"/cases/{reference}").text
+    elsewhere = page[page.index('<optgroup label="Read into another field">'):]
+    assert '<option value="Office or mum">Office or mum (read as ' in elsewhere.split("</select>")[0]
     refused = _correct(aio, reference, label="A label not on this form")
     assert "not one of this form" in refused.text
     with Session(engine) as session:
