@@ -33,7 +33,8 @@ _COLUMN_WORDS: dict[str, tuple[str, ...]] = {
     "phone": ("telephone", "phone", "tel", "mobile", "contact number", "telephone number"),
     "email": ("email", "e mail", "email address"),
 }
-_ORDER = ("dob", "email", "address", "person", "done", "outcome", "action", "date", "relationship",
+# "Relationship to the young person" is the relationship, not a "person contacted" column.
+_ORDER = ("dob", "email", "relationship", "address", "person", "done", "outcome", "action", "date",
           "phone", "school", "name")
 
 

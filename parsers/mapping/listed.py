@@ -69,8 +69,8 @@ def _named_person(mapper: ListTarget, entry: Entry, context: str | None) -> bool
 
 
 _ACCOUNT = re.compile(r"(?i)\b(family|families|parents?|carers?|mum|dad|mother|father)\b.*"
-                      r"\b(said|say|says|told|tell|information|account|explanation|reported)\b|"
-                      r"\b(said|told|information|account|explanation)\b.*\b(family|parents?|"
+                      r"\b(said|say|says|told|tell|inform\w*|info|account|explanation|reported)\b|"
+                      r"\b(said|told|inform\w*|info|account|explanation)\b.*\b(family|parents?|"
                       r"carers?|mum|dad)\b")
 _SHORT_KINDS = frozenset({"name", "parent_name", "phone", "email", "date", "text", "postcode"})
 

@@ -36,7 +36,9 @@ from parsers.mapping.values import read_enquiry, read_value, split_parent_text, 
 from parsers.record import empty_parent, empty_record, empty_sibling, get_path, is_empty, set_path
 from parsers.values import normalise as nz
 
-_PARENT_NUMBER = re.compile(r"\b(?:parent|carer|guardian)s?\s*(?:/\s*carer\s*)?(?:no\.?\s*)?([1-4])\b", re.I)
+_PARENT_NUMBER = re.compile(r"\b(?:parent|carer|guardian)s?\s*(?:/\s*carer\s*)?(?:no\.?\s*)?([1-4])\b|"
+                            r"\b(second|2nd|third|3rd)\s+(?:parent|carer|guardian)", re.I)
+_ORDINALS = {"second": 1, "2nd": 1, "third": 2, "3rd": 2}  # index of "Second parent/carer - Name"
 _NUMBER, _ANY_INDEX = re.compile(r"\b([1-9])\b"), re.compile(r"\.\d+\.")
 _PARENT_WORD = re.compile(r"\b(mother|father|mum|dad|step[- ]?mother|step[- ]?father|guardian)s?\b", re.I)
 
@@ -119,7 +121,7 @@ class FormMapper(GroundRules, OptionRules):
         word = _PARENT_WORD.search(label)
         parents = self.out.record["parents"]
         if number:
-            index = int(number.group(1)) - 1
+            index = int(number.group(1)) - 1 if number.group(1) else _ORDINALS[number.group(2).lower()]
         elif word:
             key = word.group(1).lower()
             if key not in self.parent_slots:
@@ -189,6 +191,8 @@ class FormMapper(GroundRules, OptionRules):
                 match = None  # only generic labels ("Role", "Date") borrow the neighbour's part
         if match is None and (context == "enquiries" or reads_as_answer(entry.value)):
             match = self.fmap.match_concept(entry.label)
+            if match is None and reads_as_answer(entry.value):  # "Letters from mum received? N"
+                match = self.fmap.match_concept(entry.label, "bool")
         if match is None and self.last_enquiry and self.enquiry_detail(entry, context):
             return
         if (entry.label, entry.locator) in self.unanswered:

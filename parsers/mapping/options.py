@@ -176,6 +176,8 @@ class OptionRules:
             value, source = True, next(o for o in direct if o.checked)
         elif direct and any(o.group in ticked_groups for o in direct):
             value, source = False, direct[0]
+        elif len(options) == 1 and options[0].value is True and options[0].checked is False:
+            value, source = False, options[0]  # a lone "[ ] Yes" left empty: not so
         if source is None:
             return
         if spec.kind == "signature":

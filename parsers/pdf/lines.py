@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from parsers.entries import Entry, Grid
 from parsers.layout.table import Cell, clean_label, section_heading, table_to_entries
+from parsers.layout.text import strip_instructions
 from parsers.pdf.checklist import ChecklistLines
 from parsers.pdf.draft import Draft
 from parsers.pdf.geometry import LineOptions, Token, line_options, segments, separator
@@ -191,6 +192,10 @@ class LineReader(ChecklistLines):
         while pos < len(parts):
             text = _text(parts[pos])
             match = _COLON.match(text)
+            if match and match["value"] and len(parts) == 1 and not strip_instructions(
+                    match["value"]).strip():  # "Written to the school? (delete as appropriate)"
+                self.add(match["label"], "", where, live, open_below=True)
+                return True
             if match and match["value"] and not _not_label(match, text):
                 pairs = self.split_pairs(match["label"], match["value"])
                 for label, value in pairs:
