@@ -190,3 +190,18 @@ def test_council_section_numbering_does_not_decide_the_part():
                  E("Postcode", "ZY9 9SS", section="Section A – Child's details"))
     assert out.record["school"]["contact"]["name"] == "Quinn Example"
     assert out.record["pupil"]["address"]["postcode"] == "ZY9 9SS"
+
+
+def test_a_parents_detail_named_by_relationship_joins_that_parent() -> None:
+    """ "Mother's telephone" after a parents table whose first row is the mother fills her
+    phone, not a second, nameless parent."""
+    from parsers.entries import Entry, ExtractedForm, Grid
+    from parsers.mapping.mapper import map_form
+
+    grid = Grid(headers=["Name", "Relationship", "Telephone"], rows=[["Ann Bell", "Mother", ""]],
+                locator="table 1")
+    entry = Entry(label="Mother's telephone", value="07700 900318", locator="paragraph 9",
+                  section="Parent details")
+    parents = map_form(ExtractedForm(extraction="docx", grids=[grid], entries=[entry])).record[
+        "parents"]
+    assert len(parents) == 1 and parents[0]["phone"] == "07700900318"

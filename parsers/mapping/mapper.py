@@ -43,6 +43,11 @@ _NUMBER, _ANY_INDEX = re.compile(r"\b([1-9])\b"), re.compile(r"\.\d+\.")
 _PARENT_WORD = re.compile(r"\b(mother|father|mum|dad|step[- ]?mother|step[- ]?father|guardian)s?\b", re.I)
 
 
+def _relation_key(word: str) -> str:
+    key = re.sub(r"[\s-]", "", word.lower())
+    return {"mum": "mother", "dad": "father"}.get(key, key)
+
+
 @dataclass
 class MappedForm:
     """One document's contribution to the record."""
@@ -123,11 +128,13 @@ class FormMapper(GroundRules, OptionRules):
         if number:
             index = int(number.group(1)) - 1 if number.group(1) else _ORDINALS[number.group(2).lower()]
         elif word:
-            key = word.group(1).lower()
+            key = _relation_key(word.group(1))
             if key not in self.parent_slots:
                 taken = set(self.parent_slots.values())
+                same = [i for i, p in enumerate(parents)  # "Mum's mobile" after a "Mother" row
+                        if i not in taken and _relation_key(p.get("relationship") or "") == key]
                 free = [i for i, p in enumerate(parents) if i not in taken and not p.get("name")]
-                self.parent_slots[key] = free[0] if free else len(parents)
+                self.parent_slots[key] = (same or free or [len(parents)])[0]
             index = self.parent_slots[key]
         elif new_person and self.parent_index >= 0 and parents[self.parent_index].get("name"):
             index = len(parents)
