@@ -10,6 +10,8 @@ these strokes and the OCR words exactly as it reads a printed PDF.
 
 from __future__ import annotations
 
+import threading
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 import numpy as np
@@ -118,13 +120,28 @@ def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return starts[:, 0], starts[:, 1], ends[:, 1]
 
 
+_last = threading.local()
+
+
+def column_runs(dark: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every vertical run of ink: (column, top, bottom). The rule search, the letter
+    height and the tick-box search all need them; a page's are found once (per thread,
+    for the page that thread is reading) on a contiguous transposed copy."""
+    cached = getattr(_last, "runs", None)
+    if cached is not None and cached[0] is dark:
+        return cached[1]  # type: ignore[no-any-return]
+    runs = _runs(np.ascontiguousarray(dark.T))
+    _last.runs = (dark, runs)
+    return runs
+
+
 def rulings(dark: np.ndarray, min_length: int) -> tuple[list[Segment], list[Segment]]:
     """Horizontal (y, x0, x1) and vertical (x, top, bottom) rules at least ``min_length``."""
-    return _lines(dark, min_length), _lines(dark.T, min_length)
+    return _lines(_runs(dark), min_length), _lines(column_runs(dark), min_length)
 
 
-def _lines(mask: np.ndarray, min_length: int) -> list[Segment]:
-    rows, starts, ends = _runs(mask)
+def _lines(runs: tuple[np.ndarray, np.ndarray, np.ndarray], min_length: int) -> list[Segment]:
+    rows, starts, ends = runs
     keep = (ends - starts) >= min_length
     pieces = sorted(zip(rows[keep].tolist(), starts[keep].tolist(), ends[keep].tolist(),
                         strict=True))
@@ -163,7 +180,7 @@ def _join(segments: list[Segment], across: float = 5.0, gap: float = 10.0) -> li
 def tick_boxes(dark: np.ndarray, text_px: float) -> list[Box]:
     """Square outlines about the size of a letter, and how much ink is inside each."""
     low, high = max(9, int(text_px * 0.95)), int(text_px * 2.0) + 2
-    columns, tops, bottoms = _runs(dark.T)
+    columns, tops, bottoms = column_runs(dark)
     length = bottoms - tops
     keep = (length >= low) & (length <= high)
     strokes = sorted(zip(columns[keep].tolist(), tops[keep].tolist(), bottoms[keep].tolist(),
@@ -171,34 +188,58 @@ def tick_boxes(dark: np.ndarray, text_px: float) -> list[Box]:
     by_top: dict[int, list[tuple[int, int, int]]] = {}
     for x, top, bottom in strokes:
         by_top.setdefault(top // 3, []).append((x, top, bottom))
+    xs = {key: [x for x, _, _ in group] for key, group in by_top.items()}
+    edge = _EdgeTest(dark)
     found: list[Box] = []
     for x, top, bottom in strokes:
         if any(b.x0 - 2 <= x <= b.x1 + 2 and abs(b.top - top) <= 3 for b in found[-8:]):
             continue
-        box = _partner(dark, by_top, x, top, bottom)
+        box = _partner(dark, edge, by_top, xs, x, top, bottom)
         if box is not None:
             found.append(box)
     return found
 
 
-def _partner(dark: np.ndarray, by_top: dict[int, list[tuple[int, int, int]]], x: int,
-             top: int, bottom: int) -> Box | None:
+def _partner(dark: np.ndarray, edge: _EdgeTest, by_top: dict[int, list[tuple[int, int, int]]],
+             xs: dict[int, list[int]], x: int, top: int, bottom: int) -> Box | None:
+    """The right side of the box whose left side is this stroke: among the strokes
+    starting at about the same height (sorted by x), only those a box's width away."""
     side = bottom - top
     for key in (top // 3 - 1, top // 3, top // 3 + 1):
-        for x2, top2, bottom2 in by_top.get(key, ()):
-            if not (0.75 * side <= x2 - x <= 1.3 * side):
-                continue
+        group = by_top.get(key)
+        if not group:
+            continue
+        first = bisect_left(xs[key], x + 0.75 * side)
+        last = bisect_right(xs[key], x + 1.3 * side)
+        for x2, top2, bottom2 in group[first:last]:
             if abs(top2 - top) > 3 or abs(bottom2 - bottom) > 3:
                 continue
-            if _edge(dark, top, x, x2) and _edge(dark, bottom - 1, x, x2) and _corners(
+            if edge(top, x, x2) and edge(bottom - 1, x, x2) and _corners(
                     dark, x, top, x2, bottom - 1) and _hollow(dark, x, top, x2, bottom - 1):
                 return Box(x, top, x2 + 1, bottom, _ink(dark, x, top, x2, bottom))
     return None
 
 
-def _edge(dark: np.ndarray, row: int, x0: int, x1: int) -> bool:
-    band = dark[max(0, row - 2): row + 3, x0: x1 + 1]
-    return band.size > 0 and float(band.any(axis=0).mean()) >= 0.85
+class _EdgeTest:
+    """Whether a row (give or take two pixels) is inked along at least 85% of x0..x1: a
+    box's top or bottom edge. Answered from running sums of the page's ink spread two
+    rows up and down, so each of the thousands of candidate boxes costs two look-ups."""
+
+    def __init__(self, dark: np.ndarray) -> None:
+        near = dark.copy()
+        for shift in (1, 2):
+            near[shift:] |= dark[:-shift]
+            near[:-shift] |= dark[shift:]
+        self.sums = np.zeros((dark.shape[0], dark.shape[1] + 1), dtype=np.int32)
+        np.cumsum(near, axis=1, out=self.sums[:, 1:])
+        self.height, self.width = dark.shape
+
+    def __call__(self, row: int, x0: int, x1: int) -> bool:
+        end = min(x1 + 1, self.width)
+        if not (0 <= row < self.height) or end <= x0:
+            return False
+        inked = int(self.sums[row, end]) - int(self.sums[row, x0])
+        return inked >= 0.85 * (end - x0)
 
 
 def _corners(dark: np.ndarray, x0: int, top: int, x1: int, bottom: int) -> bool:
@@ -259,5 +300,16 @@ def stroke_width(dark: np.ndarray, x0: int, top: int, x1: int, bottom: int) -> f
 
 
 def despeckle(gray: Image.Image) -> Image.Image:
-    """Scanner dust and JPEG noise off, before Tesseract reads it as full stops and quotes."""
-    return gray.filter(ImageFilter.MedianFilter(3))
+    """Scanner dust and JPEG noise off, before Tesseract reads it as full stops and quotes:
+    a 3x3 median (as Pillow's ``MedianFilter(3)``, edge pixels repeated), done as a
+    min/max exchange network on nine shifted copies, some fifteen times faster."""
+    pixels = np.pad(np.asarray(gray), 1, mode="edge")
+    height, width = pixels.shape[0] - 2, pixels.shape[1] - 2
+    p = [pixels[dy: dy + height, dx: dx + width] for dy in range(3) for dx in range(3)]
+    for a, b in _MEDIAN9:  # Paeth's network: p[4] ends as the median of the nine
+        p[a], p[b] = np.minimum(p[a], p[b]), np.maximum(p[a], p[b])
+    return Image.fromarray(np.ascontiguousarray(p[4]))
+
+
+_MEDIAN9 = ((1, 2), (4, 5), (7, 8), (0, 1), (3, 4), (6, 7), (1, 2), (4, 5), (7, 8),
+            (0, 3), (5, 8), (4, 7), (3, 6), (1, 4), (2, 5), (4, 7), (4, 2), (6, 4), (4, 2))

@@ -112,16 +112,18 @@ def _component(mask: np.ndarray, seed: tuple[int, int]) -> np.ndarray:
     part[seed[1], seed[0]] = True
     starts = np.diff(np.pad(mask, ((0, 0), (1, 0))).astype(np.int8), axis=1) == 1
     runs = np.cumsum(starts, axis=1) * mask  # run numbers within each row; 0 off the mask
+    hit = np.zeros(int(runs.max()) + 1, dtype=bool)  # which runs of a row join the part
     for _ in range(8):
         before = int(part.sum())
         for rows in (range(mask.shape[0]), range(mask.shape[0] - 1, -1, -1)):
             previous = None
             for y in rows:
                 touching = part[y] if previous is None else part[y] | (previous & mask[y])
-                hit = np.unique(runs[y][touching])
-                hit = hit[hit > 0]
-                if hit.size:
-                    part[y] = np.isin(runs[y], hit)
+                if touching.any():
+                    hit[:] = False
+                    hit[runs[y][touching]] = True
+                    hit[0] = False
+                    part[y] = hit[runs[y]]
                 previous = part[y]
         if int(part.sum()) == before:
             break
@@ -177,7 +179,7 @@ def _fit(points: np.ndarray) -> Line | None:
         if len(points) < 8:
             return None
         centre = points.mean(axis=0)
-        _, _, vt = np.linalg.svd(points - centre)
+        _, _, vt = np.linalg.svd(points - centre, full_matrices=False)
         normal = vt[1]
         distance = np.abs((points - centre) @ normal)
         keep = distance <= max(1.5, float(np.percentile(distance, 80)))
