@@ -255,13 +255,16 @@ def _corners(dark: np.ndarray, x0: int, top: int, x1: int, bottom: int) -> bool:
 
 def _hollow(dark: np.ndarray, x0: int, top: int, x1: int, bottom: int) -> bool:
     """Just inside each side, around its middle, a box is empty (a tick or cross runs
-    corner to corner); the bowls of a, e, o and 8 touch their sides there."""
+    corner to corner); the bowls of a, e, o and 8 touch their sides there. The middle is
+    the central quarter of the side: a heavy cross's arms, a quarter of the box thick,
+    come near a side up to a third of the way along it."""
     side = x1 - x0
-    inset, lo, hi = 3, top + side * 3 // 10, bottom - side * 3 // 10
+    margin = side * 38 // 100
+    inset, lo, hi = 3, top + margin, bottom - margin
     left, right = x0 + inset, x1 - inset
     strips = (dark[lo:hi, left:left + 2], dark[lo:hi, right - 1:right + 1],
-              dark[top + inset:top + inset + 2, x0 + side * 3 // 10:x1 - side * 3 // 10],
-              dark[bottom - inset - 1:bottom - inset + 1, x0 + side * 3 // 10:x1 - side * 3 // 10])
+              dark[top + inset:top + inset + 2, x0 + margin:x1 - margin],
+              dark[bottom - inset - 1:bottom - inset + 1, x0 + margin:x1 - margin])
     return all(strip.size and strip.mean() < 0.35 for strip in strips)
 
 

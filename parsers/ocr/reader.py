@@ -113,12 +113,42 @@ def _pdf_pages(pdf: Any, count: int) -> Iterator[Image.Image]:
         page = pdf[number]
         try:
             width, height = page.get_size()
+            photo = _page_photo(page, width, height)
+            if photo is not None:
+                yield photo
+                continue
             scale = min(PDF_DPI / 72, _native_scale(page, width, height))
             if width * height * scale * scale > MAX_PIXELS:
                 scale = (MAX_PIXELS / (width * height)) ** 0.5
             yield page.render(scale=scale, grayscale=True).to_pil()
         finally:
             page.close()
+
+
+def _page_photo(page: Any, width: float, height: float) -> Image.Image | None:
+    """The photo that is the whole page (a scanner app's PDF: one JPEG per page, upright),
+    decoded as it was saved. Rendering it instead resamples it to the page's size in
+    points, a pixel or so off its own (1249 px drawn as 1250), which blurs every stroke a
+    little; a tick box's outline is only a pixel or two wide at 150 dpi."""
+    try:
+        if page.get_rotation() != 0:
+            return None
+        images = [t for t in page.get_objects(max_depth=1) if t.type == 3]  # IMAGE
+        if len(images) != 1:
+            return None
+        left, bottom, right, top = images[0].get_bounds()
+        matrix = images[0].get_matrix().get()
+        if (right - left) * (top - bottom) < 0.97 * width * height or abs(matrix[1]) > 1e-6 \
+                or abs(matrix[2]) > 1e-6 or matrix[0] <= 0 or matrix[3] <= 0:
+            return None
+        raw = io.BytesIO()
+        images[0].extract(raw)
+        photo = Image.open(io.BytesIO(raw.getvalue()))
+        if photo.width * photo.height > MAX_PIXELS:
+            return None
+        return photo.convert("L")
+    except Exception:  # noqa: BLE001 - an odd image object: render the page instead
+        return None
 
 
 def _native_scale(page: Any, width: float, height: float) -> float:
