@@ -23,7 +23,7 @@ _WORD = re.compile(r"[A-Za-z]{3,}")
 
 def stroke_height(dark: Any) -> float:
     """Typical height of a letter's vertical stroke, in pixels (sizes tick boxes)."""
-    _, tops, bottoms = pic._runs(dark.T)
+    _, tops, bottoms = pic.column_runs(dark)
     lengths = bottoms - tops
     lengths = lengths[(lengths >= 6) & (lengths <= 120)]
     return float(median(lengths.tolist())) * 1.3 if lengths.size else 30.0
