@@ -21,7 +21,8 @@ def without_echoed_label(entry: Entry) -> Entry:
         rest = value[len(label):].lstrip()
         if rest.startswith((":", "-", "–")):
             return replace(entry, value=rest[1:].strip())
-        if rest and label[-1] in "?*)" and len(rest) < len(value) // 2:
+        if rest and (label[-1] in "?*)" or len(label.split()) >= 2) \
+                and not value[len(label)].isalnum():
             return replace(entry, value=rest)  # "Any letters from the family? N" in one paragraph
     return entry
 

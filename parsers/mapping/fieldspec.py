@@ -28,6 +28,7 @@ class FieldSpec:
     concepts: tuple[Rule, ...] = ()
     option_concepts: dict[str, tuple[Rule, ...]] = field(default_factory=dict, hash=False,
                                                         compare=False)
+    label_concepts: tuple[Rule, ...] = ()  # the label worded any other way (last resort)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ def spec_from(raw: dict[str, Any]) -> FieldSpec:
         option_concepts={value: tuple(parse_rule(r) for r in rules)
                          for value, rules in raw.get("concepts", {}).items()}
         if isinstance(raw.get("concepts"), dict) else {},
+        label_concepts=tuple(parse_rule(r) for r in raw.get("label_concepts", ())),
         options={
             value: tuple(dict.fromkeys(norm_label(w) for w in words))
             for value, words in raw.get("options", {}).items()

@@ -30,6 +30,7 @@ from parsers.mapping.entry_text import (
 from parsers.mapping.fieldmap import FieldMap, FieldSpec, field_map, norm_label
 from parsers.mapping.grids import GridReader
 from parsers.mapping.grounds import GroundRules
+from parsers.mapping.label_concepts import match_by_concept, narrower
 from parsers.mapping.listed import prose_answer, read_listed
 from parsers.mapping.options import Option, OptionRules
 from parsers.mapping.values import read_enquiry, read_value, split_parent_text, split_siblings
@@ -191,7 +192,7 @@ class FormMapper(GroundRules, OptionRules):
             return
         if not entry.label.strip():
             return
-        match = self.fmap.match(entry.label, context)
+        match = narrower(self.fmap, entry, self.fmap.match(entry.label, context), context)
         if match is None and self.field_context not in (None, context):
             match = self.fmap.match(entry.label, self.field_context)
             if match is not None and match.how != "context":
@@ -200,6 +201,10 @@ class FormMapper(GroundRules, OptionRules):
             match = self.fmap.match_concept(entry.label)
             if match is None and reads_as_answer(entry.value):  # "Letters from mum received? N"
                 match = self.fmap.match_concept(entry.label, "bool")
+        if match is None and entry.value.strip():  # "Deletion agreed with: <officer>"
+            match = self.fmap.match_concept(entry.label, "name")
+        if match is None:  # the council's own wording, by concept, if the value fits
+            match = match_by_concept(self.fmap, entry.label, entry.value, context)
         if match is None and self.last_enquiry and self.enquiry_detail(entry, context):
             return
         if (entry.label, entry.locator) in self.unanswered:

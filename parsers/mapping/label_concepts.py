@@ -1,0 +1,103 @@
+"""The last resort for a label the field map does not know: its words, by concept.
+
+A council's own wording ("Child's family name", "Officer agreeing the deletion") often shares
+no label with ``fields.toml`` and is not a misspelling of one. Each field may declare
+``label_concepts`` (groups of words that must all be present, with words that must not be);
+the best-scoring field is taken when the section the entry stands in does not contradict it
+and the written value is plausible for the field's kind (a date for a date, a name with no
+digits for a name), so a guess never puts a phone number into a name.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from parsers.mapping.entry_text import FIELD_CONTEXT, reads_as_answer
+from parsers.mapping.fieldspec import LabelMatch
+from parsers.mapping.labels import rule_strength
+from parsers.values import normalise as nz
+from parsers.values.dates import find_date
+
+if TYPE_CHECKING:
+    from parsers.entries import Entry
+    from parsers.mapping.fieldmap import FieldMap
+    from parsers.mapping.fieldspec import FieldSpec
+
+CONFIDENCE = 0.85
+_UPN = re.compile(r"[A-Z]\d{11}[0-9A-Z]")
+_NAME_KINDS = {"name", "parent_name", "fullname", "sibling_name"}
+
+
+def match_by_concept(fmap: FieldMap, label: str, value: str,
+                     context: str | None) -> LabelMatch | None:
+    """The field a label names by concept, if its value fits that field."""
+    spec = concept_field(fmap, label, context)
+    if spec is None or not plausible(spec.kind, value):
+        return None
+    return LabelMatch(spec, CONFIDENCE, "concept")
+
+
+def narrower(fmap: FieldMap, entry: Entry, match: LabelMatch | None,
+             context: str | None) -> LabelMatch | None:
+    """A full-name field found inside a longer label ("Young person's family name" holds
+    "young person's name") gives way to the part of the name the label's words say."""
+    if match is None or match.spec.kind != "fullname" or match.how not in ("contains", "spelling"):
+        return match
+    by_concept = match_by_concept(fmap, entry.label, entry.value, context)
+    parent = match.spec.path.rsplit(".", 1)[0]
+    if by_concept is not None and by_concept.spec.path.rsplit(".", 1)[0] == parent:
+        return by_concept
+    return match
+
+
+@lru_cache(maxsize=8192)
+def concept_field(fmap: FieldMap, label: str, context: str | None) -> FieldSpec | None:
+    """The one field whose label concepts a label names best (readers ask this of labels)."""
+    if not label.strip() or len(label.split()) > 20:
+        return None
+    scored = [(max(rule_strength(r, label) for r in spec.label_concepts), spec)
+              for spec in fmap.fields if spec.label_concepts]
+    scored = [(n, spec) for n, spec in scored if n > 0]
+    if not scored:
+        return None
+    top = max(n for n, _ in scored)
+    best = [spec for n, spec in scored if n == top]
+    if len(best) > 1 and context:
+        best = [spec for spec in best if _context_of(spec) == context] or best
+    if len(best) != 1:
+        return None  # two fields fit as well: do not guess
+    spec = best[0]
+    home = _context_of(spec)
+    if context and home and context != home and context in FIELD_CONTEXT.values():
+        return None  # "Surname" under the parents' heading is not the child's
+    return spec
+
+
+def _context_of(spec: FieldSpec) -> str | None:
+    return FIELD_CONTEXT.get(spec.path.split(".", 1)[0])
+
+
+def plausible(kind: str, value: str) -> bool:
+    """Whether a written value can be an answer of ``kind`` (empty: nothing to judge)."""
+    text = value.strip()
+    if not text:
+        return True
+    if kind == "date":
+        return find_date(text) is not None
+    if kind == "phone":
+        return bool(nz.phones(text))
+    if kind == "email":
+        return bool(nz.find_emails(text))
+    if kind == "upn":
+        return bool(_UPN.search(re.sub(r"[\s-]", "", text.upper())))
+    if kind == "postcode":
+        return nz.postcode(text).problem is None
+    if kind in _NAME_KINDS:
+        return not re.search(r"\d|@", text) and 1 <= len(text.split()) <= 6
+    if kind in ("bool", "enquiry", "signature"):
+        return reads_as_answer(text) or len(text.split()) <= 3
+    if kind == "address":
+        return bool(re.search(r"\d|,|\n", text))
+    return True
