@@ -100,7 +100,7 @@ def reads_badly(words: list[Word]) -> bool:
     return median(w.confidence for w in real) < 0.45
 
 
-_ASCENDING = frozenset("bdfhklt0123456789()[]{}/|!?'\"%&#@$£")
+_ASCENDING = frozenset("bdfhijklt0123456789()[]{}/|!?'\"%&#@$£")  # i, j: their dots
 _DESCENDING = frozenset("gjpqy()[]{}|;,@")
 
 
@@ -111,6 +111,9 @@ def _em(word: Word) -> float:
     up = any(ch in _ASCENDING or ch.isupper() for ch in text)
     down = any(ch in _DESCENDING for ch in text)
     return word.height / (0.56 + 0.2 * up + 0.22 * down)
+
+
+BEARING = 0.07  # em: the blank a glyph's advance leaves at each side of its ink
 
 
 def page_tokens(words: list[Word], dark: Any) -> tuple[list[Token], float]:
@@ -130,6 +133,8 @@ def page_tokens(words: list[Word], dark: Any) -> tuple[list[Token], float]:
         weight[id(token)] = stroke / regular if regular else 0.0
         tokens.append(token)
     _even_lines(tokens, weight)
+    for token in tokens:  # Tesseract's boxes are ink-tight; a PDF word spans its advance
+        token.x0, token.x1 = token.x0 - BEARING * token.size, token.x1 + BEARING * token.size
     return tokens, scale
 
 
