@@ -36,6 +36,8 @@ _SECTION = re.compile(
 _COMPLETED_BY = re.compile(r"^\(?\s*(?:to be|for) (?:completed|use)\b", re.IGNORECASE)
 _DATE = re.compile(r"\b\d{1,4}[/.\-]\d{1,2}[/.\-]\d{2,4}\b")
 _LINE_LABEL = re.compile(r"^\s*([^:\n]{1,120}?)\s*:\s*(.*)$")
+# "31. COMPLETED BY (PRINT NAME)* - D. Illingworth": a dash after a mandatory mark or a bracket
+_DASH_LABEL = re.compile(r"^\s*([^:\n]{1,120}?[*)?])\s+[-\u2013]\s+(\S.*)$")
 _PLACEHOLDER_HINT = re.compile(
     r"^(?:text|check|checkbox|check box|dropdown|combo|combobox|date|field|"
     r"textbox|bookmark|ole_link)\s*_?\d*$",
@@ -139,7 +141,8 @@ def label_value_lines(
     A line without a colon continues the previous value. Times ("10:30"), links and long
     sentences are not labels.
     """
-    return list(_label_value_pairs(text)) if ":" in text else []
+    return list(_label_value_pairs(text)) if ":" in text or "* -" in text or ") -" in text or (
+        "* \u2013" in text) else []
 
 
 @lru_cache(maxsize=4096)
@@ -148,7 +151,7 @@ def _label_value_pairs(text: str) -> tuple[tuple[str, str], ...]:
     for line in _tab_pieces(text):
         if not line.strip():
             continue
-        match = _LINE_LABEL.match(line)
+        match = _LINE_LABEL.match(line) or _DASH_LABEL.match(line)
         label = match.group(1).strip() if match else ""
         if match and _line_label_ok(label, match.group(2)):
             pairs.append((clean_label(label), match.group(2).strip()))

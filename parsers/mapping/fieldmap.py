@@ -90,8 +90,9 @@ class FieldMap:
         specs = self._specific.get(key)
         if specs:
             spec = _pick(specs, context)
-            if context and spec.contexts and context not in spec.contexts:
-                # "Date completed" under the DSL's heading is the DSL's date, not Part 1's.
+            if context and spec.contexts and context not in spec.contexts and len(key.split()) <= 3:
+                # "Date completed" under the DSL's heading is the DSL's date, not Part 1's
+                # (a label as long as "Name of person completing this form" says whose it is).
                 local = self._local_generic(key, context, spec.kind)
                 if local is not None:
                     return LabelMatch(local, 0.9, "context")

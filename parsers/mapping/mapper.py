@@ -33,20 +33,12 @@ from parsers.mapping.grounds import GroundRules
 from parsers.mapping.label_concepts import match_by_concept, narrower
 from parsers.mapping.listed import prose_answer, read_listed
 from parsers.mapping.options import Option, OptionRules
-from parsers.mapping.values import read_enquiry, read_value, split_parent_text, split_siblings
-from parsers.record import empty_parent, empty_record, empty_sibling, get_path, is_empty, set_path
+from parsers.mapping.people import SIBLING_NUMBER, PeopleRules
+from parsers.mapping.values import read_enquiry, read_value, split_siblings
+from parsers.record import empty_record, get_path, is_empty, set_path
 from parsers.values import normalise as nz
 
-_PARENT_NUMBER = re.compile(r"\b(?:parent|carer|guardian)s?\s*(?:/\s*carer\s*)?(?:no\.?\s*)?([1-4])\b|"
-                            r"\b(second|2nd|third|3rd)\s+(?:parent|carer|guardian)", re.I)
-_ORDINALS = {"second": 1, "2nd": 1, "third": 2, "3rd": 2}  # index of "Second parent/carer - Name"
-_NUMBER, _ANY_INDEX = re.compile(r"\b([1-9])\b"), re.compile(r"\.\d+\.")
-_PARENT_WORD = re.compile(r"\b(mother|father|mum|dad|step[- ]?mother|step[- ]?father|guardian)s?\b", re.I)
-
-
-def _relation_key(word: str) -> str:
-    key = re.sub(r"[\s-]", "", word.lower())
-    return {"mum": "mother", "dad": "father"}.get(key, key)
+_ANY_INDEX = re.compile(r"\.\d+\.")
 
 
 @dataclass
@@ -62,7 +54,7 @@ class MappedForm:
     risk_options: list[str] = field(default_factory=list)
 
 
-class FormMapper(GroundRules, OptionRules):
+class FormMapper(PeopleRules, GroundRules, OptionRules):
     """Feeds entries and grids of one document into a fresh record."""
 
     def __init__(self, document: int, fmap: FieldMap, low_confidence_below: float) -> None:
@@ -82,6 +74,7 @@ class FormMapper(GroundRules, OptionRules):
         self.reader_section: str | None = None
         self.heading: str | None = None
         self.unanswered: set[tuple[str, str]] = set()
+        self.second_contact: dict[str, tuple[Any, Entry]] = {}  # see signer_named_again
 
     # ------------------------------------------------------------------ setting values
     def put(self, path: str, value: Any, confidence: float, entry: Entry) -> None:
@@ -94,6 +87,8 @@ class FormMapper(GroundRules, OptionRules):
             current = None
         if not is_empty(current):
             if current != value and value not in (None, "", []):
+                if path in ("school.contact.name", "school.contact.role"):
+                    self.second_contact.setdefault(path.rsplit(".", 1)[1], (value, entry))
                 self.keep_unmapped(entry.label, str(value))
             return
         set_path(record, path, value)
@@ -121,48 +116,6 @@ class FormMapper(GroundRules, OptionRules):
         if item not in self.out.unmapped:
             self.out.unmapped.append(item)
 
-    # ------------------------------------------------------------------ parents
-    def parent_path(self, sub: str, label: str, *, new_person: bool) -> str:
-        number = _PARENT_NUMBER.search(label)
-        word = _PARENT_WORD.search(label)
-        parents = self.out.record["parents"]
-        if number:
-            index = int(number.group(1)) - 1 if number.group(1) else _ORDINALS[number.group(2).lower()]
-        elif word:
-            key = _relation_key(word.group(1))
-            if key not in self.parent_slots:
-                taken = set(self.parent_slots.values())
-                same = [i for i, p in enumerate(parents)  # "Mum's mobile" after a "Mother" row
-                        if i not in taken and _relation_key(p.get("relationship") or "") == key]
-                free = [i for i, p in enumerate(parents) if i not in taken and not p.get("name")]
-                self.parent_slots[key] = (same or free or [len(parents)])[0]
-            index = self.parent_slots[key]
-        elif new_person and self.parent_index >= 0 and parents[self.parent_index].get("name"):
-            index = len(parents)
-        else:
-            index = max(self.parent_index, 0)
-        while len(parents) <= index:
-            parents.append(empty_parent())
-        self.parent_index = index
-        if word and sub == "name" and not parents[index].get("relationship"):
-            parents[index]["relationship"] = word.group(1).capitalize()
-        return f"parents.{index}.{sub}"
-
-    def sibling_path(self, sub: str, label: str, *, new_person: bool) -> str:
-        siblings = self.out.record["siblings"]
-        number = _NUMBER.search(label)
-        if number:
-            index = int(number.group(1)) - 1
-        elif new_person and siblings and siblings[self.sibling_index].get("name"):
-            index = len(siblings)
-        else:
-            index = max(self.sibling_index, 0)
-        while len(siblings) <= index:
-            siblings.append(empty_sibling())
-        self.sibling_index = index
-        return f"siblings.{index}.{sub}"
-
-    # ------------------------------------------------------------------ entries
     def heading_from(self, entry: Entry) -> bool:
         """A label printed with no value that names a part of the form is a heading.
 
@@ -263,7 +216,7 @@ class FormMapper(GroundRules, OptionRules):
             for sibling in split_siblings(entry.value):
                 self.add_sibling(sibling, entry, confidence)
             return
-        if kind == "siblings_school" and not _NUMBER.search(entry.label):
+        if kind == "siblings_school" and not SIBLING_NUMBER.search(entry.label):
             return self.siblings_school(entry, confidence)
         reading = read_value(kind, entry.value)
         target = path
@@ -284,33 +237,6 @@ class FormMapper(GroundRules, OptionRules):
                 value = not value  # "Still on roll? Yes": not removed
             self.put(join_path(target, sub), value, min(confidence, value_confidence), entry)
 
-    def parents_text(self, entry: Entry, confidence: float) -> None:
-        for person in split_parent_text(entry.value):
-            name_path = self.parent_path("name", entry.label, new_person=True)
-            base = name_path.rsplit(".", 1)[0]
-            for sub in ("name", "relationship", "phone", "email"):
-                if person.get(sub):
-                    self.put(f"{base}.{sub}", person[sub], confidence * 0.95, entry)
-
-    def add_sibling(self, sibling: dict[str, Any], entry: Entry, confidence: float) -> None:
-        siblings = self.out.record["siblings"]
-        index = len(siblings)
-        siblings.append(empty_sibling())
-        for sub, value in sibling.items():
-            if value is not None:
-                self.put(f"siblings.{index}.{sub}", value, confidence * 0.95, entry)
-
-    def siblings_school(self, entry: Entry, confidence: float) -> None:
-        school = nz.clean_text(entry.value)
-        if not school:
-            return
-        siblings = self.out.record["siblings"] or []
-        if not siblings:
-            self.keep_unmapped(entry.label, school)
-        for index, sibling in enumerate(siblings):
-            if not sibling.get("school"):
-                self.put(f"siblings.{index}.school", school, confidence, entry)
-
     # ------------------------------------------------------------------ tick options
     def finish(self) -> MappedForm:
         self.resolve_options()
@@ -319,17 +245,8 @@ class FormMapper(GroundRules, OptionRules):
         record["siblings"] = [s for s in record["siblings"] if any(v for v in s.values())]
         if self.self_block:
             self.contact_completed_part1()
+        self.signer_named_again()
         return self.out
-
-    def contact_completed_part1(self) -> None:
-        """A "your contact details" block names the person who completed Part 1."""
-        record, provenance = self.out.record, self.out.provenance
-        for sub in ("name", "role"):
-            source = f"school.contact.{sub}"
-            target = f"part1_completed_by.{sub}"
-            if record["school"]["contact"][sub] and not record["part1_completed_by"][sub]:
-                record["part1_completed_by"][sub] = record["school"]["contact"][sub]
-                provenance[target] = dict(provenance[source])
 
 
 def map_form(form: ExtractedForm, *, document: int = 0, low_confidence_below: float = 0.75,

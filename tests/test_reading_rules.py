@@ -1,0 +1,73 @@
+"""Small reading rules, each a general fix seen on the tuning split (invented people)."""
+
+from __future__ import annotations
+
+from parsers.entries import Entry, ExtractedForm, Grid
+from parsers.layout.text import label_value_lines
+from parsers.mapping.entry_text import without_echoed_label
+from parsers.mapping.mapper import map_form
+
+
+def _record(*entries: Entry, grids: list[Grid] | None = None) -> dict:
+    return map_form(ExtractedForm(extraction="docx", entries=list(entries),
+                                  grids=grids or [])).record
+
+
+def test_a_dash_after_a_mandatory_mark_separates_label_and_value() -> None:
+    assert label_value_lines("31. COMPLETED BY (PRINT NAME)* - Dan Achterberg") == [
+        ("COMPLETED BY (PRINT NAME)", "Dan Achterberg")]
+    assert label_value_lines("Moved to Leeds - no forwarding address") == []
+
+
+def test_a_label_echoed_in_its_own_paragraph_is_dropped() -> None:
+    entry = Entry(label="AUTHORISATION GIVEN BY", value="AUTHORISATION GIVEN BY CME team - J. Ode",
+                  locator="paragraph 19")
+    assert without_echoed_label(entry).value == "CME team - J. Ode"
+
+
+def test_a_long_label_says_whose_it_is_whatever_the_heading() -> None:
+    record = _record(Entry(label="Name of person completing this form", value="Priya Lal",
+                           locator="table 9, row 1", section="Referrer"))
+    assert record["part1_completed_by"]["name"] == "Priya Lal"
+
+
+def test_a_second_member_of_staff_at_the_sign_off_completed_part_1() -> None:
+    record = _record(
+        Entry(label="Contact name", value="Sunita Rao", locator="table 2, row 1",
+              section="School details"),
+        Entry(label="Print name", value="Tom Ashworth", locator="table 15, row 2",
+              section="7. Referrer"),
+        Entry(label="Date form completed", value="08-06-2026", locator="table 15, row 2",
+              section="7. Referrer"))
+    assert record["school"]["contact"]["name"] == "Sunita Rao"
+    assert record["part1_completed_by"]["name"] == "Tom Ashworth"
+
+
+def test_correspondence_read_by_concept_from_a_yes_no_answer() -> None:
+    record = _record(Entry(label="Letters/emails from parents received", value="N",
+                           locator="table 8, row 1"))
+    assert record["family_correspondence"]["held"] is False
+    assert record["enquiries"]["parent_contact_details"]["done"] is None
+
+
+def test_a_lone_unticked_yes_box_is_no() -> None:
+    record = _record(Entry(label="Correspondence from family held", value="Yes",
+                           locator="page 1, line 26", checked=False))
+    assert record["family_correspondence"]["held"] is False
+
+
+def test_relationship_to_the_young_person_is_the_relationship_column() -> None:
+    grid = Grid(headers=["Carer's full name", "Relationship to the young person", "Telephone"],
+                rows=[["Dana Okafor", "Mother", "07700 900962"]], locator="table 3")
+    parent = _record(grids=[grid])["parents"][0]
+    assert (parent["name"], parent["relationship"]) == ("Dana Okafor", "Mother")
+
+
+def test_second_parent_carer_is_parent_two() -> None:
+    record = _record(
+        Entry(label="Name of parent or carer", value="Ann Kowal", locator="t3 r1"),
+        Entry(label="Relationship", value="Mother", locator="t3 r1"),
+        Entry(label="Second parent/carer - parent/carer name", value="Piotr Kowal", locator="t3 r3"),
+        Entry(label="Second parent/carer - relationship", value="Father", locator="t3 r3"))
+    assert [(p["name"], p["relationship"]) for p in record["parents"]] == [
+        ("Ann Kowal", "Mother"), ("Piotr Kowal", "Father")]
