@@ -22,6 +22,7 @@ from parsers.mapping.fieldmap import field_map
 from parsers.mapping.mapper import map_form
 from parsers.ocr import layout as pic
 from parsers.ocr import reader as ocr
+from parsers.ocr import spelling
 from parsers.ocr import words as words_mod
 from tests.fixtures.scans import cases, render
 from tests.services.base import require_binary
@@ -135,3 +136,32 @@ def test_photographed_pages_in_an_email(referral: cases.Referral) -> None:
                                                           referral.truth["pupil"]["date_of_birth"])
     provenance = parsed.record["provenance"]["pupil.surname"]
     assert 0 < provenance["confidence"] <= 1 and "page 1" in provenance["locator"]
+
+
+def _word(text: str, confidence: float) -> ocr.Word:
+    return ocr.Word(text, 0, 0, 10, 10, confidence)
+
+
+def test_blurred_letters_are_put_right_from_the_forms_own_words() -> None:
+    pages = [[_word("Safeguarding", 0.96), _word("concerns", 0.96), _word("school", 0.97),
+              _word("Ostlere", 0.95)],
+             [_word("concems", 0.88), _word("schoo!", 0.8), _word("Ostiere", 0.8),
+              _word("Cormack", 0.7), _word("Yes!", 0.5)]]
+    fixes = spelling.corrections(pages)
+    assert fixes == {"concems": "concerns", "schoo!": "school", "Ostiere": "Ostlere"}
+    # a name that no substitution makes into one of the document's words is left alone,
+    # and so is a word read confidently (the vocabulary is the document's, not a dictionary)
+    assert "Cormack" not in fixes and "Yes!" not in fixes
+    assert spelling.corrections([[_word("concems", 0.95)]]) == {}
+
+
+def test_a_bar_read_from_a_rules_stub_is_dropped() -> None:
+    assert not words_mod.kept(_word("|", 0.9)) and not words_mod.kept(_word("||", 0.95))
+    assert words_mod.kept(_word("No", 0.9))
+
+
+def test_the_fast_median_is_pillows() -> None:
+    from PIL import ImageFilter
+
+    noisy = Image.effect_noise((120, 90), 60)
+    assert noisy.filter(ImageFilter.MedianFilter(3)).tobytes() == pic.despeckle(noisy).tobytes()

@@ -30,6 +30,7 @@ from PIL import Image
 from parsers.entries import Entry, ExtractedForm
 from parsers.errors import UnreadableDocument
 from parsers.ocr import layout as pic
+from parsers.ocr import spelling
 from parsers.ocr.pages import order_unknown, page_order
 from parsers.ocr.tesseract import (
     OcrTimeout,
@@ -181,6 +182,7 @@ def _read_pages(pages: Iterator[Image.Image], planned: int, total: int,
     scans = _scan_all(pages, deadline)
     if not scans:
         raise UnreadableDocument(_too_slow(budget))
+    _spell(scans)
     if len(scans) < planned:
         form.notes.append(f"OCR stopped after page {len(scans)} of {total} (time limit)")
     order = page_order([[w.text for w in scan.words] for scan in scans],
@@ -234,6 +236,14 @@ def _scan_all(pages: Iterator[Image.Image], deadline: float) -> list[PageScan]:
         for future in waiting:
             future.cancel()
     return scans
+
+
+def _spell(scans: list[PageScan]) -> None:
+    """Blurred letters put right from the document's own confidently read words."""
+    fixes = spelling.corrections([scan.words for scan in scans])
+    for scan in scans:
+        scan.words = spelling.corrected_words(scan.words, fixes)
+        spelling.correct_tokens(scan.tokens, fixes)
 
 
 def _too_slow(budget: float) -> str:
