@@ -71,3 +71,31 @@ def test_second_parent_carer_is_parent_two() -> None:
         Entry(label="Second parent/carer - relationship", value="Father", locator="t3 r3"))
     assert [(p["name"], p["relationship"]) for p in record["parents"]] == [
         ("Ann Kowal", "Mother"), ("Piotr Kowal", "Father")]
+
+
+def test_an_enquiry_worded_like_another_field_is_the_enquiry_under_enquiries() -> None:
+    record = _record(Entry(label="Enquired about destination school?", value="Yes",
+                           locator="table 14, row 2", section="ENQUIRIES MADE"))
+    assert record["enquiries"]["new_school_check"]["done"] is True
+    assert record["family_information"]["expected_school"] is None
+
+
+def test_a_label_naming_the_dsl_is_the_dsl_s_under_any_heading() -> None:
+    record = _record(Entry(label="DSL name", value="Sunita Gill", locator="page 2, line 10",
+                           section="8. Declaration"))
+    assert record["safeguarding"]["dsl"]["name"] == "Sunita Gill"
+    assert record["part1_completed_by"]["name"] is None
+
+
+def test_a_referrers_name_under_part_1_completed_by_is_the_signer() -> None:
+    record = _record(Entry(label="Referrer's name", value="Gareth Lowe", locator="table 10, row 1",
+                           section="PART 1 COMPLETED BY"))
+    assert record["part1_completed_by"]["name"] == "Gareth Lowe"
+
+
+def test_section_letter_and_title_read_as_a_pair_is_a_heading() -> None:
+    record = _record(
+        Entry(label="Section B", value="Safeguarding", locator="page 2, line 8",
+              section="8. Declaration"),
+        Entry(label="Name", value="Sunita Gill", locator="page 2, line 10", section="8. Declaration"))
+    assert record["safeguarding"]["dsl"]["name"] == "Sunita Gill"

@@ -90,7 +90,8 @@ class FieldMap:
         specs = self._specific.get(key)
         if specs:
             spec = _pick(specs, context)
-            if context and spec.contexts and context not in spec.contexts and len(key.split()) <= 3:
+            if context and spec.contexts and context not in spec.contexts and len(
+                    key.split()) <= 3 and not self._names_own_part(key, spec):
                 # "Date completed" under the DSL's heading is the DSL's date, not Part 1's
                 # (a label as long as "Name of person completing this form" says whose it is).
                 local = self._local_generic(key, context, spec.kind)
@@ -104,6 +105,13 @@ class FieldMap:
         if contained:
             return contained
         return self._by_spelling(key, context)
+
+    def _names_own_part(self, key: str, spec: FieldSpec) -> bool:
+        """ "DSL name" says whose name it is, whatever heading it stands under (the DSL's and
+        the AIO's parts only: a "Referrer's name" under "Part 1 completed by" is the signer)."""
+        padded = f" {key} "
+        return spec.section != "part1" and any(word_pattern(word).search(padded)
+                   for part in spec.contexts for word in self.contexts.get(part, ()))
 
     def _local_generic(self, key: str, context: str, kind: str) -> FieldSpec | None:
         """The field of ``context`` with a generic label inside ``key``, of the same kind."""

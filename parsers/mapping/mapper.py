@@ -39,6 +39,7 @@ from parsers.record import empty_record, get_path, is_empty, set_path
 from parsers.values import normalise as nz
 
 _ANY_INDEX = re.compile(r"\.\d+\.")
+_SECTION_KEY = re.compile(r"^\s*(?:section|part)\s+[a-z0-9]{1,3}\s*$", re.I)
 
 
 @dataclass
@@ -124,6 +125,12 @@ class FormMapper(PeopleRules, GroundRules, OptionRules):
         """
         if entry.section != self.reader_section:
             self.reader_section, self.heading = entry.section, None
+        if entry.checked is None and _SECTION_KEY.match(entry.label) and 0 < len(
+                entry.value.split()) <= 6:  # "Section B: Safeguarding" read as a pair
+            context = self.fmap.context_of(entry.value)
+            if context is not None:
+                self.heading = entry.value
+                return True
         if entry.checked is not None or entry.value.strip() or not entry.label.strip():
             return False
         context = self.fmap.context_of(entry.label)
@@ -146,6 +153,9 @@ class FormMapper(PeopleRules, GroundRules, OptionRules):
         if not entry.label.strip():
             return
         match = narrower(self.fmap, entry, self.fmap.match(entry.label, context), context)
+        if match is not None and context == "enquiries" and match.spec.kind in ("text", "name") \
+                and reads_as_answer(entry.value):  # "Enquired about destination school? Yes"
+            match = self.fmap.match_concept(entry.label) or match
         if match is None and self.field_context not in (None, context):
             match = self.fmap.match(entry.label, self.field_context)
             if match is not None and match.how != "context":
