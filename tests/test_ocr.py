@@ -158,6 +158,7 @@ def test_blurred_letters_are_put_right_from_the_forms_own_words() -> None:
 def test_a_bar_read_from_a_rules_stub_is_dropped() -> None:
     assert not words_mod.kept(_word("|", 0.9)) and not words_mod.kept(_word("||", 0.95))
     assert words_mod.kept(_word("No", 0.9))
+    assert words_mod.trimmed(_word("_n.pennock@example.org_", 0.8)).text == "n.pennock@example.org"
 
 
 def test_the_fast_median_is_pillows() -> None:

@@ -53,9 +53,8 @@ def _mail(data: bytes) -> dict[str, Any]:
     return parse_message(data, received_on=RECEIVED, limits=LIMITS).record
 
 
-def _jobs(split: str, media: tuple[str, ...], only: str | None
+def _jobs(split: str, media: tuple[str, ...], only: str | None, seed: int
           ) -> list[tuple[str, cases.Referral, Callable[[], dict[str, Any]]]]:
-    seed = SEEDS[split]
     jobs: list[tuple[str, cases.Referral, Callable[[], dict[str, Any]]]] = []
     for referral in gen_photos.referrals(split):
         if only and referral.name != only:
@@ -74,10 +73,10 @@ def _jobs(split: str, media: tuple[str, ...], only: str | None
 
 
 def measure(split: str, media: tuple[str, ...] = MEDIA, only: str | None = None,
-            ) -> dict[str, list[int]]:
+            seed: int | None = None) -> dict[str, list[int]]:
     """medium -> [right, filled, right on the text PDF, filled], summed over the split.
-    Misses are printed for ``dev`` only."""
-    jobs = _jobs(split, media, only)
+    Misses are printed for ``dev`` only (which may also be shot with other seeds)."""
+    jobs = _jobs(split, media, only, SEEDS[split] if seed is None else seed)
     with ThreadPoolExecutor(max_workers=2) as pool:
         records = list(pool.map(lambda job: job[2](), jobs))
     texts = {r.name: cases.field_accuracy(_pdf(cases.text_pdf(r)), r.truth)
@@ -137,5 +136,9 @@ if __name__ == "__main__":
     parser.add_argument("split", nargs="?", default="dev", choices=["dev"])
     parser.add_argument("--media", action="append", choices=MEDIA)
     parser.add_argument("--only", help="one referral of the split, e.g. t01")
+    parser.add_argument("--seed", type=int, help=f"photograph with another seed than "
+                        f"{SEEDS['dev']} (more tuning data; never the test split's)")
     args = parser.parse_args()
-    measure(args.split, tuple(args.media or MEDIA), args.only)
+    if args.seed == SEEDS["test"]:
+        parser.error("that is the test split's seed")
+    measure(args.split, tuple(args.media or MEDIA), args.only, args.seed)

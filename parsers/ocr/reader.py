@@ -47,6 +47,7 @@ from parsers.ocr.words import (
     reads_badly,
     same_size,
     stroke_height,
+    trimmed,
     unglued,
     with_confidence,
 )
@@ -296,7 +297,7 @@ def scan_page(image: Image.Image, deadline: float) -> PageScan:
     boxes = same_size([b for b in boxes if not any(part_of_word(b, w) for w in words)])
     words = [piece for w in words if not any(inside(w, b) for b in boxes)
              for piece in unglued(w, boxes)]
-    words = [w for w in words if w.text and kept(w)]
+    words = [w for w in map(trimmed, words) if w.text and kept(w)]
     tokens, scale = page_tokens(words, dark)
     strokes = page_strokes(horizontal, vertical, boxes, scale)
     bounds = (0.0, 0.0, gray.width * scale, gray.height * scale)

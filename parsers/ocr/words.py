@@ -84,6 +84,13 @@ def unglued(word: Word, boxes: list[pic.Box]) -> list[Word]:
     return [word]
 
 
+def trimmed(word: Word) -> Word:
+    """A word without the underscores a writing line under it was read as
+    ("_n.pennock@example.org"): no answer on a form begins or ends with one."""
+    text = word.text.strip("_")
+    return word if text == word.text else replace(word, text=text)
+
+
 def kept(word: Word) -> bool:
     """Speckles read as stray quotes and dots are dropped, and so is a ``|``: the stub of
     a table rule the picture search did not find whole (noise breaks it into pieces) read
