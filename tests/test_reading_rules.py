@@ -99,3 +99,23 @@ def test_section_letter_and_title_read_as_a_pair_is_a_heading() -> None:
               section="8. Declaration"),
         Entry(label="Name", value="Sunita Gill", locator="page 2, line 10", section="8. Declaration"))
     assert record["safeguarding"]["dsl"]["name"] == "Sunita Gill"
+
+
+def test_a_phone_a_date_or_a_house_number_is_not_a_numbered_question() -> None:
+    from parsers.layout.table import _asks
+    from parsers.layout.cell import Cell
+
+    def asks(text: str) -> bool:
+        return _asks(Cell(text=text))
+
+    assert asks("Q5 Contact telephone:") and asks("2.1 Surname") and asks("4) School")
+    assert not asks("0113 496 0402") and not asks("24 Aug 2014") and not asks("93 Fernbank Road")
+
+
+def test_a_known_label_and_a_dash_in_a_paragraph_is_a_pair() -> None:
+    def known(text: str) -> bool:
+        return text.lower() in {"date of birth", "legal surname"}
+
+    assert label_value_lines("date of birth - 18 Nov 2012", known) == [("date of birth",
+                                                                          "18 Nov 2012")]
+    assert label_value_lines("Moved to Leeds - no forwarding address", known) == []

@@ -89,7 +89,7 @@ class SingleCellRules(ReaderShape):
         """An unlabelled paragraph right after "Address: 1 Example Road" carries on that value
         (the next address line, the next paragraph of free text)."""
         text = cell.text.strip()
-        if not self.entries or index == 0 or cell.hint or label_value_lines(text):
+        if not self.entries or index == 0 or cell.hint or label_value_lines(text, self.known_label):
             return False
         last = self.entries[-1]
         after = last.locator == self.at(index - 1) or self.continued_at == index - 1

@@ -283,7 +283,10 @@ class _TableReader(SingleCellRules, PairRules, ColumnRules, BlockRules, StackedR
             pos += 1
 
 
-_NUMBERED = re.compile(r"(?i)^(?:q\s?\d+|\d+(?:\.\d+)*[.)]?|[a-h][.)])\s+\S")
+# "Q3", "2.1", "4)", "b)" before words; not a phone number, a date or a house number
+# ("0113 496 0402", "24 Aug 2014", "93 Fernbank Road").
+_NUMBERED = re.compile(
+    r"(?i)^(?:q\s?\d{1,3}|\d{1,2}(?:\.\d{1,2})+[.)]?|\d{1,2}[.)]|[a-h][.)])\s+[a-z(]")
 
 
 def _asks(cell: Cell) -> bool:

@@ -141,8 +141,16 @@ def label_value_lines(
     A line without a colon continues the previous value. Times ("10:30"), links and long
     sentences are not labels.
     """
-    return list(_label_value_pairs(text)) if ":" in text or "* -" in text or ") -" in text or (
+    pairs = list(_label_value_pairs(text)) if ":" in text or "* -" in text or ") -" in text or (
         "* \u2013" in text) else []
+    if not pairs and known_label is not None and "\n" not in text.strip():
+        found = _KNOWN_DASH.match(text.strip())  # "date of birth - 18 Nov 2012"
+        if found and known_label(clean_label(found.group(1))):
+            pairs = [(clean_label(found.group(1)), found.group(2).strip())]
+    return pairs
+
+
+_KNOWN_DASH = re.compile(r"^([^\n]{2,60}?)\s+[-\u2013]\s+(\S.*)$")
 
 
 @lru_cache(maxsize=4096)
