@@ -102,8 +102,8 @@ def test_section_letter_and_title_read_as_a_pair_is_a_heading() -> None:
 
 
 def test_a_phone_a_date_or_a_house_number_is_not_a_numbered_question() -> None:
-    from parsers.layout.table import _asks
     from parsers.layout.cell import Cell
+    from parsers.layout.table import _asks
 
     def asks(text: str) -> bool:
         return _asks(Cell(text=text))
