@@ -1017,3 +1017,27 @@ def test_checklist_lines_with_a_date_beside_and_an_outcome_under_each_item() -> 
         ("Flight details requested - Outcome", "No reply.", None),
         ("Form completed by", "Sam Example", None),
     ]
+
+
+def test_a_summary_key_with_a_colon_that_wraps_under_itself() -> None:
+    """An online form's summary: "Parent/carer 1: Name of parent/carer with parental
+    responsibility" in bold over three lines, the answer beside its first line; a key left
+    unanswered is an empty entry, not the answer of the key above."""
+    form = Form()
+    bold = "Helvetica-Bold"
+    form.text(50, "Parent/carer 1: Name of", font=bold)
+    form.text(240, "Ann Invented")
+    form.y -= 12
+    form.line("parent/carer with parental", font=bold, step=12)
+    form.line("responsibility", font=bold, step=20)
+    form.text(50, "Parent/carer 1: Phone", font=bold)
+    form.text(240, "07700 900306")
+    form.y -= 20
+    form.line("Parent/carer 1: E-mail", font=bold, step=20)
+    form.canvas.save()
+    got = read_pdf(form.buffer.getvalue(), known_label=lambda text: False)
+    pairs = [(e.label, e.value) for e in got.entries]
+    assert ("Parent/carer 1: Name of parent/carer with parental responsibility",
+            "Ann Invented") in pairs
+    assert ("Parent/carer 1: Phone", "07700 900306") in pairs
+    assert ("Parent/carer 1: E-mail", "") in pairs

@@ -58,6 +58,7 @@ class LineReader(ChecklistLines):
         self.last: Draft | None = None
         self.headings: list[tuple[float, str]] = []
         self.caption: str | None = None  # a heading line with nothing under it yet
+        self.bold_keys = False  # the page is a summary list: bold keys beside regular answers
 
     def finish(self) -> None:
         self.entries.extend(
@@ -138,6 +139,8 @@ class LineReader(ChecklistLines):
         if self.option_wraps(live, text):
             return
         self.tail = None
+        if self.key_wraps(live, text):
+            return
         if self.heading(live, text):
             self.section = self.caption = text
             self.headings.append((live[0].top, text))
@@ -192,6 +195,11 @@ class LineReader(ChecklistLines):
         while pos < len(parts):
             text = _text(parts[pos])
             match = _COLON.match(text)
+            if match and pos == 0 and len(parts) == 2 and _bold_over_regular(parts[0], parts[1]):
+                match = None  # "Parent/carer 1: Name" in bold beside its answer: one key
+            if match and len(parts) == 1 and all(tok.bold for tok in live) and self.bold_keys:
+                self.add(text, "", where, live)  # a summary's key left unanswered
+                return True
             if match and match["value"] and len(parts) == 1 and not strip_instructions(
                     match["value"]).strip():  # "Written to the school? (delete as appropriate)"
                 self.add(match["label"], "", where, live, open_below=True)
@@ -207,6 +215,7 @@ class LineReader(ChecklistLines):
                 continue
             nxt = _text(parts[pos + 1]) if pos + 1 < len(parts) else None
             key = pos == 0 and len(parts) == 2 and _bold_over_regular(parts[0], parts[1])
+            self.bold_keys = self.bold_keys or key
             if nxt is not None and (key or (self.is_label(text) and not self.is_label(nxt))):
                 if not _COLON.match(nxt):
                     self.add(text, nxt, where, live, value_x0=parts[pos + 1][0].x0)
@@ -243,6 +252,21 @@ class LineReader(ChecklistLines):
         draft.value = f"{draft.value} {text}"
         draft.bottom = live[-1].bottom
         self.tail = (draft, live)
+        return True
+
+    def key_wraps(self, live: list[Token], text: str) -> bool:
+        """A bold key too long for its column goes on under itself, left of its answer
+        ("Parent/carer 1: Name of" / "parent/carer with parental" / "responsibility")."""
+        last = self.last
+        if last is None or not last.label_bold or not last.value or last.value_x0 is None:
+            return False
+        if not all(tok.bold for tok in live) or live[-1].x1 >= last.value_x0:
+            return False
+        if live[0].top - last.bottom > 1.6 * last.size or _COLON.match(text) or self.known_label(
+                clean_label(text)):
+            return False
+        last.label = clean_label(f"{last.label} {text}")
+        last.bottom = live[-1].bottom
         return True
 
     def continues(self, live: list[Token], text: str) -> bool:
