@@ -42,7 +42,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from parsers.errors import MalformedMessage, UnreadableDocument
-from parsers.worker_loop import PRELOAD_FLAG, READER_MODULES, in_worker, preload, serve
+from parsers.worker_loop import (
+    PRELOAD_FLAG,
+    READER_MODULES,
+    forwarded_environment,
+    in_worker,
+    preload,
+    serve,
+)
 
 __all__ = ["READER_MODULES", "JobLimits", "JobStopped", "PoolSettings", "WorkerPool",
            "in_worker", "preload_also", "shared_pool", "too_big", "too_slow"]
@@ -163,7 +170,7 @@ class WorkerPool:
         worker = self._checkout()
         cpu = limits.cpu_seconds or limits.wall_seconds
         try:
-            worker.conn.send((function, args, cpu, limits.memory_mb, context))
+            worker.conn.send((function, args, cpu, limits.memory_mb, context, forwarded_environment()))
         except (OSError, ValueError):
             self._replace(worker, kill=True)
             raise UnreadableDocument("the document reader process could not be started; the "

@@ -22,6 +22,7 @@ from typing import Any
 
 from parsers import worker_job
 from parsers.errors import IntakeError
+from parsers.mapping.overlay import ENVIRONMENT as OVERLAY_ENVIRONMENT
 
 log = logging.getLogger("parsers.isolation")  # one logger name for the pool and its workers
 
@@ -61,7 +62,8 @@ def serve(conn: Any, max_file_mb: int, max_open_files: int, log_level: int) -> N
             continue
         if job is None:
             return
-        function, args, cpu_seconds, memory_mb, context = job
+        function, args, cpu_seconds, memory_mb, context, environ = job
+        _take_environment(environ)
         used = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
         _limit(resource.RLIMIT_CPU, int(used + cpu_seconds) + 1)
         _limit(resource.RLIMIT_AS, baseline + memory_mb * MB)
@@ -140,3 +142,21 @@ def _address_space() -> int:
     except OSError:
         pass
     return 512 * MB
+
+
+# Settings the parent may set after the fork server started (the council's wording overlay,
+# ``parsers.mapping.overlay``): sent with every job so a worker never reads with stale ones.
+FORWARDED = (OVERLAY_ENVIRONMENT,)
+
+
+def forwarded_environment() -> dict[str, str | None]:
+    """The parent's values of the forwarded settings, for one job."""
+    return {name: os.environ.get(name) for name in FORWARDED}
+
+
+def _take_environment(environ: dict[str, str | None]) -> None:
+    for name, value in environ.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
