@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
-from parsers.ocr.sheet import flatten_sheet
+from parsers.ocr.sheet import extreme_filter, flatten_sheet
 
 Segment = tuple[float, float, float]  # (position, start, end) in pixels
 
@@ -54,7 +54,7 @@ def prepare(image: Image.Image, max_side: int = 4200) -> Image.Image:
 def flatten(gray: Image.Image) -> Image.Image:
     """Divide out the background (uneven light on a photographed page)."""
     small = gray.resize((max(1, gray.width // 8), max(1, gray.height // 8)))
-    background = small.filter(ImageFilter.MaxFilter(9)).filter(ImageFilter.GaussianBlur(6))
+    background = extreme_filter(small, 9, np.maximum).filter(ImageFilter.GaussianBlur(6))
     levels = np.asarray(background)
     if int(np.percentile(levels, 95)) - int(np.percentile(levels, 5)) < 40:
         return gray  # evenly lit already (a flatbed scan)
