@@ -8,7 +8,6 @@ label fills the field. Invented people only; the form is built here with python-
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
@@ -28,6 +27,7 @@ from models.store import SourceRef
 from parsers.mapping.overlay import ENVIRONMENT
 from tests.e2e.test_aio_day import fits
 from tests.e2e.test_review_flow import sign_in
+from tests.fixtures.gen_docx import label_tables
 
 pytestmark = pytest.mark.chromium
 
@@ -37,25 +37,13 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 def referral_form() -> bytes:
     """A small referral form whose parent phone sits under an unknown label."""
-    import docx
-
-    document = docx.Document()
-    document.add_heading("Children Missing Education referral form", 1)
-    for heading, rows in (
+    return label_tables([
         ("Pupil details", [("Surname", "Okafor"), ("Forename(s)", "Lumi"),
                            ("Date of birth", "12/03/2015"), ("Gender", "Female"),
                            ("Address", "4 Larch Row, Exampleton EX1 2AB")]),
         ("Parent/carer details", [("Name", "Tamsin Okafor"), ("Relationship", "Mother"),
                                   (LABEL, "07700 900 318")]),
-    ):
-        document.add_heading(heading, 2)
-        table = document.add_table(rows=0, cols=2)
-        for label, value in rows:
-            cells = table.add_row().cells
-            cells[0].text, cells[1].text = label, value
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    ], title="Children Missing Education referral form")
 
 
 def _mail(form: bytes) -> bytes:

@@ -295,10 +295,6 @@ def dovecot_plain() -> Iterator[DovecotServer]:
 def referral_docx(surname: str = "Testperson", forenames: str = "Alex",
                   contact_email: str = "office@school.example.org") -> bytes:
     """A small CME referral form: one 2-column table, as schools fill them in Word."""
-    import io
-
-    from docx import Document
-
     rows = [("Part 1", ""), ("School name", "Example Primary School"),
             ("Contact name", "Sam Officer"), ("Contact email", contact_email),
             ("Surname", surname), ("Forename(s)", forenames), ("Date of birth", "03/04/2014"),
@@ -308,14 +304,9 @@ def referral_docx(surname: str = "Testperson", forenames: str = "Alex",
             ("Information provided by the family", "The family said they moved abroad."),
             ("Completed by", "Sam Officer"), ("Part 2", ""), ("DSL name", "Pat Lead"),
             ("Date", "05/02/2026")]
-    document = Document()
-    table = document.add_table(rows=0, cols=2)
-    for label, value in rows:
-        cells = table.add_row().cells
-        cells[0].text, cells[1].text = label, value
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    from tests.fixtures.gen_docx import label_tables
+
+    return label_tables([(None, rows)])
 
 
 def referral_email(n: int, *, to: str = "cme@council.example.org",
