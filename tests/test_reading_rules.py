@@ -119,3 +119,26 @@ def test_a_known_label_and_a_dash_in_a_paragraph_is_a_pair() -> None:
     assert label_value_lines("date of birth - 18 Nov 2012", known) == [("date of birth",
                                                                           "18 Nov 2012")]
     assert label_value_lines("Moved to Leeds - no forwarding address", known) == []
+
+
+def test_numbered_contact_attempts_with_a_prefix_are_one_log() -> None:
+    rows = []
+    for n, (action, outcome) in enumerate([("Home visit", "no reply"),
+                                           ("Spoke to neighbours", "left in a van")], 1):
+        rows += [Entry(label=f"Contact attempt {n} - Date", value=f"2{n}.01.26",
+                       locator=f"line {3 * n}", section="Reasonable enquiries"),
+                 Entry(label=f"Contact attempt {n} - Action", value=action,
+                       locator=f"line {3 * n + 1}", section="Reasonable enquiries"),
+                 Entry(label=f"Contact attempt {n} - Outcome", value=outcome,
+                       locator=f"line {3 * n + 2}", section="Reasonable enquiries")]
+    enquiries = _record(*rows)["enquiries"]
+    assert enquiries["home_visit"]["done"] is True and enquiries["neighbours"]["done"] is True
+
+
+def test_an_unnamed_field_under_a_labelled_one_takes_its_column_label() -> None:
+    from parsers.pdf.field_labels import _column_label
+
+    header = ((100.0, 200.0, 180.0, 214.0), "Action")
+    assert _column_label((100.5, 230.0, 180.2, 244.0), "Text23", [header]) == "Action"
+    assert _column_label((100.5, 230.0, 180.2, 244.0), "parent_phone", [header]) == ""
+    assert _column_label((300.0, 230.0, 380.0, 244.0), "Text24", [header]) == ""

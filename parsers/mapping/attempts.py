@@ -50,6 +50,8 @@ def attempt_grids(entries: list[Entry]) -> tuple[list[Entry], list[Grid]]:
 def _role(entry: Entry) -> str | None:
     """The one log column an entry's label names ("Date", "Method", "Outcome"), if any."""
     label = entry.label.strip()
+    if _ATTEMPT.search(label):  # "Contact attempt 1 - Date": the column is after the number
+        label = re.split(r"\d+\s*[-\u2013:.)]\s*", label, maxsplit=1)[-1].strip() or label
     if entry.checked is not None or not label or len(label.split()) > 4:
         return None
     roles = column_roles([label])

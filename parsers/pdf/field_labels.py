@@ -20,6 +20,7 @@ from pdfminer.utils import decode_text
 
 from parsers.entries import Entry
 from parsers.layout.table import clean_label
+from parsers.layout.text import is_placeholder_hint
 from parsers.pdf.fields import Widget, readable_field_name
 from parsers.pdf.geometry import Token, group_lines
 from parsers.pdf.tables import RuledTable, in_table
@@ -74,17 +75,32 @@ def field_entries(widgets: list[Widget], tokens: list[Token], page_no: int,
     buttons = [box for w, box in placed if box and w.kind in _BUTTONS]
     out: list[FieldEntry] = []
     memory: dict[str, str] = {}
+    columns: list[tuple[Box, str]] = []  # labelled text fields, for the rows below them
     for widget, box in placed:
         where = f"page {page_no}, field {widget.name}"
         top = box[1] if box else 0.0
         if widget.kind in _BUTTONS:
             entry = _button_entry(widget, box, words, boxes, buttons, where, memory)
         else:
-            label = _printed_label(box, words, boxes, widget.tooltip)
+            label = _printed_label(box, words, boxes, widget.tooltip) or _column_label(
+                box, widget.name, columns)
+            if label and box:
+                columns.append((box, label))
             entry = Entry(clean_label(label or readable_field_name(widget.name)), widget.value,
                           where)
         out.append(FieldEntry(entry, top))
     return out
+
+
+def _column_label(box: Box | None, name: str, columns: list[tuple[Box, str]]) -> str:
+    """A field with no words of its own ("Text22") under a labelled field of the same width
+    and column: the next row of a fillable log (Date | Action | Outcome) takes its header."""
+    if box is None or not is_placeholder_hint(name):
+        return ""
+    for above, label in reversed(columns):
+        if abs(above[0] - box[0]) <= 3 and abs(above[2] - box[2]) <= 3 and above[1] < box[1]:
+            return label
+    return ""
 
 
 def widgets_in_tables(widgets: list[Widget], tables: list[RuledTable],
