@@ -142,3 +142,26 @@ def test_an_unnamed_field_under_a_labelled_one_takes_its_column_label() -> None:
     assert _column_label((100.5, 230.0, 180.2, 244.0), "Text23", [header]) == "Action"
     assert _column_label((100.5, 230.0, 180.2, 244.0), "parent_phone", [header]) == ""
     assert _column_label((300.0, 230.0, 380.0, 244.0), "Text24", [header]) == ""
+
+
+def test_a_bold_label_then_its_answer_on_one_word_line_is_a_pair() -> None:
+    import io
+
+    import docx
+
+    from parsers.docx.reader import read_docx
+
+    document = docx.Document()
+    for key, value in (("Surname* ", "BRANNIGAN"), ("Date Of Birth ", "Jan 31 2011")):
+        paragraph = document.add_paragraph()
+        paragraph.add_run(key).bold = True
+        paragraph.add_run(value)
+    note = document.add_paragraph()
+    note.add_run("Please note").bold = True
+    note.add_run(" that the form must be sent securely, with copies of any letters.")
+    out = io.BytesIO()
+    document.save(out)
+    form = read_docx(out.getvalue(), known_label=lambda text: False)
+    pairs = {(e.label, e.value) for e in form.entries}
+    assert ("Surname", "BRANNIGAN") in pairs and ("Date Of Birth", "Jan 31 2011") in pairs
+    assert not any(e.label == "Please note" for e in form.entries)

@@ -88,7 +88,7 @@ class RunReader:
         acc = _Inline()
         self._inline(p, acc, bool(style and style.bold))
         parts = acc.parts
-        text = "".join([part[0] for part in parts])
+        text = _bold_key(parts) or "".join([part[0] for part in parts])
         inked = False
         bold = True
         for part in parts:
@@ -273,6 +273,30 @@ def int_value(value: str | None, default: int = 0) -> int:
         return int(value or default)
     except ValueError:
         return default
+
+
+def _bold_key(parts: list[tuple[str, bool, bool, bool]]) -> str | None:
+    """ "**Surname*** BRANNIGAN" (a bold label, then the answer typed or in a form field on
+    the same line) as "Surname*: BRANNIGAN", so the label and its answer part like any pair."""
+    at = 0
+    while at < len(parts) and (parts[at][1] or not parts[at][0].strip()):
+        at += 1
+    key = "".join(part[0] for part in parts[:at]).strip()
+    rest = "".join(part[0] for part in parts[at:]).strip()
+    if not key or not rest or at == len(parts) or ":" in key or "\n" in key or "\t" in key:
+        return None
+    words = key.rstrip("*?").split()
+    if not 1 <= len(words) <= 6 or not any(ch.isalpha() for ch in key) or key.endswith((".", ",")):
+        return None
+    if rest.startswith((":", "-", "(")) or len(rest) > 200 or "\n" in rest:
+        return None
+    if rest.split()[0] in _CARRIES_ON:  # "**Please note** that the form must ..." is a sentence
+        return None
+    return f"{key}: {rest}"
+
+
+_CARRIES_ON = frozenset("that the to and or if you your a an of in for is are be will must "
+                        "should can may with by on at this these".split())
 
 
 def _marked(parts: list[tuple[str, bool, bool, bool]]) -> str:
