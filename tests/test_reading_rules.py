@@ -165,3 +165,19 @@ def test_a_bold_label_then_its_answer_on_one_word_line_is_a_pair() -> None:
     pairs = {(e.label, e.value) for e in form.entries}
     assert ("Surname", "BRANNIGAN") in pairs and ("Date Of Birth", "Jan 31 2011") in pairs
     assert not any(e.label == "Please note" for e in form.entries)
+
+
+def test_a_choice_of_relation_words_in_a_label_is_not_the_relationship() -> None:
+    record = _record(Entry(label="Parent / Guardian Name", value="Kerry Haigh", locator="l 20"),
+                     Entry(label="Relationship To The Young Person", value="Mother", locator="l 21"))
+    assert [(p["name"], p["relationship"]) for p in record["parents"]] == [("Kerry Haigh",
+                                                                            "Mother")]
+
+
+def test_a_relation_column_is_the_relationship() -> None:
+    grid = Grid(headers=["Name of parent/carer with parental responsibility", "Relation",
+                         "Tel no", "E-mail address"],
+                rows=[["Kerry Hartley", "Mother", "07700 900931", ""]], locator="table 4")
+    parent = _record(grids=[grid])["parents"][0]
+    assert (parent["name"], parent["relationship"], parent["phone"]) == (
+        "Kerry Hartley", "Mother", "07700900931")

@@ -29,7 +29,7 @@ _COLUMN_WORDS: dict[str, tuple[str, ...]] = {
     "name": ("name", "names", "full name", "siblings name", "sibling name", "child name"),
     "dob": ("dob", "d o b", "date of birth"),
     "school": ("school", "school attended", "current school", "school attending"),
-    "relationship": ("relationship", "relationship to child"),
+    "relationship": ("relationship", "relationship to child", "relation", "relationship to pupil"),
     "phone": ("telephone", "phone", "tel", "mobile", "contact number", "telephone number"),
     "email": ("email", "e mail", "email address"),
 }

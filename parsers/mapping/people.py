@@ -20,6 +20,9 @@ _PARENT_NUMBER = re.compile(r"\b(?:parent|carer|guardian)s?\s*(?:/\s*carer\s*)?(
                             r"\b(second|2nd|third|3rd)\s+(?:parent|carer|guardian)", re.I)
 _ORDINALS = {"second": 1, "2nd": 1, "third": 2, "3rd": 2}  # index of "Second parent/carer - Name"
 SIBLING_NUMBER = re.compile(r"\b([1-9])\b")
+# "Parent/guardian name", "Mother or father": a choice of words, not the person's relation.
+_ALTERNATIVES = re.compile(r"\b(?:parent|carer|mother|father|mum|dad|guardian)s?\s*(?:/|\bor\b)\s*"
+                           r"(?:parent|carer|mother|father|mum|dad|guardian)", re.I)
 _PARENT_WORD = re.compile(r"\b(mother|father|mum|dad|step[- ]?mother|step[- ]?father|guardian)s?\b", re.I)
 
 
@@ -44,7 +47,7 @@ class PeopleRules:
 
     def parent_path(self, sub: str, label: str, *, new_person: bool) -> str:
         number = _PARENT_NUMBER.search(label)
-        word = _PARENT_WORD.search(label)
+        word = None if _ALTERNATIVES.search(label) else _PARENT_WORD.search(label)
         parents = self.out.record["parents"]
         if number:
             index = int(number.group(1)) - 1 if number.group(1) else _ORDINALS[number.group(2).lower()]
