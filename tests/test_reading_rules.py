@@ -181,3 +181,17 @@ def test_a_relation_column_is_the_relationship() -> None:
     parent = _record(grids=[grid])["parents"][0]
     assert (parent["name"], parent["relationship"], parent["phone"]) == (
         "Kerry Hartley", "Mother", "07700900931")
+
+
+def test_a_question_whose_value_is_only_an_instruction_takes_the_answer_below() -> None:
+    assert label_value_lines("Do you hold letters?*: (Please tick/delete as appropriate)") == [
+        ("Do you hold letters?", "")]
+
+
+def test_ticked_yes_to_a_question_worded_by_concept() -> None:
+    record = _record(
+        Entry(label="Letters/emails from parents received : - please delete", value="YES",
+              locator="table 9, row 1", checked=True),
+        Entry(label="Letters/emails from parents received : - please delete", value="NO",
+              locator="table 9, row 1", checked=False))
+    assert record["family_correspondence"]["held"] is True

@@ -162,7 +162,8 @@ def _label_value_pairs(text: str) -> tuple[tuple[str, str], ...]:
         match = _LINE_LABEL.match(line) or _DASH_LABEL.match(line)
         label = match.group(1).strip() if match else ""
         if match and _line_label_ok(label, match.group(2)):
-            pairs.append((clean_label(label), match.group(2).strip()))
+            value = match.group(2).strip()  # "(Please tick/delete as appropriate)" is no answer
+            pairs.append((clean_label(label), "" if not strip_instructions(value).strip() else value))
         elif pairs:
             last_label, last_value = pairs[-1]
             pairs[-1] = (last_label, f"{last_value}\n{line.strip()}".strip())

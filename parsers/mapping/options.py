@@ -96,8 +96,9 @@ class OptionRules:
 
     def yes_no_about(self, entry: Entry, group: tuple[str, str | None], answer: bool) -> bool:
         """A Yes/No answer to a question worded as an enquiry or a referral ground."""
-        enquiry = self.fmap.match_concept(entry.label)
-        if enquiry is not None:
+        enquiry = self.fmap.match_concept(entry.label) or self.fmap.match_concept(entry.label,
+                                                                                 "bool")
+        if enquiry is not None:  # an enquiry, or a yes/no question by concept (letters held)
             self.out.labels_seen.add(enquiry.spec.path)
             self.add_option(Option(enquiry.spec.path, answer, entry.checked, group, entry,
                                         enquiry.confidence))
