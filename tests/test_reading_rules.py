@@ -195,3 +195,17 @@ def test_ticked_yes_to_a_question_worded_by_concept() -> None:
         Entry(label="Letters/emails from parents received : - please delete", value="NO",
               locator="table 9, row 1", checked=False))
     assert record["family_correspondence"]["held"] is True
+
+
+def test_the_contact_named_again_where_the_form_is_dated_completed_part_1() -> None:
+    record = _record(
+        Entry(label="Key contact at school", value="Tom Ashworth", locator="table 4, row 2",
+              section="2. About the school"),
+        Entry(label="Print name", value="Tom Ashworth", locator="table 15, row 2",
+              section="7. Referrer"),
+        Entry(label="Date form completed", value="08-06-2026", locator="table 15, row 2",
+              section="7. Referrer"))
+    assert record["part1_completed_by"]["name"] == "Tom Ashworth"
+    alone = _record(Entry(label="Key contact at school", value="Tom Ashworth",
+                          locator="table 4, row 2", section="2. About the school"))
+    assert alone["part1_completed_by"]["name"] is None

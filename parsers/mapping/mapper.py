@@ -39,6 +39,7 @@ from parsers.record import empty_record, get_path, is_empty, set_path
 from parsers.values import normalise as nz
 
 _ANY_INDEX = re.compile(r"\.\d+\.")
+_SIGNOFF_PATHS = {"school.contact.name", "part1_completed_by.date", "referral.date"}
 _SECTION_KEY = re.compile(r"^\s*(?:section|part)\s+[a-z0-9]{1,3}\s*$", re.I)
 
 
@@ -76,6 +77,7 @@ class FormMapper(PeopleRules, GroundRules, OptionRules):
         self.heading: str | None = None
         self.unanswered: set[tuple[str, str]] = set()
         self.second_contact: dict[str, tuple[Any, Entry]] = {}  # see signer_named_again
+        self.sections_of: dict[str, set[str | None]] = {}  # see signer_named_again
 
     # ------------------------------------------------------------------ setting values
     def put(self, path: str, value: Any, confidence: float, entry: Entry) -> None:
@@ -86,6 +88,8 @@ class FormMapper(PeopleRules, GroundRules, OptionRules):
         if path in self.inferred:  # "done" guessed from written notes: an explicit answer wins
             self.inferred.discard(path)
             current = None
+        if path in _SIGNOFF_PATHS:
+            self.sections_of.setdefault(path, set()).add(entry.section)
         if not is_empty(current):
             if current != value and value not in (None, "", []):
                 if path in ("school.contact.name", "school.contact.role"):

@@ -40,6 +40,7 @@ class PeopleRules:
         parent_slots: dict[str, int]
         sibling_index: int
         second_contact: dict[str, tuple[Any, Entry]]
+        sections_of: dict[str, set[str | None]]
 
         def put(self, path: str, value: Any, confidence: float, entry: Entry) -> None: ...
 
@@ -117,12 +118,24 @@ class PeopleRules:
         """A second member of staff under a plain "Name" / "Print name" (the school contact
         is already read) at a sign-off block is the person who completed Part 1."""
         signoff = self.out.record["part1_completed_by"]
-        if signoff["name"] or "name" not in self.second_contact:
+        if signoff["name"]:
+            return
+        if "name" not in self.second_contact:
+            self.contact_signed_off()
             return
         for sub, (value, entry) in self.second_contact.items():
             if not signoff[sub]:
                 self.out.unmapped = [u for u in self.out.unmapped if u["value"] != value]
                 self.put(f"part1_completed_by.{sub}", value, 0.8, entry)
+
+    def contact_signed_off(self) -> None:
+        """The school contact named (again) in the block that dates the form ("Referrer":
+        Print name / Date form completed) is the person who completed Part 1."""
+        named = self.sections_of.get("school.contact.name", set())
+        dated = self.sections_of.get("part1_completed_by.date", set()) | self.sections_of.get(
+            "referral.date", set())
+        if named & dated - {None}:
+            self.contact_completed_part1()
 
     def contact_completed_part1(self) -> None:
         """A "your contact details" block names the person who completed Part 1."""
