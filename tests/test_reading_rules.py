@@ -209,3 +209,12 @@ def test_the_contact_named_again_where_the_form_is_dated_completed_part_1() -> N
     alone = _record(Entry(label="Key contact at school", value="Tom Ashworth",
                           locator="table 4, row 2", section="2. About the school"))
     assert alone["part1_completed_by"]["name"] is None
+
+
+def test_a_misspelt_sign_off_date_under_the_dsl_heading_is_the_dsl_s() -> None:
+    from parsers.mapping.fieldmap import field_map
+
+    found = field_map().match("Date Complteed (dd/mm/yyyy)", "part2")
+    assert found is not None and found.spec.path == "safeguarding.dsl.date"
+    found = field_map().match("Date Complteed (dd/mm/yyyy)", None)
+    assert found is not None and found.spec.path == "part1_completed_by.date"

@@ -104,7 +104,14 @@ class FieldMap:
         contained = self._by_containment(key, context)
         if contained:
             return contained
-        return self._by_spelling(key, context)
+        spelt = self._by_spelling(key, context)
+        if spelt is not None and context and spelt.spec.contexts and context not in \
+                spelt.spec.contexts and len(key.split()) <= 3:  # a typo'd "Date complteed"
+            local = self._local_generic(spelt.spec.labels[0] if spelt.spec.labels else key,
+                                        context, spelt.spec.kind)
+            if local is not None:
+                return LabelMatch(local, 0.85, "context")
+        return spelt
 
     def _names_own_part(self, key: str, spec: FieldSpec) -> bool:
         """ "DSL name" says whose name it is, whatever heading it stands under (the DSL's and
