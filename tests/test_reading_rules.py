@@ -218,3 +218,16 @@ def test_a_misspelt_sign_off_date_under_the_dsl_heading_is_the_dsl_s() -> None:
     assert found is not None and found.spec.path == "safeguarding.dsl.date"
     found = field_map().match("Date Complteed (dd/mm/yyyy)", None)
     assert found is not None and found.spec.path == "part1_completed_by.date"
+
+
+def test_yes_and_no_one_a_line_with_one_marked() -> None:
+    from parsers.values.choices import boolean
+
+    assert boolean("Yes\nNo X").value is False and boolean("Yes X\nNo").value is True
+    assert boolean("X Yes\nNo").value is True and boolean("Yes\nNo").value is None
+
+
+def test_authorisation_given_by_is_who_agreed_the_removal() -> None:
+    record = _record(Entry(label="Authorisation given by", value="Mark Pell, AIO",
+                           locator="page 2, line 3", section="SCHOOL REGISTER"))
+    assert record["roll"]["authorised_by"] == "Mark Pell, AIO"

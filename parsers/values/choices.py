@@ -73,6 +73,23 @@ _YES_NO_PREFIX = re.compile(r"(?:(?P<yes>yes|done|completed|ticked)|(?P<no>no|no
 _YES_NO = ((r"\byes\b", True), (r"\bno\b", False))
 
 
+_MARKS = frozenset({"x", "\u2713", "\u2714"})
+
+
+def _marked_pair(key: str) -> tuple[bool, bool | None]:
+    """ "Yes No X" (the options one a line, joined), one marked with an X or a tick: (True,
+    that one); both printed and neither marked: (True, None); another shape: (False, None)."""
+    tokens = key.replace("/", " ").split()
+    words = [t for t in tokens if t not in _MARKS]
+    if sorted(words) != ["no", "yes"] or len(tokens) > 3:
+        return False, None
+    if len(tokens) == 2:
+        return True, None
+    at = next(i for i, t in enumerate(tokens) if t in _MARKS)
+    owner = tokens[at + 1] if at == 0 else tokens[at - 1]
+    return True, owner == "yes"
+
+
 def boolean(raw: object) -> Normalised:
     """A yes/no answer: True, False, or ``None`` when blank, "N/A" or "Don't know".
 
@@ -86,6 +103,9 @@ def boolean(raw: object) -> Normalised:
         return Normalised(None)
     if key in _TRUE or key in _FALSE:
         return Normalised(key in _TRUE)
+    shaped, marked = _marked_pair(key)
+    if shaped:
+        return Normalised(marked)
     ticks = _from_ticks(text, _YES_NO)
     if ticks is not None:
         return ticks
