@@ -19,12 +19,13 @@ from tests.fixtures.generality.wording import HELD_BACK_POOL
 FLOORS = {
     # Raised 2026-12-07 after the reading work (measured: tuning 72.0 / 80.9 / 33.9 %,
     # test 56.6 / 72.8 / 20.0 %); raised again in the next session (tuning 79.2 / 82.8 / 46.1 %,
-    # test 63.0 / 74.5 / 24.6 %). The target for the test split is 0.98 / 0.99 / 0.97.
-    "tuning": {"field_accuracy": 0.77, "flag_recall": 0.80, "flag_precision": 0.43},
-    "test": {"field_accuracy": 0.61, "flag_recall": 0.72, "flag_precision": 0.22},
+    # test 63.0 / 74.5 / 24.6 %), and after the third session (tuning 94.8 / 94.8 / 72.0 %,
+    # test 81.1 / 90.6 / 39.5 %). The target for the test split is 0.98 / 0.99 / 0.97.
+    "tuning": {"field_accuracy": 0.93, "flag_recall": 0.93, "flag_precision": 0.70},
+    "test": {"field_accuracy": 0.79, "flag_recall": 0.88, "flag_precision": 0.37},
 }
 # Most complete forms (no blocking flag in truth) allowed to come back with a blocking flag.
-MAX_COMPLETE_BLOCKED = {"tuning": 90, "test": 93}  # measured 85 of 163, 88 of 109
+MAX_COMPLETE_BLOCKED = {"tuning": 35, "test": 73}  # measured 30 of 163, 68 of 109
 
 
 @pytest.mark.parametrize("split", ["tuning", "test"])
