@@ -1041,3 +1041,4 @@ def test_a_summary_key_with_a_colon_that_wraps_under_itself() -> None:
             "Ann Invented") in pairs
     assert ("Parent/carer 1: Phone", "07700 900306") in pairs
     assert ("Parent/carer 1: E-mail", "") in pairs
+

@@ -249,6 +249,10 @@ class LineReader(ChecklistLines):
         if live[0].top - draft.bottom > 0.9 * draft.size or separator(above, live,
                                                                      self.right) != " ":
             return False
+        caption = next((tok for tok in above if tok.tick is None), above[0])
+        if live[0].x0 < caption.x0 - 0.5 * draft.size and (
+                live[0].x0 < above[0].x0 - 0.5 * draft.size or _COLON.match(text)):
+            return False  # "Details of the referral: ..." set out left of the option's box
         draft.value = f"{draft.value} {text}"
         draft.bottom = live[-1].bottom
         self.tail = (draft, live)
