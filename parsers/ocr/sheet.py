@@ -29,6 +29,7 @@ WORK_SIDE = 600          # the sheet is searched on a copy this size
 TARGET_WIDTH = 1650      # an A4 sheet narrower than this (200 dpi) is upsampled to it
 MAX_UPSAMPLE = 2.5
 MAX_SIDE = 4200
+MAX_WIDTH = 1750         # a photo's sheet wider than this is read at ~210 dpi (no finer detail)
 
 
 def flatten_sheet(gray: Image.Image) -> Image.Image:
@@ -236,7 +237,7 @@ def warp(gray: Image.Image, quad: Quad) -> Image.Image:
     elif abs(ratio - 1 / A4) * A4 < 0.15:
         ratio = 1 / A4
     width = across * min(MAX_UPSAMPLE, max(1.0, TARGET_WIDTH / across))
-    width = min(width, MAX_SIDE / max(ratio, 1.0))
+    width = min(width, MAX_SIDE / max(ratio, 1.0), MAX_WIDTH)
     size = (max(1, round(width)), max(1, round(width * ratio)))
     target = ((0.0, 0.0), (size[0], 0.0), (size[0], size[1]), (0.0, size[1]))
     return gray.transform(size, Image.Transform.PERSPECTIVE, coefficients(target, quad),
