@@ -64,6 +64,11 @@ def parents(sentence: str, emit: Emit, taken: list[str]) -> bool:
     return bool(starts)
 
 
+def names_dsl(text: str) -> bool:
+    """Whether the text names the DSL (a paragraph about the DSL is not the family's account)."""
+    return dsl(text, lambda *_: None)
+
+
 def dsl(sentence: str, emit: Emit) -> bool:
     """The DSL's name (and date) from "... our Designated Safeguarding Lead, <name>, dated ..."."""
     cue = _DSL.search(sentence)

@@ -62,10 +62,11 @@ def read_letter(text: str) -> list[Entry] | None:
         state["locator"] = f"paragraph {n}"
         if n <= 3 and not school_named and not re.search(r"\bdear\b", para, re.I):
             facts.letterhead(para, emit)
-        for sentence in sentences(para):
+        said = sentences(para)
+        for sentence in said:
             school_named = _sentence(sentence, emit, taken) or school_named
-        if any(facts.is_told(s) for s in sentences(para)) and not _SAFEGUARDING.match(para) \
-                and not people.dsl(para, lambda *_: None):
+        if any(facts.is_told(s) for s in said) and not _SAFEGUARDING.match(para) \
+                and not people.names_dsl(para):
             told.append(para)
     state["locator"] = "paragraph 1"
     facts.gender(text[:MAX_TEXT], emit)
@@ -109,32 +110,17 @@ def _enquiries(sentence: str, emit: facts.Emit) -> None:
             emit(enquiry_label(item), done, ENQUIRIES)
 
 
-_STOP = frozenset("a an the of to for and or with about at in on from by their his her them "
-                  "is was were be been has have made".split())
-
-
-def _stems(text: str) -> set[str]:
-    words = re.findall(r"[a-z]+", text.lower())
-    return {re.sub(r"(?:ies|y|ing|ed|es|s)$", "", w) for w in words if w not in _STOP}
-
-
 def enquiry_label(item: str) -> str:
     """The field map's label for the enquiry an item of a list of enquiries names.
 
     Every item of such a list is an enquiry, so an item whose words also name another field
-    ("enquired about destination school") is taken as the enquiry nearest in words; an item
-    like no enquiry stays as written (the mapper keeps it in ``enquiries.other``).
+    ("enquired about destination school") is taken as the enquiry its words say by concept
+    (the field map's enquiry concepts); an item like no enquiry stays as written (the mapper
+    keeps it in ``enquiries.other``).
     """
     fmap = field_map()
     found = fmap.match(item, "enquiries")
     if found is not None and found.spec.path.startswith("enquiries."):
         return item
-    words = _stems(item)
-    best: tuple[int, str] | None = None
-    for spec in fmap.fields:
-        if not spec.path.startswith("enquiries.") or not spec.labels:
-            continue
-        score = max(len(words & _stems(label)) for label in spec.labels)
-        if score >= 2 and (best is None or score > best[0]):
-            best = (score, spec.labels[0])
-    return best[1] if best else item
+    concept = fmap.match_concept(item)
+    return concept.spec.labels[0] if concept is not None and concept.spec.labels else item
