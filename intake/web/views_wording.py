@@ -152,10 +152,7 @@ def accept(request: Request, db: Db, user: Admin, label_key: Annotated[str, Form
     except (ConfigError, OSError) as exc:
         reason = exc.reason if isinstance(exc, ConfigError) else f"cannot write {path}"
         return _back(error=reason)
-    decide(request.app.state.engine, label_key=chosen.key, label=chosen.label,
-           field_path=chosen.field_path, decision="accepted", actor=user.name,
-           examples=chosen.examples)
-    return _back(done="accepted")
+    return _decided(request, chosen, user.name, "accepted")
 
 
 @router.post("/wording/dismiss")
@@ -165,10 +162,15 @@ def dismiss(request: Request, db: Db, user: Admin, label_key: Annotated[str, For
     chosen = _chosen(db, request, label_key, field_path)
     if isinstance(chosen, Response):
         return chosen
+    return _decided(request, chosen, user.name, "dismissed")
+
+
+def _decided(request: Request, chosen: Suggestion, actor: str, decision: str) -> RedirectResponse:
+    """Record the admin's decision (stored and audited), then back to the list."""
     decide(request.app.state.engine, label_key=chosen.key, label=chosen.label,
-           field_path=chosen.field_path, decision="dismissed", actor=user.name,
+           field_path=chosen.field_path, decision=decision, actor=actor,
            examples=chosen.examples)
-    return _back(done="dismissed")
+    return _back(done=decision)
 
 
 def _chosen(db: Db, request: Request, label_key: str, field_path: str) -> Suggestion | Response:
