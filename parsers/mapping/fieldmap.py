@@ -90,8 +90,8 @@ class FieldMap:
         specs = self._specific.get(key)
         if specs:
             spec = _pick(specs, context)
-            if context and spec.contexts and context not in spec.contexts and len(
-                    key.split()) <= 3 and not self._names_own_part(key, spec):
+            if context and self._under_other_part(spec, key, context) and not self._names_own_part(
+                    key, spec):
                 # "Date completed" under the DSL's heading is the DSL's date, not Part 1's
                 # (a label as long as "Name of person completing this form" says whose it is).
                 local = self._local_generic(key, context, spec.kind)
@@ -105,13 +105,19 @@ class FieldMap:
         if contained:
             return contained
         spelt = self._by_spelling(key, context)
-        if spelt is not None and context and spelt.spec.contexts and context not in \
-                spelt.spec.contexts and len(key.split()) <= 3:  # a typo'd "Date complteed"
+        if spelt is not None and context and self._under_other_part(spelt.spec, key, context):
+            # a typo'd "Date complteed" under the DSL's heading, as an exact one above
             local = self._local_generic(spelt.spec.labels[0] if spelt.spec.labels else key,
                                         context, spelt.spec.kind)
             if local is not None:
                 return LabelMatch(local, 0.85, "context")
         return spelt
+
+    @staticmethod
+    def _under_other_part(spec: FieldSpec, key: str, context: str | None) -> bool:
+        """A short label of a field that belongs to other parts, under this part's heading."""
+        return bool(context and spec.contexts and context not in spec.contexts
+                    and len(key.split()) <= 3)
 
     def _names_own_part(self, key: str, spec: FieldSpec) -> bool:
         """ "DSL name" says whose name it is, whatever heading it stands under (the DSL's and
