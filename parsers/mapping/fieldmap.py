@@ -41,6 +41,7 @@ class FieldMap:
         self.by_path = {spec.path: spec for spec in self.fields}
         self._inverse = sorted(((label, spec) for spec in self.fields for label in spec.inverse),
                                key=lambda item: -len(item[0]))
+        self._inverse_concepts = [spec for spec in self.fields if spec.inverse_concepts]
         self._specific: dict[str, list[FieldSpec]] = {}
         self._generic: dict[str, list[FieldSpec]] = {}
         for spec in self.fields:
@@ -87,6 +88,10 @@ class FieldMap:
         for label, inverse in self._inverse:  # "Is the pupil still on roll?" -> not removed
             if f" {label} " in padded:
                 return LabelMatch(inverse, 1.0 if label == key else 0.9, "inverse")
+        if len(key.split()) <= 10:
+            for spec in self._inverse_concepts:  # "Remains on the school register?"
+                if any(rule_strength(rule, key) for rule in spec.inverse_concepts):
+                    return LabelMatch(spec, 0.85, "inverse")
         specs = self._specific.get(key)
         if specs:
             spec = _pick(specs, context)
@@ -160,7 +165,7 @@ class FieldMap:
             label, content = self._contents[position]
             if not content <= token_set:
                 continue
-            if len(content) < 2 and len(tokens) > 3:
+            if len(content) < 2 and (len(tokens) > 3 or self._concept_elsewhere(key, label)):
                 continue
             spec = _pick(self._specific[label], context)
             extra = token_set - content
@@ -177,6 +182,15 @@ class FieldMap:
         if best is None:
             return None
         return LabelMatch(best[3], best[2], "contains")
+
+    def _concept_elsewhere(self, key: str, label: str) -> bool:
+        """A one-word label inside a longer one ("school" in "Governance of school") gives way
+        when the longer label's words name another field by concept."""
+        if key == label:
+            return False
+        specs = self._specific[label]
+        return any(spec not in specs and any(rule_strength(rule, key) for rule in
+                                             spec.label_concepts) for spec in self.fields)
 
     def _by_spelling(self, key: str, context: str | None) -> LabelMatch | None:
         if len(key) < 5:

@@ -29,6 +29,7 @@ class FieldSpec:
     option_concepts: dict[str, tuple[Rule, ...]] = field(default_factory=dict, hash=False,
                                                         compare=False)
     label_concepts: tuple[Rule, ...] = ()  # the label worded any other way (last resort)
+    inverse_concepts: tuple[Rule, ...] = ()  # the question asked the other way, any wording
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ def spec_from(raw: dict[str, Any]) -> FieldSpec:
                          for value, rules in raw.get("concepts", {}).items()}
         if isinstance(raw.get("concepts"), dict) else {},
         label_concepts=tuple(parse_rule(r) for r in raw.get("label_concepts", ())),
+        inverse_concepts=tuple(parse_rule(r) for r in raw.get("inverse_concepts", ())),
         options={
             value: tuple(dict.fromkeys(norm_label(w) for w in words))
             for value, words in raw.get("options", {}).items()

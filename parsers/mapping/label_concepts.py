@@ -30,11 +30,12 @@ _UPN = re.compile(r"[A-Z]\d{11}[0-9A-Z]")
 _NAME_KINDS = {"name", "parent_name", "fullname", "sibling_name"}
 
 
-def match_by_concept(fmap: FieldMap, label: str, value: str,
-                     context: str | None) -> LabelMatch | None:
+def match_by_concept(fmap: FieldMap, label: str, value: str, context: str | None,
+                     other_than: str | None = None) -> LabelMatch | None:
     """The field a label names by concept, if its value fits that field."""
     spec = concept_field(fmap, label, context)
-    if spec is None or not plausible(spec.kind, value):
+    if spec is None or spec.path == other_than or not plausible(spec.kind, value) \
+            or not fits(spec, value):
         return None
     return LabelMatch(spec, CONFIDENCE, "concept")
 
@@ -77,6 +78,36 @@ def concept_field(fmap: FieldMap, label: str, context: str | None) -> FieldSpec 
 
 def _context_of(spec: FieldSpec) -> str | None:
     return FIELD_CONTEXT.get(spec.path.split(".", 1)[0])
+
+
+_RELATION = re.compile(
+    r"\b(mother|father|mum|mom|dad|parent|carer|guardian|step|grand|nan|nana|gran|granny|"
+    r"aunt|auntie|uncle|sister|brother|sibling|cousin|foster|kinship|adoptive|birth|"
+    r"relative|family|friend|partner|husband|wife|other|corporate|local authority|la|"
+    r"social worker|pr|responsib|legal|special|self|not known|unknown|n/?a)", re.I)
+_YES_NO = re.compile(r"^\s*(yes|no|y|n|n/?a|none|unknown|not known|tbc|ticked)\s*[.!]?\s*$", re.I)
+_CHECKED_VALUE_PATHS = {"parents.*.relationship", "school.name", "school.dfe_number"}
+
+
+def fits(spec: FieldSpec, value: str) -> bool:
+    """Whether a written value can be this field's answer: its kind's test, and for a few
+    text fields a test of their own (a person's name is not a relationship, "Yes" is not a
+    school, a school's name is not its DfE number)."""
+    text = value.strip()
+    if not text:
+        return True
+    if spec.kind in _NAME_KINDS:  # an invalid date or email is flagged, not moved
+        return plausible(spec.kind, text)
+    if spec.path not in _CHECKED_VALUE_PATHS:
+        return True
+    if spec.path == "school.dfe_number":
+        return len(re.findall(r"\d", text)) >= 4
+    date = find_date(text)
+    if _YES_NO.match(text) or (date is not None and date.group(0) == text) or nz.phones(text) or nz.find_emails(text):
+        return False
+    if spec.path == "parents.*.relationship":
+        return bool(_RELATION.search(text)) or len(text.split()) == 1
+    return True
 
 
 def plausible(kind: str, value: str) -> bool:

@@ -81,7 +81,7 @@ def _alternative_present(alternative: str, tokens: list[str], joined: str) -> bo
     if alternative.endswith("*"):
         stem = alternative[:-1]
         return any(token.startswith(stem) for token in tokens)
-    return alternative in tokens
+    return alternative in tokens or f"{alternative}s" in tokens  # "family's" reads "familys"
 
 
 def rule_strength(rule: Rule, text: str) -> int:

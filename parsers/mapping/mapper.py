@@ -28,9 +28,10 @@ from parsers.mapping.entry_text import (
     without_echoed_label,
 )
 from parsers.mapping.fieldmap import FieldMap, FieldSpec, field_map, norm_label
+from parsers.mapping.fieldspec import LabelMatch
 from parsers.mapping.grids import GridReader
 from parsers.mapping.grounds import GroundRules
-from parsers.mapping.label_concepts import match_by_concept, narrower
+from parsers.mapping.label_concepts import fits, match_by_concept, narrower
 from parsers.mapping.listed import prose_answer, read_listed
 from parsers.mapping.options import Option, OptionRules
 from parsers.mapping.people import SIBLING_NUMBER, PeopleRules
@@ -172,6 +173,16 @@ class FormMapper(PeopleRules, GroundRules, OptionRules):
             match = self.fmap.match_concept(entry.label, "name")
         if match is None:  # the council's own wording, by concept, if the value fits
             match = match_by_concept(self.fmap, entry.label, entry.value, context)
+        if match is not None:
+            match = prose_answer(self.fmap, entry, match)
+        if match is not None and not fits(match.spec, entry.value):
+            self.out.labels_seen.add(match.spec.path)  # a phone under "Name": not its answer
+            if match.spec.kind == "parent_name" and nz.phones(entry.value):
+                match = LabelMatch(self.fmap.by_path["parents.*.contact"], match.confidence,
+                                   match.how)  # "Parent: Ann Lee (mother) 07700 900123"
+            else:
+                match = match_by_concept(self.fmap, entry.label, entry.value, context,
+                                         other_than=match.spec.path)
         if match is None and self.last_enquiry and self.enquiry_detail(entry, context):
             return
         if (entry.label, entry.locator) in self.unanswered:
@@ -182,7 +193,6 @@ class FormMapper(PeopleRules, GroundRules, OptionRules):
             if not read_listed(self, entry, context):
                 self.keep_unmapped(entry.label, entry.value)
             return
-        match = prose_answer(self.fmap, entry, match)
         self.out.labels_seen.add(match.spec.path)
         if match.how != "context":
             self.field_context = FIELD_CONTEXT.get(match.spec.path.split(".")[0], self.field_context)
