@@ -3,14 +3,18 @@
 The corpus (tests/fixtures/generality/) is rebuilt from seeds on every run. Floors sit just
 below the figures measured when they were set (docs/generality.md); raise them as the parser
 improves. The test split is never debugged form by form: only its aggregates are printed.
+tuning2 is the first test split, retired into tuning data on 2026-12-08.
 """
 
 from __future__ import annotations
 
+import email
+import email.policy
+
 import pytest
 
 from tests.fixtures.generality import score as S
-from tests.fixtures.generality.corpus import HELD_BACK_FAMILY, plan
+from tests.fixtures.generality.corpus import HELD_BACK_FAMILIES, SPLITS, generate, plan
 from tests.fixtures.generality.people import upn_check_letter
 from tests.fixtures.generality.wording import HELD_BACK_POOL
 
@@ -22,13 +26,19 @@ FLOORS = {
     # test 63.0 / 74.5 / 24.6 %), and after the third session (tuning 94.8 / 94.8 / 72.0 %,
     # test 81.1 / 90.6 / 39.5 %). The issue's target for the test split is 0.98 / 0.99 / 0.97.
     "tuning": {"field_accuracy": 0.93, "flag_recall": 0.93, "flag_precision": 0.70},
-    "test": {"field_accuracy": 0.79, "flag_recall": 0.88, "flag_precision": 0.37},
+    # The first test split, retired into tuning data on 2026-12-08, keeps its floors
+    # (measured then: 89.2 / 93.3 / 49.9 %, 63 of 109).
+    "tuning2": {"field_accuracy": 0.79, "flag_recall": 0.88, "flag_precision": 0.37},
+    # The new test split (held-back pool E, qa_paragraphs, pdf_boxes), measured once in
+    # aggregate on 2026-12-08: 68.4 / 85.1 / 25.9 %, 89 of 133.
+    "test": {"field_accuracy": 0.66, "flag_recall": 0.83, "flag_precision": 0.23},
 }
 # Most complete forms (no blocking flag in truth) allowed to come back with a blocking flag.
-MAX_COMPLETE_BLOCKED = {"tuning": 35, "test": 73}  # measured 30 of 163, 68 of 109
+# Measured 31 of 163 (tuning), 63 of 109 (tuning2), 89 of 133 (test).
+MAX_COMPLETE_BLOCKED = {"tuning": 35, "tuning2": 73, "test": 94}
 
 
-@pytest.mark.parametrize("split", ["tuning", "test"])
+@pytest.mark.parametrize("split", ["tuning", "tuning2", "test"])
 def test_generality_floors(split: str) -> None:
     scores = S.score_split(split)
     print("\n" + S.report(scores))  # aggregates only, for both splits
@@ -41,11 +51,19 @@ def test_generality_floors(split: str) -> None:
         f"blocking flag (allowed {MAX_COMPLETE_BLOCKED[split]})")
 
 
-def test_split_rule_holds_back_a_pool_and_a_family() -> None:
-    tuning, test = plan("tuning"), plan("test")
-    assert not {s for s, _, _ in tuning} & {s for s, _, _ in test}
-    assert all(f != HELD_BACK_FAMILY and p != HELD_BACK_POOL for _, f, p in tuning)
-    assert sum(f == HELD_BACK_FAMILY for _, f, _ in test) >= len(test) // 6
+def test_split_rule_holds_back_a_pool_and_two_families() -> None:
+    plans = {split: plan(split) for split in SPLITS}
+    seeds = {split: {s for s, _, _ in entries} for split, entries in plans.items()}
+    for a in SPLITS:
+        for b in SPLITS:
+            assert a == b or not seeds[a] & seeds[b], f"{a} and {b} share a seed"
+    for split in ("tuning", "tuning2"):
+        assert all(f not in HELD_BACK_FAMILIES and p != HELD_BACK_POOL
+                   for _, f, p in plans[split]), f"{split} uses held-back wording or layout"
+    assert all(f != "label_over" and p in "ABC" for _, f, p in plans["tuning"])
+    test = plans["test"]
+    assert sum(f in HELD_BACK_FAMILIES for _, f, _ in test) >= len(test) // 6
+    assert all(sum(f == fam for _, f, _ in test) >= len(test) // 12 for fam in HELD_BACK_FAMILIES)
     assert sum(p == HELD_BACK_POOL for _, _, p in test) >= len(test) // 3
 
 
@@ -64,8 +82,6 @@ def test_test_split_refuses_per_form_output(capsys: pytest.CaptureFixture[str]) 
 
 
 def test_truth_flag_codes_are_the_schema_codes(record_schema: dict) -> None:
-    from tests.fixtures.generality.corpus import generate
-
     codes = set(record_schema["properties"]["flags"]["items"]["properties"]["code"]["enum"])
     forms = [generate(seed, family, pool) for seed, family, pool in plan("tuning")[:24]]
     assert {code for f in forms for code, _ in f.truth.flags} <= codes
@@ -73,10 +89,32 @@ def test_truth_flag_codes_are_the_schema_codes(record_schema: dict) -> None:
 
 
 def test_a_form_is_the_same_every_time_it_is_drawn() -> None:
-    from tests.fixtures.generality.corpus import generate
-
     for seed, family, pool in plan("tuning")[:12]:
         first, again = generate(seed, family, pool), generate(seed, family, pool)
         assert (first.truth.fields, first.truth.flags) == (again.truth.fields, again.truth.flags)
         if first.kind == "pdf":
             assert first.payload == again.payload
+
+
+def test_a_test_split_form_is_the_same_every_time_it_is_drawn() -> None:
+    """Held-back families included: nothing is printed, only truth and bytes compared."""
+    entries = plan("test")
+    sample = [e for e in entries if e[1] in HELD_BACK_FAMILIES][:4] + entries[:6]
+    pdfs = 0
+    for seed, family, pool in sample:
+        first, again = generate(seed, family, pool), generate(seed, family, pool)
+        assert (first.truth.fields, first.truth.flags) == (again.truth.fields, again.truth.flags)
+        assert _pdfs(first) == _pdfs(again)
+        pdfs += len(_pdfs(first))
+    assert pdfs
+
+
+def _pdfs(form) -> list[bytes]:
+    """The PDF bytes of a form, bare or attached to its email (MIME boundaries vary)."""
+    if form.kind == "pdf":
+        return [form.payload]
+    if form.kind != "eml":
+        return []
+    message = email.message_from_bytes(form.payload, policy=email.policy.default)
+    return [part.get_payload(decode=True) for part in message.walk()
+            if part.get_content_type() == "application/pdf"]
