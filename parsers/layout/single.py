@@ -57,6 +57,11 @@ class SingleCellRules(ReaderShape):
         if cell.options:
             self.options_cell(cell, "", index)
             return 1
+        stacked = self.stacked(cell)
+        if stacked is not None and stacked[2]:  # a bold caption over its answer, one box
+            self.question = None
+            self.add(stacked[0], stacked[1], index)
+            return 1
         if len(rows[index]) > 1 and (self.labelish(cell) or self.blank_label(rows[index], cell)):
             if _asks_for_choice(text):
                 self.question = clean_label(text)

@@ -81,7 +81,23 @@ def _alternative_present(alternative: str, tokens: list[str], joined: str) -> bo
     if alternative.endswith("*"):
         stem = alternative[:-1]
         return any(token.startswith(stem) for token in tokens)
-    return alternative in tokens or f"{alternative}s" in tokens  # "family's" reads "familys"
+    if alternative in tokens or f"{alternative}s" in tokens:  # "family's" reads "familys"
+        return True
+    return len(alternative) >= 5 and any(one_slip(token, alternative) for token in tokens)
+
+
+@lru_cache(maxsize=65536)
+def one_slip(token: str, word: str) -> bool:
+    """A typing slip of ``word``: two neighbouring letters swapped, or one dropped or doubled
+    ("msising", "educaton"); labels on real forms carry them and the concept still holds."""
+    if token == word or abs(len(token) - len(word)) > 1 or token[:1] != word[:1]:
+        return False
+    if len(token) == len(word):
+        diff = [i for i, (a, b) in enumerate(zip(token, word, strict=True)) if a != b]
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and token[diff[0]] == word[diff[1]] \
+            and token[diff[1]] == word[diff[0]]
+    short, long = (token, word) if len(token) < len(word) else (word, token)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
 
 
 def rule_strength(rule: Rule, text: str) -> int:

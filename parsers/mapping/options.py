@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from parsers.entries import Entry
 from parsers.layout.text import clean_label
 from parsers.mapping.fieldmap import FieldMap, FieldSpec
+from parsers.mapping.label_concepts import concept_field
 from parsers.mapping.values import read_value
 from parsers.values import normalise as nz
 
@@ -62,6 +63,8 @@ class OptionRules:
         answer = nz.boolean(entry.value).value if entry.label.strip() else None
         if answer is not None and self.yes_no_about(entry, group, answer):
             return
+        if self.asks_ground(entry, context) and self.ground_option(entry, group):
+            return  # "Basis of referral: [x] Gone to another area, new school not confirmed"
         by_text = self.fmap.match(entry.value, context) if entry.value.strip() else None
         if (by_text is None or by_text.spec.kind not in YES_NO_KINDS) and entry.value.strip():
             by_text = self.fmap.match_concept(entry.value) or by_text
@@ -69,14 +72,7 @@ class OptionRules:
             self.add_option(Option(by_text.spec.path, None, entry.checked, group, entry,
                                         by_text.confidence))
             return
-        ground = self.fmap.match_option("referral.grounds", entry.value)
-        if ground is None and len(entry.value.split()) >= 3:
-            # An option worded as a sentence ("Family have gone overseas"): its concept.
-            concept = self.fmap.option_by_concept("referral.grounds", entry.value)
-            ground = (concept, 0.85) if concept else None
-        if ground and ground[1] >= 0.85:
-            self.add_option(Option("referral.grounds", ground[0], entry.checked, group, entry,
-                                        ground[1]))
+        if self.ground_option(entry, group):
             return
         choice = self.fmap.option_anywhere(entry.value)
         if choice is not None:
@@ -93,6 +89,24 @@ class OptionRules:
         label = entry.label if entry.label.strip() else entry.value
         value = f"{entry.value}: {state}" if entry.label.strip() else state
         self.keep_unmapped(label, value)
+
+    def asks_ground(self, entry: Entry, context: str | None) -> bool:
+        if context == "grounds":
+            return True
+        spec = concept_field(self.fmap, entry.label, context) if entry.label.strip() else None
+        return spec is not None and spec.path == "referral.grounds"
+
+    def ground_option(self, entry: Entry, group: tuple[str, str | None]) -> bool:
+        ground = self.fmap.match_option("referral.grounds", entry.value)
+        if ground is None and len(entry.value.split()) >= 3:
+            # An option worded as a sentence ("Family have gone overseas"): its concept.
+            concept = self.fmap.option_by_concept("referral.grounds", entry.value)
+            ground = (concept, 0.85) if concept else None
+        if ground and ground[1] >= 0.85:
+            self.add_option(Option("referral.grounds", ground[0], entry.checked, group, entry,
+                                   ground[1]))
+            return True
+        return False
 
     def yes_no_about(self, entry: Entry, group: tuple[str, str | None], answer: bool) -> bool:
         """A Yes/No answer to a question worded as an enquiry or a referral ground."""

@@ -1,0 +1,102 @@
+"""A value must fit the field it is given to, and label wording read by concept (session 5
+rules, each a general fix seen on the tuning splits; invented people)."""
+
+from __future__ import annotations
+
+from parsers.entries import Entry, ExtractedForm
+from parsers.layout.cell import Cell
+from parsers.mapping.fieldmap import field_map
+from parsers.mapping.grounds import ticked_lines
+from parsers.mapping.labels import one_slip
+from parsers.mapping.mapper import map_form
+
+
+def _record(*entries: Entry) -> dict:
+    return map_form(ExtractedForm(extraction="docx", entries=list(entries), grids=[])).record
+
+
+def _e(label: str, value: str, section: str, row: int = 1, checked: bool | None = None) -> Entry:
+    return Entry(label=label, value=value, locator=f"table 1, row {row}", section=section,
+                 checked=checked)
+
+
+def test_a_person_s_name_is_not_a_relationship() -> None:
+    record = _record(_e("Person with parental responsibility", "Amina Farrow", "Family details"),
+                     _e("Connection to pupil", "Mother", "Family details", 2))
+    assert record["parents"][0]["name"] == "Amina Farrow"
+    assert record["parents"][0]["relationship"] == "Mother"
+
+
+def test_a_name_label_holding_a_phone_is_read_as_the_parent_s_details() -> None:
+    record = _record(_e("Parent/carer name", "Joanne Ahmed (Mother) 07700 900094",
+                        "Family details"))
+    assert record["parents"][0]["phone"] == "07700900094"
+
+
+def test_yes_is_no_school_and_a_school_name_is_no_dfe_number() -> None:
+    record = _record(_e("School", "Yes", "Referring school"),
+                     _e("DfE number", "Beckside Primary School", "Referring school", 2))
+    assert record["school"]["name"] is None and record["school"]["dfe_number"] is None
+    assert {u["value"] for u in map_form(ExtractedForm(extraction="docx", entries=[
+        _e("School", "Yes", "Referring school")], grids=[])).unmapped} == {"Yes"}
+
+
+def test_the_question_asked_the_other_way_by_concept() -> None:
+    assert _record(_e("Remains on school register?", "Yes", "Roll"))["roll"]["removed"] is False
+    assert _record(_e("Is the learner still registered?", "No", "Roll"))["roll"]["removed"] is True
+
+
+def test_a_one_word_label_inside_a_longer_one_gives_way_to_its_concept() -> None:
+    fmap = field_map()
+    match = fmap.match("Governance of school")
+    assert match is None or match.spec.path != "school.name"
+    record = _record(_e("Lead professional in school", "Tom Ashworth", "School details"))
+    assert record["school"]["contact"]["name"] == "Tom Ashworth"
+    assert record["school"]["name"] is None
+
+
+def test_concept_words_survive_a_typing_slip_and_a_possessive() -> None:
+    assert one_slip("msising", "missing") and one_slip("educaton", "education")
+    assert not one_slip("season", "reason") and not one_slip("missing", "missing")
+    record = _record(_e("Why is the child msising education?", "Overdue from authorised leave",
+                        "Reason"),
+                     _e("Family's account", "Mum said they were moving to Derby soon.",
+                        "Circumstances", 2))
+    assert record["referral"]["grounds"] == ["not_returned_after_authorised_absence"]
+    assert "Derby" in record["family_information"]["text"]
+
+
+def test_only_the_marked_line_of_a_list_of_grounds_counts() -> None:
+    assert ticked_lines("Emigrated / left the UK\nRelocated; location unknown X") == \
+        "Relocated; location unknown"
+    record = _record(_e("Why is the child missing education?",
+                        "Emigrated / left the UK\nRelocated; present location unknown X",
+                        "Reason"))
+    assert record["referral"]["grounds"] == ["moved_whereabouts_unknown"]
+
+
+def test_a_ground_line_is_read_whole_when_its_parts_name_none() -> None:
+    record = _record(_e("Basis of referral",
+                        "Gone to another council area; new school not confirmed", "Reason"))
+    assert record["referral"]["grounds"] == ["moved_not_on_roll"]
+
+
+def test_a_ticked_ground_option_is_not_taken_for_an_enquiry() -> None:
+    record = _record(
+        _e("Basis of referral", "Gone to another council area; new school not confirmed",
+           "Attendance and reason", checked=True),
+        _e("Basis of referral", "Emigrated / left the UK", "Attendance and reason", 2, False))
+    assert record["referral"]["grounds"] == ["moved_not_on_roll"]
+    assert record["enquiries"]["new_school_check"]["done"] is None
+
+
+def test_a_bold_caption_over_its_answer_in_a_box_of_its_own() -> None:
+    from parsers.layout.table import table_to_entries
+
+    caption = Cell("Q23 WHY IS THE CHILD MISSING EDUCATION?* :\nRelocated; location unknown",
+                   label_line=True)
+    entries, _, _ = table_to_entries([[caption, Cell("")], [Cell(""), Cell("")]],
+                                     locator="table 7", section="Why are you referring?",
+                                     known_label=field_map().is_label)
+    assert [(e.label, e.value) for e in entries if e.value] == [
+        ("WHY IS THE CHILD MISSING EDUCATION?", "Relocated; location unknown")]
