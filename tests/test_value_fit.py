@@ -100,3 +100,35 @@ def test_a_bold_caption_over_its_answer_in_a_box_of_its_own() -> None:
                                      known_label=field_map().is_label)
     assert [(e.label, e.value) for e in entries if e.value] == [
         ("WHY IS THE CHILD MISSING EDUCATION?", "Relocated; location unknown")]
+
+
+def test_words_vote_among_the_fields_the_value_can_answer() -> None:
+    from parsers.mapping.word_vote import match_by_words
+
+    fmap = field_map()
+
+    def voted(label: str, value: str, context: str | None = None) -> str | None:
+        match = match_by_words(fmap, label, value, context)
+        return None if match is None else match.spec.path
+
+    assert voted("Learner's family name", "Okafor") == "pupil.surname"
+    assert voted("Setting telephone", "0113 496 0000", "school") == "school.contact.phone"
+    assert voted("Setting telephone", "Okafor", "school") is None  # a name is no phone
+    assert voted("Young person born", "3/4/2012") == "pupil.date_of_birth"
+    assert voted("Guidance", "the ground should reflect the regulations") is None
+    mapped = map_form(ExtractedForm(extraction="docx", entries=[
+        _e("Setting telephone", "0113 496 0000", "School")], grids=[]))
+    assert mapped.record["school"]["contact"]["phone"] == "01134960000"
+    assert mapped.provenance["school.contact.phone"]["confidence"] < 0.75  # a guess: check it
+
+
+def test_a_question_asked_the_other_way_needs_a_yes_or_no() -> None:
+    record = _record(_e("School currently on roll at", "Hollin Park Primary School",
+                        "Your contact details"))
+    assert record["roll"]["removed"] is None
+    assert record["school"]["name"] == "Hollin Park Primary School"
+
+
+def test_only_the_marked_line_of_a_yes_no_cell_counts() -> None:
+    record = _record(_e("Family correspondence on file", "Yes\nNo X", "Circumstances"))
+    assert record["family_correspondence"]["held"] is False

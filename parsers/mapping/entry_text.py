@@ -64,7 +64,7 @@ def glyph_label_as_option(entry: Entry) -> Entry:
 
 def reads_as_answer(value: str) -> bool:
     """A value that answers a yes/no question ("Yes", "No - 3/9/26", "Done")."""
-    head = value.strip().split(" ", 1)[0].strip(",.;:-").lower()
+    head = (value.split(None, 1) or [""])[0].strip(",.;:-").lower()
     return head in {"yes", "no", "y", "n", "done", "not", "completed", "ticked"}
 
 

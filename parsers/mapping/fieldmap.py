@@ -38,6 +38,8 @@ class FieldMap:
             for name, body in declarations.get("context", {}).items()
         }
         self.fields: tuple[FieldSpec, ...] = tuple(spec_from(raw) for raw in declarations["field"])
+        self.synonyms: dict[str, tuple[str, ...]] = {  # plain-English words for word_vote
+            head: tuple(words) for head, words in declarations.get("synonyms", {}).items()}
         self.by_path = {spec.path: spec for spec in self.fields}
         self._inverse = sorted(((label, spec) for spec in self.fields for label in spec.inverse),
                                key=lambda item: -len(item[0]))

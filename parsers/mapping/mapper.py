@@ -30,16 +30,18 @@ from parsers.mapping.entry_text import (
 from parsers.mapping.fieldmap import FieldMap, FieldSpec, field_map, norm_label
 from parsers.mapping.fieldspec import LabelMatch
 from parsers.mapping.grids import GridReader
-from parsers.mapping.grounds import GroundRules
+from parsers.mapping.grounds import GroundRules, ticked_lines
 from parsers.mapping.label_concepts import fits, match_by_concept, narrower
 from parsers.mapping.listed import prose_answer, read_listed
 from parsers.mapping.options import Option, OptionRules
 from parsers.mapping.people import SIBLING_NUMBER, PeopleRules
 from parsers.mapping.values import read_enquiry, read_value, split_siblings
+from parsers.mapping.word_vote import match_by_words
 from parsers.record import empty_record, get_path, is_empty, set_path
 from parsers.values import normalise as nz
 
 _ANY_INDEX = re.compile(r"\.\d+\.")
+_CHOICE_READS = frozenset({"bool", "gender", "school_type", "sen", "absence_type"})
 _SIGNOFF_PATHS = {"school.contact.name", "part1_completed_by.date", "referral.date"}
 _SECTION_KEY = re.compile(r"^\s*(?:section|part)\s+[a-z0-9]{1,3}\s*$", re.I)
 
@@ -173,8 +175,14 @@ class FormMapper(PeopleRules, GroundRules, OptionRules):
             match = self.fmap.match_concept(entry.label, "name")
         if match is None:  # the council's own wording, by concept, if the value fits
             match = match_by_concept(self.fmap, entry.label, entry.value, context)
+        if match is None and context not in ("enquiries", "grounds"):  # its words, a guess
+            match = match_by_words(self.fmap, entry.label, entry.value, context)
         if match is not None:
             match = prose_answer(self.fmap, entry, match)
+        if match is not None and match.how == "inverse" and entry.value.strip() and \
+                nz.boolean(ticked_lines(entry.value)).value is None:
+            match = match_by_concept(self.fmap, entry.label, entry.value, context,
+                                     other_than=match.spec.path)  # "School currently on roll at"
         if match is not None and not fits(match.spec, entry.value):
             self.out.labels_seen.add(match.spec.path)  # a phone under "Name": not its answer
             if match.spec.kind == "parent_name" and nz.phones(entry.value):
@@ -242,7 +250,8 @@ class FormMapper(PeopleRules, GroundRules, OptionRules):
             return
         if kind == "siblings_school" and not SIBLING_NUMBER.search(entry.label):
             return self.siblings_school(entry, confidence)
-        reading = read_value(kind, entry.value)
+        written = ticked_lines(entry.value) if kind in _CHOICE_READS else entry.value
+        reading = read_value(kind, written)
         target = path
         if path.startswith("parents.*."):
             target = self.parent_path(path.rsplit(".", 1)[1], entry.label, new_person=kind == "parent_name")
