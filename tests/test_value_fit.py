@@ -132,3 +132,32 @@ def test_a_question_asked_the_other_way_needs_a_yes_or_no() -> None:
 def test_only_the_marked_line_of_a_yes_no_cell_counts() -> None:
     record = _record(_e("Family correspondence on file", "Yes\nNo X", "Circumstances"))
     assert record["family_correspondence"]["held"] is False
+
+
+def test_a_grid_s_person_columns_typed_by_the_field_map() -> None:
+    from parsers.entries import Grid
+
+    grid = Grid(headers=["Adult with PR (name)", "Connection to pupil", "Best number to call",
+                         "Electronic mail"],
+                rows=[["Joanne Crowther", "Mother", "07700 900492", ""],
+                      ["Samuel Mistry", "Father", "07700 900346", "s.mistry@example.com"]],
+                locator="table 5, rows 1-3", section="Parents / carers")
+    record = map_form(ExtractedForm(extraction="docx", entries=[], grids=[grid])).record
+    assert [(p["name"], p["relationship"], p["phone"]) for p in record["parents"]] == [
+        ("Joanne Crowther", "Mother", "07700900492"), ("Samuel Mistry", "Father", "07700900346")]
+
+
+def test_names_with_numbers_under_a_parent_label_are_each_parent_s_details() -> None:
+    record = _record(_e("Parent(s) and phone",
+                        "Amina Odell 07700 900395; Gary Odell (Father) 07700 900754",
+                        "People with parental responsibility"))
+    assert {p["name"] for p in record["parents"]} == {"Amina Odell", "Gary Odell"}
+
+
+def test_a_summary_lists_a_person_s_details_under_their_group_label() -> None:
+    record = _record(_e("Parent/carer 1", "ADULT WITH PR (NAME): Wayne Crowther", "Family", 1),
+                     _e("Parent/carer 1", "HOW RELATED TO CHILD: Father", "Family", 2),
+                     _e("Parent/carer 2", "ADULT WITH PR (NAME): Lisa Okafor", "Family", 3),
+                     _e("Parent/carer 2", "HOW RELATED TO CHILD: Mother", "Family", 4))
+    assert [(p["name"], p["relationship"]) for p in record["parents"]] == [
+        ("Wayne Crowther", "Father"), ("Lisa Okafor", "Mother")]

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from parsers.entries import Entry, Grid
 from parsers.mapping.fieldmap import FieldMap, norm_label
+from parsers.mapping.label_concepts import concept_field
 from parsers.mapping.values import DATE_IN_TEXT
 from parsers.values import normalise as nz
 
@@ -88,6 +89,8 @@ class GridReader:
     def read(self, grid: Grid) -> None:
         roles = column_roles(grid.headers)
         context = self.mapper.fmap.context_of(grid.section)
+        if "action" not in roles:
+            roles = self.person_roles(grid, roles, context)
         header_text = norm_label(" ".join(grid.headers))
         if "address" in roles and ("person" in roles or "date" in roles) and "action" not in roles:
             return self.rows(grid, roles, self.home_visit)
@@ -110,6 +113,24 @@ class GridReader:
         for number, row in enumerate(grid.rows, start=1):
             for header, value in zip(grid.headers, row, strict=False):
                 self.mapper.keep_unmapped(header or f"column in row {number}", value)
+
+    def person_roles(self, grid: Grid, roles: dict[str, int],
+                     context: str | None) -> dict[str, int]:
+        """Columns the header words did not type, typed by the field map ("Adult with PR
+        (name)" | "Connection to pupil" | "Best number to call"): a person's details."""
+        fmap = self.mapper.fmap
+        roles = dict(roles)
+        for index, header in enumerate(grid.headers):
+            if index in roles.values() or not header.strip():
+                continue
+            for part in dict.fromkeys((context, "parents")):
+                match = fmap.match(header, part)
+                spec = match.spec if match else concept_field(fmap, header, part)
+                role = _PERSON_ROLES.get(spec.path) if spec is not None else None
+                if role is not None and role not in roles:
+                    roles[role] = index
+                    break
+        return roles
 
     def rows(self, grid: Grid, roles: dict[str, int], handle: Any) -> None:
         for number, row in enumerate(grid.rows, start=1):
@@ -189,6 +210,10 @@ class GridReader:
                 self.mapper.put(f"{base}.{sub}", value, 1.0, entry)
 
 
+_PERSON_ROLES = {"parents.*.name": "name", "parents.*.relationship": "relationship",
+                 "parents.*.phone": "phone", "parents.*.email": "email",
+                 "parents.*.address": "address", "siblings.*.name": "name",
+                 "siblings.*.date_of_birth": "dob", "siblings.*.school": "school"}
 _NOT_DONE = re.compile(r"^\s*(not done|not completed|not yet done|not yet|no)\s*(?:$|[.,;:\-–])",
                        re.IGNORECASE)
 

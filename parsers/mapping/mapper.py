@@ -10,7 +10,7 @@ to ``unmapped``; every value that fails validation or was a guess becomes a Find
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from parsers.entries import Entry, ExtractedForm
@@ -31,7 +31,7 @@ from parsers.mapping.fieldmap import FieldMap, FieldSpec, field_map, norm_label
 from parsers.mapping.fieldspec import LabelMatch
 from parsers.mapping.grids import GridReader
 from parsers.mapping.grounds import GroundRules, ticked_lines
-from parsers.mapping.label_concepts import fits, match_by_concept, narrower
+from parsers.mapping.label_concepts import concept_field, fits, match_by_concept, narrower
 from parsers.mapping.listed import prose_answer, read_listed
 from parsers.mapping.options import Option, OptionRules
 from parsers.mapping.people import SIBLING_NUMBER, PeopleRules
@@ -41,6 +41,15 @@ from parsers.record import empty_record, get_path, is_empty, set_path
 from parsers.values import normalise as nz
 
 _ANY_INDEX = re.compile(r"\.\d+\.")
+_PERSON_PARTS = frozenset({"parents.*.name", "parents.*.phone"})
+_PERSON_NAME = re.compile(r"[A-Z][a-z'’-]+\s+(?:[A-Z][A-Za-z'’-]+\s+)?[A-Z][A-Za-z'’-]{2,}")
+
+
+def _person_with_number(value: str) -> bool:
+    return bool(nz.phones(value)) and bool(_PERSON_NAME.search(value))
+
+
+_INNER_PAIR = re.compile(r"^([A-Za-z][^:\n]{1,60}?)\s*:\s*([^\n]*)$")
 _CHOICE_READS = frozenset({"bool", "gender", "school_type", "sen", "absence_type"})
 _SIGNOFF_PATHS = {"school.contact.name", "part1_completed_by.date", "referral.date"}
 _SECTION_KEY = re.compile(r"^\s*(?:section|part)\s+[a-z0-9]{1,3}\s*$", re.I)
@@ -154,6 +163,10 @@ class FormMapper(PeopleRules, GroundRules, OptionRules):
         if context == "self":
             self.self_block = True
         entry = without_echoed_label(entry)
+        inner = self.inner_pair(entry, context)
+        if inner is not None:  # "Parent/carer 2: ADULT WITH PR (NAME): Lisa Okafor"
+            self.entry(inner)
+            return
         if entry.checked is not None:
             self.option(entry, context)
             return
@@ -183,14 +196,14 @@ class FormMapper(PeopleRules, GroundRules, OptionRules):
                 nz.boolean(ticked_lines(entry.value)).value is None:
             match = match_by_concept(self.fmap, entry.label, entry.value, context,
                                      other_than=match.spec.path)  # "School currently on roll at"
+        if match is not None and match.spec.path in _PERSON_PARTS and _person_with_number(
+                entry.value):  # "Parent and phone: Ann Lee (mother) 07700 900123"
+            match = LabelMatch(self.fmap.by_path["parents.*.contact"], match.confidence,
+                               match.how)
         if match is not None and not fits(match.spec, entry.value):
             self.out.labels_seen.add(match.spec.path)  # a phone under "Name": not its answer
-            if match.spec.kind == "parent_name" and nz.phones(entry.value):
-                match = LabelMatch(self.fmap.by_path["parents.*.contact"], match.confidence,
-                                   match.how)  # "Parent: Ann Lee (mother) 07700 900123"
-            else:
-                match = match_by_concept(self.fmap, entry.label, entry.value, context,
-                                         other_than=match.spec.path)
+            match = match_by_concept(self.fmap, entry.label, entry.value, context,
+                                     other_than=match.spec.path)
         if match is None and self.last_enquiry and self.enquiry_detail(entry, context):
             return
         if (entry.label, entry.locator) in self.unanswered:
@@ -205,6 +218,21 @@ class FormMapper(PeopleRules, GroundRules, OptionRules):
         if match.how != "context":
             self.field_context = FIELD_CONTEXT.get(match.spec.path.split(".")[0], self.field_context)
         self.written(match.spec, entry, match.confidence, inverse=match.how == "inverse")
+
+    def inner_pair(self, entry: Entry, context: str | None) -> Entry | None:
+        """A value that is itself "Label: answer" under a group's label (an online form's
+        summary lists a person's details under "Parent/carer 1"): the inner label names
+        the field, the outer one the part of the form it stands in."""
+        found = _INNER_PAIR.match(entry.value) if entry.checked is None and entry.label else None
+        if found is None:
+            return None
+        key = found.group(1).strip()
+        outer = self.fmap.context_of(entry.label)
+        part = outer or context
+        if self.fmap.match(key, part) is None and concept_field(self.fmap, key, part) is None:
+            return None
+        return replace(entry, label=key, value=found.group(2).strip(),
+                       section=entry.label if outer else entry.section)
 
     def enquiry_detail(self, entry: Entry, context: str | None) -> bool:
         """An "Outcome:" / "Date:" line under a checklist item belongs to that enquiry."""
