@@ -161,3 +161,23 @@ def test_a_summary_lists_a_person_s_details_under_their_group_label() -> None:
                      _e("Parent/carer 2", "HOW RELATED TO CHILD: Mother", "Family", 4))
     assert [(p["name"], p["relationship"]) for p in record["parents"]] == [
         ("Wayne Crowther", "Father"), ("Lisa Okafor", "Mother")]
+
+
+def test_the_person_submitting_under_the_referrer_heading_completed_part_1() -> None:
+    record = _record(_e("Submitted by", "Marcus Greenwood", "8. Referrer"),
+                     _e("Person filling in this form", "Marcus Greenwood", "Referrer", 2))
+    assert record["part1_completed_by"]["name"] == "Marcus Greenwood"
+
+
+def test_a_numbered_label_echoed_in_its_value_is_dropped() -> None:
+    record = _record(_e("NAME OF PERSON COMPLETING THIS FORM",
+                        "7.1 NAME OF PERSON COMPLETING THIS FORM Priya Lal", "Part 1 completed by"))
+    assert record["part1_completed_by"]["name"] == "Priya Lal"
+
+
+def test_a_bare_date_after_the_dsl_s_rows_is_the_dsl_s_when_the_heading_s_is_given() -> None:
+    record = _record(_e("Date completed", "17 Mar 2025", "Part 1 completed by", 1),
+                     _e("DSL name", "Helen Brook", "Part 1 completed by", 2),
+                     _e("Date", "14 Mar 2025", "Part 1 completed by", 3))
+    assert record["part1_completed_by"]["date"] == "2025-03-17"
+    assert record["safeguarding"]["dsl"]["date"] == "2025-03-14"

@@ -6,17 +6,20 @@ entry fills.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from parsers.entries import Entry
 from parsers.layout.text import mark_state
 from parsers.values import normalise as nz
 
+_NUMBER_FIRST = re.compile(r"^(?:q\s*)?\d{1,2}(?:\.\d{1,2})*[.)]?\s+(?=[A-Za-z])", re.IGNORECASE)
+
 
 def without_echoed_label(entry: Entry) -> Entry:
     """"Surname: Smith" given as the value of the label "Surname" is just "Smith"."""
     label = entry.label.strip().rstrip(":").strip()
-    value = entry.value.lstrip()
+    value = _NUMBER_FIRST.sub("", entry.value.lstrip())  # "7.1 NAME OF ... Priya Lal"
     if label and value[: len(label)].lower() == label.lower():
         rest = value[len(label):].lstrip()
         if rest.startswith((":", "-", "–")):

@@ -71,9 +71,14 @@ def concept_field(fmap: FieldMap, label: str, context: str | None) -> FieldSpec 
         return None  # two fields fit as well: do not guess
     spec = best[0]
     home = _context_of(spec)
-    if context and home and context != home and context in FIELD_CONTEXT.values():
+    if context and home and context != home and context in FIELD_CONTEXT.values() and \
+            {context, home} not in _ONE_PERSON:
         return None  # "Surname" under the parents' heading is not the child's
     return spec
+
+
+# The referrer's section is often where the person completing Part 1 signs it.
+_ONE_PERSON = ({"school", "part1_signoff"},)
 
 
 def _context_of(spec: FieldSpec) -> str | None:

@@ -180,6 +180,15 @@ class FormMapper(PeopleRules, GroundRules, OptionRules):
             match = self.fmap.match(entry.label, self.field_context)
             if match is not None and match.how != "context":
                 match = None  # only generic labels ("Role", "Date") borrow the neighbour's part
+        elif match is not None and match.how == "context" and "*" not in match.spec.path and \
+                self.field_context not in (None, context) and \
+                not is_empty(get_path(self.out.record, match.spec.path)):
+            # "Date" after "DSL name" and "DSL role" under a heading whose own date is given
+            neighbour = self.fmap.match(entry.label, self.field_context)
+            if neighbour is not None and neighbour.how == "context" and \
+                    "*" not in neighbour.spec.path and \
+                    is_empty(get_path(self.out.record, neighbour.spec.path)):
+                match = neighbour
         if match is None and (context == "enquiries" or reads_as_answer(entry.value)):
             match = self.fmap.match_concept(entry.label)
             if match is None and reads_as_answer(entry.value):  # "Letters from mum received? N"
