@@ -181,3 +181,16 @@ def test_a_bare_date_after_the_dsl_s_rows_is_the_dsl_s_when_the_heading_s_is_giv
                      _e("Date", "14 Mar 2025", "Part 1 completed by", 3))
     assert record["part1_completed_by"]["date"] == "2025-03-17"
     assert record["safeguarding"]["dsl"]["date"] == "2025-03-14"
+
+
+def test_a_filled_square_among_empty_boxes_is_the_ticked_one() -> None:
+    from parsers.pdf.geometry import tokens_from_words
+
+    def word(text: str, top: float) -> dict:
+        return {"text": text, "x0": 50.0, "x1": 50.0 + 6 * len(text), "top": top,
+                "bottom": top + 10, "size": 10.0, "fontname": "DejaVuSans"}
+
+    listed = tokens_from_words([word("□", 10), word("■", 30), word("Moved", 30)])
+    assert [t.tick for t in listed][:2] == [False, True] and listed[2].text == "Moved"
+    bullets = tokens_from_words([word("■", 30), word("Moved", 30)])  # no boxes: a bullet
+    assert all(t.tick is None for t in bullets)

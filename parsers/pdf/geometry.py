@@ -19,6 +19,7 @@ EMPTY_GLYPHS = frozenset("☐□❏❑⬜")
 _WINGDINGS_TICKED = frozenset("þýxüû\uf0fe\uf0fd\uf078\uf0fc\uf0fb")
 _WINGDINGS_EMPTY = frozenset("¨oq\uf0a8\uf06f\uf071")
 _GLYPHS = TICKED_GLYPHS | EMPTY_GLYPHS
+_FILLED = frozenset("■▣◼")
 _BRACKETS = {"[x]": True, "[X]": True, "[✓]": True, "[✔]": True, "[]": False, "[ ]": False}
 
 
@@ -58,6 +59,10 @@ class Token:
 def tokens_from_words(words: Iterable[dict[str, Any]]) -> list[Token]:
     """Turn pdfplumber words into tokens, splitting tick glyphs off the words they touch."""
     tokens: list[Token] = []
+    words = list(words)
+    # A filled square is a bullet, unless the page also draws empty boxes: then "■" beside
+    # "□" options is the one ticked.
+    filled = _FILLED if any(EMPTY_GLYPHS.intersection(w["text"]) for w in words) else frozenset()
     for word in words:
         font = str(word.get("fontname", "")).lower()
         size = float(word.get("size") or 10.0)
@@ -68,6 +73,13 @@ def tokens_from_words(words: Iterable[dict[str, Any]]) -> list[Token]:
             tick = True if text in _WINGDINGS_TICKED else False if text in _WINGDINGS_EMPTY else None
             if tick is not None:
                 tokens.append(Token("", *box, size=size, bold=bold, tick=tick))
+                continue
+        if filled and text[:1] in filled:
+            tokens.append(Token(text[0], box[0], box[0] + (box[1] - box[0]) / len(text), box[2],
+                                box[3], size, bold, tick=True))
+            text = text[1:]
+            box = (tokens[-1].x1, *box[1:])
+            if not text:
                 continue
         if text.isalnum() or not (_GLYPHS.intersection(text) or "/" in text or "[" in text):
             tokens.append(Token(text, *box, size=size, bold=bold))
