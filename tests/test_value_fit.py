@@ -194,3 +194,21 @@ def test_a_filled_square_among_empty_boxes_is_the_ticked_one() -> None:
     assert [t.tick for t in listed][:2] == [False, True] and listed[2].text == "Moved"
     bullets = tokens_from_words([word("■", 30), word("Moved", 30)])  # no boxes: a bullet
     assert all(t.tick is None for t in bullets)
+
+
+def test_a_numbered_label_is_not_prose() -> None:
+    from parsers.layout.rows import is_sentence
+
+    assert not is_sentence("19. Name of parent or carer")
+    assert is_sentence("The family moved. No address was given.")
+
+
+def test_a_row_of_boxes_each_a_colon_label_over_its_answer() -> None:
+    from parsers.layout.table import table_to_entries
+
+    row = [Cell("1. school currently on roll at:\nThornleigh College"),
+           Cell("2. laestab (if known):\n3806999")]
+    entries, _, _ = table_to_entries([row], locator="table 1", section="Referring school",
+                                     known_label=field_map().is_label)
+    assert [(e.label, e.value) for e in entries] == [
+        ("school currently on roll at", "Thornleigh College"), ("laestab (if known)", "3806999")]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from parsers.layout.blocks import ReaderShape
+from parsers.layout.rows import is_sentence
 from parsers.layout.text import clean_label, looks_like_data, options_from_text
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ class StackedRules(ReaderShape):
         hint = clean_label(cell.hint or "").casefold()
         if cell.label_line or (hint and hint == label.casefold()):
             return first, "\n".join(rest), True
-        if first.endswith(":") or not self.known_label(label):
+        if not self.known_label(label):
             return None
         if any(self.known_label(clean_label(line)) for line in rest):
             return None
@@ -79,7 +80,7 @@ class StackedRules(ReaderShape):
 
 
 def _prose(text: str) -> bool:
-    return (text.endswith(".") and len(text.split()) >= 4) or ". " in text
+    return is_sentence(text)
 
 
 def _aside(line: str) -> bool:

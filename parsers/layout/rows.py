@@ -76,4 +76,8 @@ def lone_mark(cell: Cell) -> bool | None:
 
 def is_sentence(text: str) -> bool:
     """Written prose ("The school has had no concerns.") rather than a printed label."""
+    text = _NUMBERED.sub("", text)  # "19. Name of parent or carer" is a numbered label
     return (text.endswith(".") and len(text.split()) >= 4) or ". " in text
+
+
+_NUMBERED = re.compile(r"^\s*(?:q\s*)?\d{1,2}(?:\.\d{1,2})*[.)]\s+", re.IGNORECASE)

@@ -132,6 +132,11 @@ def _address(raw: str, reading: Reading) -> None:
         reading.values["postcode"] = (postcode, 1.0)
 
 
+_RELATION_ITEM = re.compile(
+    r"(?i)(?:birth |foster |adoptive |kinship |special |step[- ]?)?(?:mother|father|mum|dad|"
+    r"parent|carer|guardian|grand\w+|aunt|auntie|uncle|sister|brother|step\w+)")
+
+
 def split_parent_text(raw: str) -> list[dict[str, Any]]:
     """People and their numbers from one cell ("Jane Doe 07700 900123; John Doe ...")."""
     text = nz.clean_multiline(raw) or ""
@@ -150,7 +155,15 @@ def split_parent_text(raw: str) -> list[dict[str, Any]]:
         if rel:
             relationship = rel.group(1).capitalize()
             name_part = name_part.replace(rel.group(0), " ")
-        name_part = re.sub(r"(?i)\b(tel|telephone|phone|mobile|mob|email|e-mail)\b[:.]?", " ", name_part)
+        name_part = re.sub(r"(?i)\b(?:personal |work |home )?(tel|telephone|phone|mobile|mob|email|"
+                           r"e-mail)\b[:.]?", " ", name_part)
+        if relationship is None and "," in name_part:  # "Ann Lee, Mother, 07700 900123"
+            pieces = [piece.strip() for piece in name_part.split(",")]
+            said = [piece for piece in pieces if _RELATION_ITEM.fullmatch(piece)]
+            if said:
+                relationship = said[0][0].upper() + said[0][1:]
+                rest = [piece for piece in pieces if piece and piece not in said]
+                name_part = rest[0] if rest else ""  # the name comes first
         name = nz.clean_text(name_part.strip(" ,:-/|"))
         if not (name or phones or emails):
             continue
