@@ -212,3 +212,38 @@ def test_a_row_of_boxes_each_a_colon_label_over_its_answer() -> None:
                                      known_label=field_map().is_label)
     assert [(e.label, e.value) for e in entries] == [
         ("school currently on roll at", "Thornleigh College"), ("laestab (if known)", "3806999")]
+
+
+def test_a_paragraph_led_by_a_label_in_capitals_gives_its_answer() -> None:
+    record = _record(Entry(label="", value="Details Of Any Information From The Family When the "
+                           "office rang, mum said they were leaving the area.",
+                           locator="paragraph 13", section="3. Family information"))
+    assert "leaving the area" in record["family_information"]["text"]
+
+
+def test_a_bold_key_and_its_answer_both_wrapped_onto_the_next_line() -> None:
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    from parsers import sniff
+    from parsers.documents import read_document
+
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, invariant=1)
+    rows = [(700, "Surname", "Okafor"),
+            (680, "Details of any information from the", "When the office rang, the school"),
+            (668, "family", "was told they moved to Leeds."),
+            (648, "Has the family written to the school?", "No")]
+    for y, key, answer in rows:
+        pdf.setFont("Helvetica-Bold", 10)
+        pdf.drawString(50, y, key)
+        pdf.setFont("Helvetica", 10)
+        pdf.drawString(260, y, answer)
+    pdf.save()
+    data = buffer.getvalue()
+    form = read_document(data, sniff.sniff(data, "summary.pdf"), known_label=field_map().is_label)
+    found = {e.label: e.value for e in form.entries}
+    assert found["Details of any information from the family"] == (
+        "When the office rang, the school was told they moved to Leeds.")
+    assert found["Has the family written to the school?"] == "No"

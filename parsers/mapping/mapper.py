@@ -171,6 +171,9 @@ class FormMapper(PeopleRules, GroundRules, OptionRules):
             self.option(entry, context)
             return
         if not entry.label.strip():
+            split = self.title_led(entry)
+            if split is not None:  # "Details Of Any Information From The Family When the..."
+                self.entry(split)
             return
         match = narrower(self.fmap, entry, self.fmap.match(entry.label, context), context)
         if match is not None and context == "enquiries" and match.spec.kind in ("text", "name") \
@@ -242,6 +245,20 @@ class FormMapper(PeopleRules, GroundRules, OptionRules):
             return None
         return replace(entry, label=key, value=found.group(2).strip(),
                        section=entry.label if outer else entry.section)
+
+    def title_led(self, entry: Entry) -> Entry | None:
+        """A paragraph that opens with a label in capitals and goes on with its answer, with
+        no colon between: the longest such label the field map knows word for word."""
+        words = entry.value.split()
+        for size in range(min(12, len(words) - 3), 1, -1):
+            head, rest = words[:size], words[size:]
+            if not all(w[:1].isupper() or not w[:1].isalpha() for w in head) or not rest[0][:1].isupper():
+                continue
+            match = self.fmap.match(" ".join(head))
+            if match is not None and (match.how in ("exact", "inverse") or (
+                    match.how == "contains" and match.confidence >= 0.85 and size >= 3)):
+                return replace(entry, label=" ".join(head), value=" ".join(rest))
+        return None
 
     def enquiry_detail(self, entry: Entry, context: str | None) -> bool:
         """An "Outcome:" / "Date:" line under a checklist item belongs to that enquiry."""

@@ -40,6 +40,9 @@ def _text(tokens: list[Token]) -> str:
     return " ".join(tok.shown() for tok in tokens).strip()
 
 
+_OPEN_ENDS = frozenset("the of from and to for with in on by or a an any your their".split())
+
+
 class LineReader(ChecklistLines):
     """Walks a page's lines and tables in reading order, keeping the section and question."""
 
@@ -139,7 +142,7 @@ class LineReader(ChecklistLines):
         if self.option_wraps(live, text):
             return
         self.tail = None
-        if self.key_wraps(live, text):
+        if self.key_wraps(live, text) or self.pair_wraps(live):
             return
         if self.heading(live, text):
             self.section = self.caption = text
@@ -270,6 +273,32 @@ class LineReader(ChecklistLines):
                 clean_label(text)):
             return False
         last.label = clean_label(f"{last.label} {text}")
+        last.bottom = live[-1].bottom
+        return True
+
+    def pair_wraps(self, live: list[Token]) -> bool:
+        """A bold key and its answer both wrapped: the next line carries on the key in its
+        column and the answer in its own ("Details of any information from the" / "family")."""
+        last = self.last
+        parts = segments(live)
+        if last is None or not last.label_bold or not last.value or last.value_x0 is None \
+                or len(parts) != 2 or live[0].top - last.bottom > 1.6 * last.size:
+            return False
+        key, answer = parts
+        key_text = _text(key)
+        if not all(tok.bold for tok in key) or key[-1].x1 >= last.value_x0 or any(
+                tok.bold for tok in answer) or abs(answer[0].x0 - last.value_x0) > 1.5 * last.size:
+            return False
+        if _COLON.match(key_text) or self.known_label(clean_label(key_text)):
+            return False
+        ends_open = last.label.split()[-1].lower() in _OPEN_ENDS if last.label.split() else False
+        joined = clean_label(f"{last.label} {key_text}")
+        if last.label.rstrip().endswith("?") or not (ends_open or (
+                key_text[:1].islower() and self.known_label(joined)
+                and not self.known_label(last.label))):
+            return False  # a key of its own on the next row, not the rest of this one
+        last.label = joined
+        last.value = f"{last.value} {_text(answer)}"
         last.bottom = live[-1].bottom
         return True
 
