@@ -10,7 +10,7 @@ to ``unmapped``; every value that fails validation or was a guess becomes a Find
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from parsers.entries import Entry, ExtractedForm
@@ -31,10 +31,11 @@ from parsers.mapping.fieldmap import FieldMap, FieldSpec, field_map, norm_label
 from parsers.mapping.fieldspec import LabelMatch
 from parsers.mapping.grids import GridReader
 from parsers.mapping.grounds import GroundRules, ticked_lines
-from parsers.mapping.label_concepts import concept_field, fits, match_by_concept, narrower
+from parsers.mapping.label_concepts import fits, match_by_concept, narrower
 from parsers.mapping.listed import prose_answer, read_listed
 from parsers.mapping.options import Option, OptionRules
 from parsers.mapping.people import SIBLING_NUMBER, PeopleRules
+from parsers.mapping.split_entries import SplitRules
 from parsers.mapping.values import read_enquiry, read_value, split_siblings
 from parsers.mapping.word_vote import match_by_words
 from parsers.record import empty_record, get_path, is_empty, set_path
@@ -49,7 +50,6 @@ def _person_with_number(value: str) -> bool:
     return bool(nz.phones(value)) and bool(_PERSON_NAME.search(value))
 
 
-_INNER_PAIR = re.compile(r"^([A-Za-z][^:\n]{1,60}?)\s*:\s*([^\n]*)$")
 _CHOICE_READS = frozenset({"bool", "gender", "school_type", "sen", "absence_type"})
 _SIGNOFF_PATHS = {"school.contact.name", "part1_completed_by.date", "referral.date"}
 _SECTION_KEY = re.compile(r"^\s*(?:section|part)\s+[a-z0-9]{1,3}\s*$", re.I)
@@ -68,7 +68,7 @@ class MappedForm:
     risk_options: list[str] = field(default_factory=list)
 
 
-class FormMapper(PeopleRules, GroundRules, OptionRules):
+class FormMapper(PeopleRules, GroundRules, OptionRules, SplitRules):
     """Feeds entries and grids of one document into a fresh record."""
 
     def __init__(self, document: int, fmap: FieldMap, low_confidence_below: float) -> None:
@@ -230,35 +230,6 @@ class FormMapper(PeopleRules, GroundRules, OptionRules):
         if match.how != "context":
             self.field_context = FIELD_CONTEXT.get(match.spec.path.split(".")[0], self.field_context)
         self.written(match.spec, entry, match.confidence, inverse=match.how == "inverse")
-
-    def inner_pair(self, entry: Entry, context: str | None) -> Entry | None:
-        """A value that is itself "Label: answer" under a group's label (an online form's
-        summary lists a person's details under "Parent/carer 1"): the inner label names
-        the field, the outer one the part of the form it stands in."""
-        found = _INNER_PAIR.match(entry.value) if entry.checked is None and entry.label else None
-        if found is None:
-            return None
-        key = found.group(1).strip()
-        outer = self.fmap.context_of(entry.label)
-        part = outer or context
-        if self.fmap.match(key, part) is None and concept_field(self.fmap, key, part) is None:
-            return None
-        return replace(entry, label=key, value=found.group(2).strip(),
-                       section=entry.label if outer else entry.section)
-
-    def title_led(self, entry: Entry) -> Entry | None:
-        """A paragraph that opens with a label in capitals and goes on with its answer, with
-        no colon between: the longest such label the field map knows word for word."""
-        words = entry.value.split()
-        for size in range(min(12, len(words) - 3), 1, -1):
-            head, rest = words[:size], words[size:]
-            if not all(w[:1].isupper() or not w[:1].isalpha() for w in head) or not rest[0][:1].isupper():
-                continue
-            match = self.fmap.match(" ".join(head))
-            if match is not None and (match.how in ("exact", "inverse") or (
-                    match.how == "contains" and match.confidence >= 0.85 and size >= 3)):
-                return replace(entry, label=" ".join(head), value=" ".join(rest))
-        return None
 
     def enquiry_detail(self, entry: Entry, context: str | None) -> bool:
         """An "Outcome:" / "Date:" line under a checklist item belongs to that enquiry."""

@@ -1,0 +1,57 @@
+"""Entries that hold two things: a label inside the value, or a value inside the label.
+
+A mixin of :class:`parsers.mapping.mapper.FormMapper`: an online form's summary lists a
+person's details as "Label: answer" under their group's label, and some Word forms run a
+label in capitals straight into its answer with no colon. Each is split into the entry a
+reader would have given for a plain "label | value" row.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from parsers.entries import Entry
+from parsers.mapping.label_concepts import concept_field
+
+if TYPE_CHECKING:
+    from parsers.mapping.fieldmap import FieldMap
+
+_INNER_PAIR = re.compile(r"^([A-Za-z][^:\n]{1,60}?)\s*:\s*([^\n]*)$")
+
+
+class SplitRules:
+    """The entry-splitting methods of the form mapper."""
+
+    if TYPE_CHECKING:
+        fmap: FieldMap
+
+    def inner_pair(self, entry: Entry, context: str | None) -> Entry | None:
+        """A value that is itself "Label: answer" under a group's label (an online form's
+        summary lists a person's details under "Parent/carer 1"): the inner label names
+        the field, the outer one the part of the form it stands in."""
+        found = _INNER_PAIR.match(entry.value) if entry.checked is None and entry.label else None
+        if found is None:
+            return None
+        key = found.group(1).strip()
+        outer = self.fmap.context_of(entry.label)
+        part = outer or context
+        if self.fmap.match(key, part) is None and concept_field(self.fmap, key, part) is None:
+            return None
+        return replace(entry, label=key, value=found.group(2).strip(),
+                       section=entry.label if outer else entry.section)
+
+    def title_led(self, entry: Entry) -> Entry | None:
+        """A paragraph that opens with a label in capitals and goes on with its answer, with
+        no colon between: the longest such label the field map knows word for word."""
+        words = entry.value.split()
+        for size in range(min(12, len(words) - 3), 1, -1):
+            head, rest = words[:size], words[size:]
+            if not all(w[:1].isupper() or not w[:1].isalpha() for w in head) or not rest[0][:1].isupper():
+                continue
+            match = self.fmap.match(" ".join(head))
+            if match is not None and (match.how in ("exact", "inverse") or (
+                    match.how == "contains" and match.confidence >= 0.85 and size >= 3)):
+                return replace(entry, label=" ".join(head), value=" ".join(rest))
+        return None
