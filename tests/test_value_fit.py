@@ -247,3 +247,28 @@ def test_a_bold_key_and_its_answer_both_wrapped_onto_the_next_line() -> None:
     assert found["Details of any information from the family"] == (
         "When the office rang, the school was told they moved to Leeds.")
     assert found["Has the family written to the school?"] == "No"
+
+
+
+def test_a_label_in_other_words_is_a_check_not_a_missing_field() -> None:
+    from datetime import date
+
+    from intake.core.rules import evaluate
+    from tests.test_rules import complete_record
+
+    record = complete_record()
+    record["pupil"]["surname"] = None
+    record["referral"]["grounds"] = []
+    record["unmapped"] = [
+        {"label": "Learner's legal last-used designation", "value": "Okafor", "document": 0},
+        {"label": "Circumstances", "value": "Relocated; present location unknown", "document": 0},
+        {"label": "Submission reference", "value": "CME-0001054.", "document": 0}]
+    flags = evaluate(record, received_on=date(2026, 11, 2))
+    found = {(f["code"], f["field"]) for f in flags}
+    assert ("low_confidence", "pupil.surname") in found
+    assert ("missing_field", "pupil.surname") not in found
+    assert ("low_confidence", "referral.grounds") in found
+    record["unmapped"] = [{"label": "Name of parent or carer", "value": "Father", "document": 0}]
+    record["parents"] = []
+    assert ("missing_field", "parents") in {(f["code"], f["field"]) for f in evaluate(
+        record, received_on=date(2026, 11, 2))}  # "Father" is who, not a name

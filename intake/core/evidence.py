@@ -18,8 +18,10 @@ from functools import cache
 from typing import Any
 
 from parsers.mapping.fieldmap import FieldSpec, field_map
+from parsers.mapping.label_concepts import fits
 from parsers.mapping.labels import STOPWORDS, norm_label
 from parsers.mapping.values import read_value
+from parsers.mapping.word_vote import may_answer
 from parsers.values import normalise as nz
 
 MIN_WEIGHT = 0.5          # distinctive words needed when the value reads as the field's kind
@@ -62,6 +64,8 @@ def _weights() -> dict[str, float]:
 
 
 def _reads_as(spec: FieldSpec, value: str) -> bool:
+    if not fits(spec, value):
+        return False  # "CME-0001054" is a reference, not a DfE number
     if spec.kind in _FREE_TEXT:
         return len(value.strip()) >= 2
     if spec.kind in ("grounds", "school_type", "gender", "sen", "absence_type"):
@@ -88,7 +92,14 @@ def possible_answer(record: dict[str, Any], path: str) -> PossibleAnswer | None:
         weight = sum(weights.get(word, 0.0) for word in _words(label) & wanted)
         floor = MIN_WEIGHT_LOOSE if spec.kind in _FREE_TEXT else MIN_WEIGHT
         if weight < floor or not _reads_as(spec, value):
-            continue
+            # the label in other words ("Learner's family name"): the word vote's near-best
+            if spec.path == "referral.grounds":
+                if not fmap.options_in_text(spec.path, value) and \
+                        fmap.option_by_concept(spec.path, value) is None:
+                    continue
+            elif not may_answer(fmap, label, value, spec.path):
+                continue
+            weight = MIN_WEIGHT
         if best is None or weight > best.weight:
             best = PossibleAnswer(label.strip()[:80], int(entry.get("document") or 0), weight)
     return best

@@ -91,6 +91,10 @@ _RELATION = re.compile(
     r"relative|family|friend|partner|husband|wife|other|corporate|local authority|la|"
     r"social worker|pr|responsib|legal|special|self|not known|unknown|n/?a)", re.I)
 _YES_NO = re.compile(r"^\s*(yes|no|y|n|n/?a|none|unknown|not known|tbc|ticked)\s*[.!]?\s*$", re.I)
+_RELATION_ONLY = re.compile(
+    r"(?i)(?:birth |foster |adoptive |kinship |step[- ]?)?(?:mother|father|mum|dad|parent|carer|"
+    r"guardian|grand\w+|aunt|auntie|uncle|sister|brother|step\w+)")
+_DFE = re.compile(r"(?<![\dA-Za-z])(?<![A-Za-z]-)\d{3}\s*[-/ ]?\s*\d{4}(?!\d)")
 _CHECKED_VALUE_PATHS = {"parents.*.relationship", "school.name", "school.dfe_number"}
 
 
@@ -102,11 +106,12 @@ def fits(spec: FieldSpec, value: str) -> bool:
     if not text:
         return True
     if spec.kind in _NAME_KINDS:  # an invalid date or email is flagged, not moved
-        return plausible(spec.kind, text)
+        return plausible(spec.kind, text) and not _YES_NO.match(text) and not \
+            _RELATION_ONLY.fullmatch(text)  # "Father" is who, not a name
     if spec.path not in _CHECKED_VALUE_PATHS:
         return True
     if spec.path == "school.dfe_number":
-        return len(re.findall(r"\d", text)) >= 4
+        return bool(_DFE.search(text))
     date = find_date(text)
     if _YES_NO.match(text) or (date is not None and date.group(0) == text) or nz.phones(text) or nz.find_emails(text):
         return False

@@ -70,12 +70,13 @@ class WordVote:
             found.add(self.single.get(word) or self.single.get(stem) or stem)
         return frozenset(found)
 
-    def best(self, label: str, value: str, context: str | None) -> FieldSpec | None:
-        """The field whose words the label shares best, among the fields the value can
-        answer in this part of the form (a phone number only votes among phone fields)."""
+    def scored(self, label: str, value: str, context: str | None
+               ) -> tuple[list[tuple[float, str]], dict[str, int], frozenset[str]]:
+        """Each field the value can answer here, with the share of the label's words it
+        holds (a word shared by n such fields counts 1/n), best first."""
         words = self.words(label)
         if not words or len(words) > 12:
-            return None
+            return [], {}, words
         candidates = [spec for spec in (self.fmap.by_path[p] for p in self.vocab)
                       if _in_context(spec, context) and _answers(spec, value)]
         counts: dict[str, int] = {}
@@ -84,6 +85,12 @@ class WordVote:
                 counts[word] = counts.get(word, 0) + 1
         scored = sorted(((sum(1.0 / counts[w] for w in words & self.vocab[spec.path]), spec.path)
                          for spec in candidates), reverse=True)
+        return [item for item in scored if item[0] > 0], counts, words
+
+    def best(self, label: str, value: str, context: str | None) -> FieldSpec | None:
+        """The field whose words the label shares best, among the fields the value can
+        answer in this part of the form (a phone number only votes among phone fields)."""
+        scored, counts, words = self.scored(label, value, context)
         if not scored or scored[0][0] < MIN_SCORE:
             return None
         if len(scored) > 1 and scored[0][0] - scored[1][0] < MIN_MARGIN:
@@ -92,6 +99,15 @@ class WordVote:
         if not any(w in self.heads and counts[w] <= 2 for w in words & self.vocab[best]):
             return None  # only a word of no known meaning ("Team name") points there
         return self.fmap.by_path[best]
+
+    def may_answer(self, label: str, value: str, path: str) -> bool:
+        """Whether an unplaced label/value may be ``path``'s answer: the field is one of at
+        most two that the label's words point at about equally (a "check", not a reading)."""
+        scored, _, _ = self.scored(label, value, None)
+        if not scored or scored[0][0] < MIN_SCORE:
+            return False
+        near = [p for score, p in scored if score >= scored[0][0] - MIN_MARGIN / 2]
+        return path in near and len(near) <= 2
 
 
 _TYPED = ("email", "phone", "date", "upn", "postcode")
@@ -136,3 +152,8 @@ def match_by_words(fmap: FieldMap, label: str, value: str,
         return None
     spec = _vote(fmap).best(label, value, context)
     return None if spec is None else LabelMatch(spec, CONFIDENCE, "words")
+
+
+def may_answer(fmap: FieldMap, label: str, value: str, path: str) -> bool:
+    """See :meth:`WordVote.may_answer` (the rules ask this before claiming a field missing)."""
+    return bool(label.strip() and value.strip()) and _vote(fmap).may_answer(label, value, path)
