@@ -272,3 +272,17 @@ def test_a_label_in_other_words_is_a_check_not_a_missing_field() -> None:
     record["parents"] = []
     assert ("missing_field", "parents") in {(f["code"], f["field"]) for f in evaluate(
         record, received_on=date(2026, 11, 2))}  # "Father" is who, not a name
+
+
+def test_numbered_enquiry_fields_with_a_done_column_are_one_log() -> None:
+    entries = []
+    for number, (action, done) in enumerate([("Home visit made", "Yes"),
+                                             ("Copies of flight information requested", "No")], 1):
+        for label, value in ((f"Enquiry {number}", action), (f"Completed (Y/N) {number}", done),
+                             (f"Date {number}", "4 Mar 2025" if done == "Yes" else ""),
+                             (f"Outcome {number}", "no answer" if done == "Yes" else "")):
+            entries.append(_e(label, value, "Reasonable enquiries", len(entries) + 1))
+    record = _record(*entries)
+    assert record["enquiries"]["home_visit"]["done"] is True
+    assert record["enquiries"]["home_visit"]["date"] == "2025-03-04"
+    assert record["enquiries"]["flight_information"]["done"] is False

@@ -15,9 +15,10 @@ import re
 from parsers.entries import Entry, Grid
 from parsers.mapping.grids import column_roles
 
-_ROLES = ("date", "action", "person", "outcome")
-_HEADERS = {"date": "Date", "action": "Action", "person": "Person contacted",
+_ROLES = ("date", "action", "done", "person", "outcome")
+_HEADERS = {"date": "Date", "action": "Action", "done": "Done", "person": "Person contacted",
             "outcome": "Outcome"}
+_TRAILING_NUMBER = re.compile(r"\s*\d{1,2}\s*$")  # "Completed (Y/N) 3", "Outcome 3"
 _ATTEMPT = re.compile(r"(?i)\b(attempt|visit|call|contact|enquiry|action|check)s?\b.*\d")
 
 
@@ -52,6 +53,7 @@ def _role(entry: Entry) -> str | None:
     label = entry.label.strip()
     if _ATTEMPT.search(label):  # "Contact attempt 1 - Date": the column is after the number
         label = re.split(r"\d+\s*[-\u2013:.)]\s*", label, maxsplit=1)[-1].strip() or label
+    label = _TRAILING_NUMBER.sub("", label) or label
     if entry.checked is not None or not label or len(label.split()) > 4:
         return None
     roles = column_roles([label])
