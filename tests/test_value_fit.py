@@ -286,3 +286,21 @@ def test_numbered_enquiry_fields_with_a_done_column_are_one_log() -> None:
     assert record["enquiries"]["home_visit"]["done"] is True
     assert record["enquiries"]["home_visit"]["date"] == "2025-03-04"
     assert record["enquiries"]["flight_information"]["done"] is False
+
+
+def test_a_person_s_name_as_the_key_under_the_parents_heading() -> None:
+    record = _record(_e("Danielle Van der Berg", "Grandmother, 07700 900537, d.vdb@example.com",
+                        "People with parental responsibility"))
+    assert [(p["name"], p["relationship"], p["phone"]) for p in record["parents"]] == [
+        ("Danielle Van der Berg", "Grandmother", "07700900537")]
+
+
+def test_an_online_summary_s_section_title_is_not_the_answer_above_it() -> None:
+    from intake.core.attachments import _body_entries
+
+    body = ("People with parental responsibility\n\nAnn Lee: Mother, 07700 900123\n\n"
+            "Roll status\n\nIS THE PUPIL STILL ON ROLL?: Yes\n")
+    entries = _body_entries(body)
+    assert [(e.label, e.value, e.section) for e in entries] == [
+        ("Ann Lee", "Mother, 07700 900123", "People with parental responsibility"),
+        ("IS THE PUPIL STILL ON ROLL?", "Yes", "Roll status")]

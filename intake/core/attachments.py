@@ -190,9 +190,11 @@ def _body_entries(body: str) -> list[Entry]:
                                  locator=f"body line {len(entries) + 1}", section=section))
         block.clear()
 
-    for line in body.splitlines():
+    lines = body.splitlines()
+    for at, line in enumerate(lines):
         text = line.strip()
-        if text and ":" not in text and len(text) <= 80 and section_heading(text):
+        if text and ":" not in text and len(text) <= 80 and (
+                section_heading(text) or _set_apart(lines, at)):
             flush()
             section = text
         else:
@@ -222,3 +224,14 @@ def note_secure_portal(subject: str | None, body: str, sender: str | None,
             content=content, sha256=hashlib.sha256(content).hexdigest(), filename=None,
             raw_filename=None, media_type=types.TEXT, role="other", extraction="email_body",
             pages=None, problem=problem, text=body))
+
+
+def _set_apart(lines: list[str], at: int) -> bool:
+    """A short line with a blank line above and a "Key: value" line next is a heading (an
+    online form's section title), not the end of the answer above it."""
+    text = lines[at].strip()
+    if (at and lines[at - 1].strip()) or len(text.split()) > 6 or text.endswith(".") or any(
+            ch.isdigit() for ch in text):
+        return False
+    below = next((line.strip() for line in lines[at + 1:] if line.strip()), "")
+    return ":" in below

@@ -223,6 +223,8 @@ class FormMapper(PeopleRules, GroundRules, OptionRules, SplitRules):
                 self.out.labels_seen.add(match.spec.path)
             return
         if match is None:
+            if self.person_named(entry, context):
+                return  # "Ann Lee: Grandmother, 07700 900537" under the parents' heading
             if not read_listed(self, entry, context):
                 self.keep_unmapped(entry.label, entry.value)
             return

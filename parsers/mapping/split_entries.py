@@ -14,10 +14,15 @@ from typing import TYPE_CHECKING
 
 from parsers.entries import Entry
 from parsers.mapping.label_concepts import concept_field
+from parsers.values import normalise as nz
 
 if TYPE_CHECKING:
     from parsers.mapping.fieldmap import FieldMap
 
+_PERSON_KEY = re.compile(r"(?:[A-Z][a-z'’-]+|[A-Z]['’][A-Z][a-z]+|van|der|de|von|la|le|du|al)"
+                         r"(?:[ -](?:[A-Z][A-Za-z'’-]+|van|der|de|von|la|le|du|al)){1,4}")
+_RELATION_FIRST = re.compile(r"(?i)(?:birth |foster |step[- ]?)?(?:mother|father|mum|dad|carer|"
+                             r"guardian|grand\w+|aunt|uncle|parent)\b")
 _INNER_PAIR = re.compile(r"^([A-Za-z][^:\n]{1,60}?)\s*:\s*([^\n]*)$")
 
 
@@ -26,6 +31,8 @@ class SplitRules:
 
     if TYPE_CHECKING:
         fmap: FieldMap
+
+        def parents_text(self, entry: Entry, confidence: float) -> None: ...
 
     def inner_pair(self, entry: Entry, context: str | None) -> Entry | None:
         """A value that is itself "Label: answer" under a group's label (an online form's
@@ -55,3 +62,15 @@ class SplitRules:
                     match.how == "contains" and match.confidence >= 0.85 and size >= 3)):
                 return replace(entry, label=" ".join(head), value=" ".join(rest))
         return None
+
+    def person_named(self, entry: Entry, context: str | None) -> bool:
+        """Under the parents' heading, a person's name printed as the key with their
+        relationship and numbers as its answer is one parent's details."""
+        if context != "parents" or entry.checked is not None or not _PERSON_KEY.fullmatch(
+                entry.label.strip()):
+            return False
+        value = entry.value.strip()
+        if not (nz.phones(value) or nz.find_emails(value) or _RELATION_FIRST.match(value)):
+            return False
+        self.parents_text(replace(entry, value=f"{entry.label.strip()}, {value}"), 0.8)
+        return True

@@ -70,6 +70,7 @@ class WordVote:
             found.add(self.single.get(word) or self.single.get(stem) or stem)
         return frozenset(found)
 
+    @lru_cache(maxsize=8192)  # noqa: B019 - one per FieldMap; forms repeat their labels
     def scored(self, label: str, value: str, context: str | None
                ) -> tuple[list[tuple[float, str]], dict[str, int], frozenset[str]]:
         """Each field the value can answer here, with the share of the label's words it
@@ -115,6 +116,7 @@ _READ_KINDS = frozenset({"gender", "school_type", "sen", "absence_type", "year_g
                          "integer", *_TYPED})
 
 
+@lru_cache(maxsize=65536)
 def _answers(spec: FieldSpec, value: str) -> bool:
     """Whether the value reads as this field's kind: a typed value (an email, a date) votes
     only among fields of its type, a short answer never for a paragraph field."""
