@@ -304,3 +304,10 @@ def test_an_online_summary_s_section_title_is_not_the_answer_above_it() -> None:
     assert [(e.label, e.value, e.section) for e in entries] == [
         ("Ann Lee", "Mother, 07700 900123", "People with parental responsibility"),
         ("IS THE PUPIL STILL ON ROLL?", "Yes", "Roll status")]
+
+
+def test_date_completed_after_the_dsl_s_rows_under_no_heading_is_the_dsl_s() -> None:
+    record = _record(_e("Name of DSL", "Claire Robson", "Signed", 1),
+                     _e("Date completed", "2nd February 2026", "38. Date completed:", 2))
+    assert record["safeguarding"]["dsl"]["date"] == "2026-02-02"
+    assert record["part1_completed_by"]["date"] is None

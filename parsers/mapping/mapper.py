@@ -183,6 +183,12 @@ class FormMapper(PeopleRules, GroundRules, OptionRules, SplitRules):
             match = self.fmap.match(entry.label, self.field_context)
             if match is not None and match.how != "context":
                 match = None  # only generic labels ("Role", "Date") borrow the neighbour's part
+        elif match is not None and match.how == "exact" and match.spec.kind == "date" and \
+                self.field_context == "part2" and context not in FIELD_CONTEXT.values():
+            # "Date completed" after the DSL's rows, under no heading that says whose it is
+            local = self.fmap.match(entry.label, "part2")
+            if local is not None and local.how == "context":
+                match = local
         elif match is not None and match.how == "context" and "*" not in match.spec.path and \
                 self.field_context not in (None, context) and \
                 not is_empty(get_path(self.out.record, match.spec.path)):
