@@ -311,3 +311,12 @@ def test_date_completed_after_the_dsl_s_rows_under_no_heading_is_the_dsl_s() -> 
                      _e("Date completed", "2nd February 2026", "38. Date completed:", 2))
     assert record["safeguarding"]["dsl"]["date"] == "2026-02-02"
     assert record["part1_completed_by"]["date"] is None
+
+
+def test_yes_no_options_under_the_question_as_their_heading() -> None:
+    section = "DO YOU HAVE SUPPORTING DOCUMENTATION FROM THE FAMILY?"
+    record = _record(Entry(label="", value="Yes", checked=False, locator="paragraph 30",
+                           section=section),
+                     Entry(label="", value="No", checked=True, locator="paragraph 31",
+                           section=section))
+    assert record["family_correspondence"]["held"] is False

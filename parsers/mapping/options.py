@@ -55,6 +55,12 @@ class OptionRules:
     def option(self, entry: Entry, context: str | None) -> None:
         group = (clean_label(entry.label) or "", entry.section)
         question = self.fmap.match(entry.label, context) if entry.label.strip() else None
+        if question is None and not entry.label.strip() and entry.section and \
+                nz.boolean(entry.value).value is not None:  # "Yes"/"No" under the question
+            question = self.fmap.match(entry.section, context) or self.fmap.match_concept(
+                entry.section, "bool")
+            if question is not None and question.spec.kind not in ("bool", "signature"):
+                question = None
         if question:
             self.out.labels_seen.add(question.spec.path)
         if question and self.question_option(question.spec, entry, group, question.confidence,
