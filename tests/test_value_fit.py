@@ -58,6 +58,9 @@ def test_a_one_word_label_inside_a_longer_one_gives_way_to_its_concept() -> None
 def test_concept_words_survive_a_typing_slip_and_a_possessive() -> None:
     assert one_slip("msising", "missing") and one_slip("educaton", "education")
     assert not one_slip("season", "reason") and not one_slip("missing", "missing")
+    from parsers.mapping.labels import parse_rule, rule_strength
+
+    assert rule_strength(parse_rule("letter* + parent*"), "Letters from parets received")
     record = _record(_e("Why is the child msising education?", "Overdue from authorised leave",
                         "Reason"),
                      _e("Family's account", "Mum said they were moving to Derby soon.",

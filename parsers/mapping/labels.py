@@ -80,7 +80,10 @@ def _alternative_present(alternative: str, tokens: list[str], joined: str) -> bo
         return f" {alternative.rstrip('*')}" in joined
     if alternative.endswith("*"):
         stem = alternative[:-1]
-        return any(token.startswith(stem) for token in tokens)
+        if any(token.startswith(stem) for token in tokens):
+            return True
+        return len(stem) >= 5 and any(one_slip(token[:size], stem) for token in tokens
+                                      for size in (len(stem) - 1, len(stem), len(stem) + 1))
     if alternative in tokens or f"{alternative}s" in tokens:  # "family's" reads "familys"
         return True
     return len(alternative) >= 5 and any(one_slip(token, alternative) for token in tokens)
