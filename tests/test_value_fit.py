@@ -323,3 +323,9 @@ def test_yes_no_options_under_the_question_as_their_heading() -> None:
                      Entry(label="", value="No", checked=True, locator="paragraph 31",
                            section=section))
     assert record["family_correspondence"]["held"] is False
+
+
+def test_ticked_no_beside_a_question_worded_by_concept() -> None:
+    record = _record(_e("NAME REMOVED FROM REGISTER", "Yes", "Roll status", checked=False),
+                     _e("NAME REMOVED FROM REGISTER", "No", "Roll status", checked=True))
+    assert record["roll"]["removed"] is False

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from parsers.entries import Entry
 from parsers.layout.text import clean_label
 from parsers.mapping.fieldmap import FieldMap, FieldSpec
+from parsers.mapping.fieldspec import LabelMatch
 from parsers.mapping.label_concepts import concept_field
 from parsers.mapping.values import read_value
 from parsers.values import normalise as nz
@@ -55,6 +56,10 @@ class OptionRules:
     def option(self, entry: Entry, context: str | None) -> None:
         group = (clean_label(entry.label) or "", entry.section)
         question = self.fmap.match(entry.label, context) if entry.label.strip() else None
+        if question is None and entry.label.strip() and nz.boolean(entry.value).value is not None:
+            spec = concept_field(self.fmap, entry.label, context)  # "Name removed from register"
+            if spec is not None and spec.kind == "bool":
+                question = LabelMatch(spec, 0.85, "concept")
         if question is None and not entry.label.strip() and entry.section and \
                 nz.boolean(entry.value).value is not None:  # "Yes"/"No" under the question
             question = self.fmap.match(entry.section, context) or self.fmap.match_concept(
