@@ -329,3 +329,14 @@ def test_ticked_no_beside_a_question_worded_by_concept() -> None:
     record = _record(_e("NAME REMOVED FROM REGISTER", "Yes", "Roll status", checked=False),
                      _e("NAME REMOVED FROM REGISTER", "No", "Roll status", checked=True))
     assert record["roll"]["removed"] is False
+
+
+def test_a_question_listing_a_choice_field_s_options_asks_for_it() -> None:
+    record = _record(_e("Is the school an academy, maintained or independent?", "Community",
+                        "About the setting"),
+                     _e("Current education provider", "Oakfield House School", "Setting", 2),
+                     _e("CME reason", "Left the area and nobody knows where the family now live",
+                        "Reason", 3))
+    assert record["school"]["type"] == "maintained"
+    assert record["school"]["name"] == "Oakfield House School"
+    assert record["referral"]["grounds"] == ["moved_whereabouts_unknown"]

@@ -142,3 +142,16 @@ def plausible(kind: str, value: str) -> bool:
     if kind == "address":
         return bool(re.search(r"\d|,|\n", text))
     return True
+
+
+_CHOICE_KINDS = ("school_type", "gender", "absence_type", "sen")
+
+
+def match_by_options(fmap: FieldMap, label: str) -> LabelMatch | None:
+    """A question that lists a choice field's options ("Is the school an academy,
+    maintained or independent?", "Authorised or unauthorised?") asks for that field."""
+    if not label.strip() or len(label.split()) > 25:
+        return None
+    found = [spec for spec in fmap.fields if spec.kind in _CHOICE_KINDS
+             and len(set(fmap.options_in_text(spec.path, label))) >= 2]
+    return LabelMatch(found[0], CONFIDENCE, "options") if len(found) == 1 else None

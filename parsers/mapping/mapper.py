@@ -31,7 +31,7 @@ from parsers.mapping.fieldmap import FieldMap, FieldSpec, field_map, norm_label
 from parsers.mapping.fieldspec import LabelMatch
 from parsers.mapping.grids import GridReader
 from parsers.mapping.grounds import GroundRules, ticked_lines
-from parsers.mapping.label_concepts import fits, match_by_concept, narrower
+from parsers.mapping.label_concepts import fits, match_by_concept, match_by_options, narrower
 from parsers.mapping.listed import prose_answer, read_listed
 from parsers.mapping.options import Option, OptionRules
 from parsers.mapping.people import SIBLING_NUMBER, PeopleRules
@@ -205,7 +205,8 @@ class FormMapper(PeopleRules, GroundRules, OptionRules, SplitRules):
         if match is None and entry.value.strip():  # "Deletion agreed with: <officer>"
             match = self.fmap.match_concept(entry.label, "name")
         if match is None:  # the council's own wording, by concept, if the value fits
-            match = match_by_concept(self.fmap, entry.label, entry.value, context)
+            match = match_by_concept(self.fmap, entry.label, entry.value, context) or \
+                match_by_options(self.fmap, entry.label)
         if match is None and context not in ("enquiries", "grounds"):  # its words, a guess
             match = match_by_words(self.fmap, entry.label, entry.value, context)
         if match is not None:
