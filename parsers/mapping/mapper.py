@@ -176,6 +176,8 @@ class FormMapper(PeopleRules, GroundRules, OptionRules, SplitRules):
                 self.entry(split)
             return
         match = narrower(self.fmap, entry, self.fmap.match(entry.label, context), context)
+        if match is None or match.how in ("contains", "spelling"):
+            match = match_by_options(self.fmap, entry.label) or match  # "Academy or ...?"
         if match is not None and context == "enquiries" and match.spec.kind in ("text", "name") \
                 and reads_as_answer(entry.value):  # "Enquired about destination school? Yes"
             match = self.fmap.match_concept(entry.label) or match
@@ -205,8 +207,7 @@ class FormMapper(PeopleRules, GroundRules, OptionRules, SplitRules):
         if match is None and entry.value.strip():  # "Deletion agreed with: <officer>"
             match = self.fmap.match_concept(entry.label, "name")
         if match is None:  # the council's own wording, by concept, if the value fits
-            match = match_by_concept(self.fmap, entry.label, entry.value, context) or \
-                match_by_options(self.fmap, entry.label)
+            match = match_by_concept(self.fmap, entry.label, entry.value, context)
         if match is None and context not in ("enquiries", "grounds"):  # its words, a guess
             match = match_by_words(self.fmap, entry.label, entry.value, context)
         if match is not None:
