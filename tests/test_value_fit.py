@@ -340,3 +340,16 @@ def test_a_question_listing_a_choice_field_s_options_asks_for_it() -> None:
     assert record["school"]["type"] == "maintained"
     assert record["school"]["name"] == "Oakfield House School"
     assert record["referral"]["grounds"] == ["moved_whereabouts_unknown"]
+
+
+def test_a_contact_s_label_inside_a_longer_one_that_says_whose() -> None:
+    record = _record(_e("Name of staff member completing", "Priya Lal", "Submitted by the setting"))
+    assert record["part1_completed_by"]["name"] == "Priya Lal"
+
+
+def test_name_of_person_with_pr_is_a_parent_grid_s_name_column() -> None:
+    from parsers.mapping.grids import column_roles
+
+    assert column_roles(["Name of person with PR", "Relationship to CYP", "Parent's mobile"]) == {
+        "name": 0, "relationship": 1, "phone": 2}
+    assert column_roles(["Date", "Action", "Person contacted", "Outcome"])["person"] == 2

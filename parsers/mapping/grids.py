@@ -34,6 +34,7 @@ _COLUMN_WORDS: dict[str, tuple[str, ...]] = {
     "phone": ("telephone", "phone", "tel", "mobile", "contact number", "telephone number"),
     "email": ("email", "e mail", "email address"),
 }
+_PERSON_WITH_PR = re.compile(r" (?:pr|parental|parent|parents|carer|carers|guardian) ")
 # "Relationship to the young person" is the relationship, not a "person contacted" column.
 _ORDER = ("dob", "email", "relationship", "address", "person", "done", "outcome", "action", "date",
           "phone", "school", "name")
@@ -54,6 +55,8 @@ def _column_roles(headers: tuple[str, ...]) -> dict[str, int]:
             if role in roles:
                 continue
             if any(f" {word} " in key for word in _COLUMN_WORDS[role]):
+                if role == "person" and _PERSON_WITH_PR.search(key):
+                    continue  # "Name of person with PR" is the parent's name column
                 if role == "done" and " date " in key:
                     roles.setdefault("date", index)
                     break

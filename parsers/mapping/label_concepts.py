@@ -31,9 +31,13 @@ _NAME_KINDS = {"name", "parent_name", "fullname", "sibling_name"}
 
 
 def match_by_concept(fmap: FieldMap, label: str, value: str, context: str | None,
-                     other_than: str | None = None) -> LabelMatch | None:
-    """The field a label names by concept, if its value fits that field."""
+                     other_than: str | None = None, strength: int = 1) -> LabelMatch | None:
+    """The field a label names by concept (a rule of at least ``strength`` word groups),
+    if its value fits that field."""
     spec = concept_field(fmap, label, context)
+    if spec is not None and strength > 1 and max(
+            rule_strength(r, label) for r in spec.label_concepts) < strength:
+        return None
     if spec is None or spec.path == other_than or not plausible(spec.kind, value) \
             or not fits(spec, value):
         return None

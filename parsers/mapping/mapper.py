@@ -178,6 +178,10 @@ class FormMapper(PeopleRules, GroundRules, OptionRules, SplitRules):
         match = narrower(self.fmap, entry, self.fmap.match(entry.label, context), context)
         if match is None or match.how in ("contains", "spelling"):
             match = match_by_options(self.fmap, entry.label) or match  # "Academy or ...?"
+        if match is not None and match.how == "contains":
+            # "Name of staff member completing" holds a contact's label but says whose
+            match = match_by_concept(self.fmap, entry.label, entry.value, context,
+                                     other_than=match.spec.path, strength=2) or match
         if match is not None and context == "enquiries" and match.spec.kind in ("text", "name") \
                 and reads_as_answer(entry.value):  # "Enquired about destination school? Yes"
             match = self.fmap.match_concept(entry.label) or match
