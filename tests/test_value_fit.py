@@ -353,3 +353,15 @@ def test_name_of_person_with_pr_is_a_parent_grid_s_name_column() -> None:
     assert column_roles(["Name of person with PR", "Relationship to CYP", "Parent's mobile"]) == {
         "name": 0, "relationship": 1, "phone": 2}
     assert column_roles(["Date", "Action", "Person contacted", "Outcome"])["person"] == 2
+
+
+def test_what_was_done_is_the_action_column_and_cme_practice_words_name_enquiries() -> None:
+    from parsers.mapping.grids import column_roles
+
+    assert column_roles(["When", "What was done", "Who we spoke to", "Result"]) == {
+        "date": 0, "action": 1, "person": 2, "outcome": 3}
+    fmap = field_map()
+    for text, path in (("Doorstep visit", "enquiries.home_visit"),
+                       ("S2S / lost pupil search", "enquiries.new_school_check")):
+        match = fmap.match_concept(text)
+        assert match is not None and match.spec.path == path

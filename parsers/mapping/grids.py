@@ -55,6 +55,8 @@ def _column_roles(headers: tuple[str, ...]) -> dict[str, int]:
             if role in roles:
                 continue
             if any(f" {word} " in key for word in _COLUMN_WORDS[role]):
+                if role == "done" and " what " in key:
+                    continue  # "What was done" names the action, not a tick column
                 if role == "person" and _PERSON_WITH_PR.search(key):
                     continue  # "Name of person with PR" is the parent's name column
                 if role == "done" and " date " in key:
