@@ -365,3 +365,10 @@ def test_what_was_done_is_the_action_column_and_cme_practice_words_name_enquirie
                        ("S2S / lost pupil search", "enquiries.new_school_check")):
         match = fmap.match_concept(text)
         assert match is not None and match.spec.path == path
+
+
+def test_the_school_contact_named_under_the_submitted_by_heading_completed_part_1() -> None:
+    record = _record(_e("Person making the referral", "Sunita Gill", "Submitted by the setting"),
+                     _e("Date of submission", "May 11 2026", "Submitted by the setting", 2))
+    assert record["part1_completed_by"]["name"] == "Sunita Gill"
+    assert record["part1_completed_by"]["date"] == "2026-05-11"

@@ -35,6 +35,7 @@ class PeopleRules:
     """The parent, sibling and sign-off methods of the form mapper."""
 
     if TYPE_CHECKING:
+        fmap: Any
         out: Any
         parent_index: int
         parent_slots: dict[str, int]
@@ -134,7 +135,9 @@ class PeopleRules:
         named = self.sections_of.get("school.contact.name", set())
         dated = self.sections_of.get("part1_completed_by.date", set()) | self.sections_of.get(
             "referral.date", set())
-        if named & dated - {None}:
+        signed = {section for section in named if section and self.fmap.context_of(section)
+                  == "part1_signoff"}  # the contact named under "Submitted by the setting"
+        if named & dated - {None} or signed:
             self.contact_completed_part1()
 
     def contact_completed_part1(self) -> None:

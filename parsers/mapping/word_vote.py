@@ -153,7 +153,10 @@ def match_by_words(fmap: FieldMap, label: str, value: str,
     if not label.strip() or not value.strip():
         return None
     spec = _vote(fmap).best(label, value, context)
-    return None if spec is None else LabelMatch(spec, CONFIDENCE, "words")
+    if spec is None:
+        return None
+    # a guess at a field the rules chase is marked for checking; a role or a note is not
+    return LabelMatch(spec, CONFIDENCE if spec.required or spec.recommended else 0.75, "words")
 
 
 def may_answer(fmap: FieldMap, label: str, value: str, path: str) -> bool:
