@@ -372,3 +372,11 @@ def test_the_school_contact_named_under_the_submitted_by_heading_completed_part_
                      _e("Date of submission", "May 11 2026", "Submitted by the setting", 2))
     assert record["part1_completed_by"]["name"] == "Sunita Gill"
     assert record["part1_completed_by"]["date"] == "2026-05-11"
+
+
+def test_a_singular_is_not_a_typing_slip_of_its_plural() -> None:
+    assert not one_slip("admission", "admissions") and not one_slip("parents", "parent")
+    record = _record(_e("Has the learner been taken off the admission register?", "Y",
+                        "Removal from the register"))
+    assert record["roll"]["removed"] is True
+    assert record["enquiries"]["new_school_check"]["done"] is None
