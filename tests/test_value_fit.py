@@ -374,8 +374,7 @@ def test_the_school_contact_named_under_the_submitted_by_heading_completed_part_
     assert record["part1_completed_by"]["date"] == "2026-05-11"
 
 
-def test_a_singular_is_not_a_typing_slip_of_its_plural() -> None:
-    assert not one_slip("admission", "admissions") and not one_slip("parents", "parent")
+def test_the_admission_register_is_not_an_admissions_enquiry() -> None:
     record = _record(_e("Has the learner been taken off the admission register?", "Y",
                         "Removal from the register"))
     assert record["roll"]["removed"] is True

@@ -95,8 +95,6 @@ def one_slip(token: str, word: str) -> bool:
     ("msising", "educaton"); labels on real forms carry them and the concept still holds."""
     if token == word or abs(len(token) - len(word)) > 1 or token[:1] != word[:1]:
         return False
-    if token + "s" == word or word + "s" == token:
-        return False  # "admission" is not a slip of "admissions": the plural means more
     if len(token) == len(word):
         diff = [i for i, (a, b) in enumerate(zip(token, word, strict=True)) if a != b]
         return len(diff) == 2 and diff[1] == diff[0] + 1 and token[diff[0]] == word[diff[1]] \
