@@ -32,20 +32,23 @@ FLOORS = {
     # test 56.6 / 72.8 / 20.0 %); raised again in the next session (tuning 79.2 / 82.8 / 46.1 %,
     # test 63.0 / 74.5 / 24.6 %), and after the third session (tuning 94.8 / 94.8 / 72.0 %,
     # test 81.1 / 90.6 / 39.5 %). The target for the test split is 0.98 / 0.99 / 0.97.
-    "tuning": {"field_accuracy": 0.93, "flag_recall": 0.93, "flag_precision": 0.70},
-    # The first test split, retired into tuning data on 2026-12-08, keeps its floors
-    # (measured then: 89.2 / 93.3 / 49.9 %, 63 of 109).
-    "tuning2": {"field_accuracy": 0.79, "flag_recall": 0.88, "flag_precision": 0.37},
-    # The new test split (held-back pool E, qa_paragraphs, pdf_boxes), measured once in
-    # aggregate on 2026-12-08: 68.4 / 85.1 / 25.9 %, 89 of 133.
-    "test": {"field_accuracy": 0.66, "flag_recall": 0.83, "flag_precision": 0.23},
-    # Tuning3 (pool F wording, every family but the held-back two), measured on 2026-12-08
-    # when it was added: 82.9 / 87.1 / 45.1 %, 80 of 109.
-    "tuning3": {"field_accuracy": 0.80, "flag_recall": 0.85, "flag_precision": 0.43},
+    # Raised at the end of the 2026-12-08 session (measured, PYTHONHASHSEED any:
+    # tuning 97.3 / 96.4 / 82.3 %, 10 of 163; tuning2 96.2 / 95.0 / 79.4 %, 8 of 109;
+    # tuning3 95.4 / 93.8 / 73.9 %, 14 of 109; test 78.4 / 89.2 / 38.3 %, 61 of 133).
+    "tuning": {"field_accuracy": 0.96, "flag_recall": 0.95, "flag_precision": 0.80},
+    # The first test split, retired into tuning data on 2026-12-08 (measured then:
+    # 81.1 / 90.9 / 39.6 %, 68 of 109).
+    "tuning2": {"field_accuracy": 0.95, "flag_recall": 0.93, "flag_precision": 0.77},
+    # The new test split (held-back pool E, qa_paragraphs, pdf_boxes), first measured in
+    # aggregate on 2026-12-08 at 68.4 / 85.1 / 25.9 %, 89 of 133.
+    "test": {"field_accuracy": 0.76, "flag_recall": 0.87, "flag_precision": 0.36},
+    # Tuning3 (pool F wording, every family but the held-back two), first measured on
+    # 2026-12-08 at 82.9 / 87.1 / 45.1 %, 80 of 109.
+    "tuning3": {"field_accuracy": 0.93, "flag_recall": 0.92, "flag_precision": 0.71},
 }
 # Most complete forms (no blocking flag in truth) allowed to come back with a blocking flag.
-# Measured 31 of 163 (tuning), 63 of 109 (tuning2), 89 of 133 (test), 80 of 109 (tuning3).
-MAX_COMPLETE_BLOCKED = {"tuning": 35, "tuning2": 73, "test": 94, "tuning3": 85}
+# Measured 10 of 163 (tuning), 8 of 109 (tuning2), 61 of 133 (test), 14 of 109 (tuning3).
+MAX_COMPLETE_BLOCKED = {"tuning": 13, "tuning2": 11, "test": 65, "tuning3": 18}
 
 
 @pytest.mark.parametrize("split", ["tuning", "tuning2", "test", "tuning3"])
