@@ -379,3 +379,22 @@ def test_the_admission_register_is_not_an_admissions_enquiry() -> None:
                         "Removal from the register"))
     assert record["roll"]["removed"] is True
     assert record["enquiries"]["new_school_check"]["done"] is None
+
+
+def test_a_mistyped_email_under_a_worded_label_is_still_read_and_flagged() -> None:
+    from parsers.mapping.label_concepts import plausible
+
+    assert plausible("email", "g.lowe.at.st.example.sch.uk")
+    assert not plausible("email", "Gareth Lowe")
+
+
+def test_a_row_of_long_questions_is_no_grid_header() -> None:
+    from parsers.layout.table import table_to_entries
+
+    rows = [[Cell("Doorstep visit to the last known address?"),
+             Cell("Asked neighbours if they had seen the family?")],
+            [Cell("Q26 Tried all phone numbers held on file?"),
+             Cell("Q27 Asked the learner's friends?")]]
+    _, grids, _ = table_to_entries(rows, locator="table 6", section="Enquiries log",
+                                   known_label=field_map().is_label)
+    assert grids == []

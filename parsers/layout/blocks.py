@@ -170,6 +170,8 @@ class BlockRules(ReaderShape):
             return 0
         if self.label_value_header(header):
             return 0
+        if all(_long_question(cell.text) for cell in header):
+            return 0  # a row of yes/no questions ("Asked neighbours...?"), not column heads
         body: list[int] = []
         for pos in range(index + 1, len(rows)):
             row = rows[pos]
@@ -315,3 +317,8 @@ def _dated_log(header: list[Cell], data: list[list[Cell]]) -> bool:
             dated = sum(1 for row in data if looks_like_data(row[column].text))
             return dated * 2 >= len(data)
     return False
+
+
+def _long_question(text: str) -> bool:
+    text = text.strip().rstrip(" *:")
+    return text.endswith("?") and len(text.split()) >= 4

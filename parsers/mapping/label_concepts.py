@@ -133,8 +133,8 @@ def plausible(kind: str, value: str) -> bool:
         return find_date(text) is not None
     if kind == "phone":
         return bool(nz.phones(text))
-    if kind == "email":
-        return bool(nz.find_emails(text))
+    if kind == "email":  # an address mistyped ("a.lee.at.school.org") is still its answer
+        return bool(nz.find_emails(text)) or bool(re.fullmatch(r"[\w.+-]+\.[a-z]{2,}", text))
     if kind == "upn":
         return bool(_UPN.search(re.sub(r"[\s-]", "", text.upper())))
     if kind == "postcode":
