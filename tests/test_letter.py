@@ -142,3 +142,16 @@ def test_a_letter_in_the_email_body_is_the_referral() -> None:
 ])
 def test_items_of_an_enquiry_list_are_enquiries(item: str, label: str) -> None:
     assert enquiry_label(item) == label
+
+
+def test_an_enquiry_list_that_mentions_email_is_no_correspondence() -> None:
+    from parsers.letter.facts import correspondence
+
+    said: list[tuple[str, str]] = []
+    correspondence("Before referring, the school completed these enquiries: forwarding address "
+                   "sought from family; asked carers to confirm current phone and email.",
+                   lambda label, value: said.append((label, value)))
+    assert said == []
+    correspondence("We have not received any letters or emails from the family.",
+                   lambda label, value: said.append((label, value)))
+    assert said == [("Correspondence from the family", "No")]

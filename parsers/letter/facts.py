@@ -176,6 +176,8 @@ def correspondence(sentence: str, emit: Emit) -> None:
     """Whether the school holds letters or emails from the family."""
     if not (_LETTERS.search(sentence) and _FAMILY.search(sentence)):
         return
+    if re.search(r"\benquir", sentence, re.I):
+        return  # "the school completed these enquiries: ... email" is the enquiry list
     if re.search(r"\b(?:hold|held|received|have|has|got|attached|enclosed|sent)\b", sentence, re.I):
         emit("Correspondence from the family", "No" if _NEGATION.search(sentence) else "Yes")
 
