@@ -398,3 +398,17 @@ def test_a_row_of_long_questions_is_no_grid_header() -> None:
     _, grids, _ = table_to_entries(rows, locator="table 6", section="Enquiries log",
                                    known_label=field_map().is_label)
     assert grids == []
+
+
+def test_repeated_check_fields_with_date_of_check_are_one_log() -> None:
+    entries = []
+    for action, done, when in (("Doorstep visit to the last known address", "Y", "03/02/2025"),
+                               ("Asked neighbours if they had seen the family", "N", "")):
+        for label, value in (("Check carried out", action), ("Completed? (Y/N)", done),
+                             ("Date of check", when), ("Result / notes", "no reply")):
+            entries.append(_e(label, value, "Checks carried out by the setting",
+                              len(entries) + 1))
+    record = _record(*entries)
+    assert record["enquiries"]["home_visit"]["done"] is True
+    assert record["enquiries"]["home_visit"]["date"] == "2025-02-03"
+    assert record["enquiries"]["neighbours"]["done"] is False

@@ -56,6 +56,8 @@ def _role(entry: Entry) -> str | None:
     label = _TRAILING_NUMBER.sub("", label) or label
     if entry.checked is not None or not label or len(label.split()) > 4:
         return None
+    if label.lower().split()[0] in ("date", "when"):
+        return "date"  # "Date of check": the first word says the column, not "check"
     roles = column_roles([label])
     return next(iter(roles)) if len(roles) == 1 and next(iter(roles)) in _ROLES else None
 
