@@ -412,3 +412,19 @@ def test_repeated_check_fields_with_date_of_check_are_one_log() -> None:
     assert record["enquiries"]["home_visit"]["done"] is True
     assert record["enquiries"]["home_visit"]["date"] == "2025-02-03"
     assert record["enquiries"]["neighbours"]["done"] is False
+
+
+def test_questions_that_carry_their_own_answers_in_one_row() -> None:
+    record = _record(_e("Checked Which School The Child Will Attend? Y",
+                        "Working Contact Details Requested For Parents? N", "Enquiries"))
+    assert record["enquiries"]["new_school_check"]["done"] is True
+    assert record["enquiries"]["parent_contact_details"]["done"] is False
+
+
+def test_a_row_of_ground_options_read_as_label_and_value_is_no_field() -> None:
+    record = _record(_e("Left the area and nobody knows where the family now live",
+                        "Thought to be living in a different LA but not on a school roll there",
+                        "Attendance and CME category"),
+                     _e("What have parents/carers said about the absence?",
+                        "Mum said they have returned to Pakistan.", "Parent/carer account", 2))
+    assert "Pakistan" in record["family_information"]["text"]

@@ -163,12 +163,19 @@ class FormMapper(PeopleRules, GroundRules, OptionRules, SplitRules):
         if context == "self":
             self.self_block = True
         entry = without_echoed_label(entry)
+        for answered in self.self_answered(entry):  # "Checked which school? Y" | "...? N"
+            self.entry(answered)
+        if self.self_answered(entry):
+            return
         inner = self.inner_pair(entry, context)
         if inner is not None:  # "Parent/carer 2: ADULT WITH PR (NAME): Lisa Okafor"
             self.entry(inner)
             return
         if entry.checked is not None:
             self.option(entry, context)
+            return
+        if self.listed_options(entry):
+            self.keep_unmapped(entry.label, entry.value)
             return
         if not entry.label.strip():
             split = self.title_led(entry)

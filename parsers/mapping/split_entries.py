@@ -23,6 +23,7 @@ _PERSON_KEY = re.compile(r"(?:[A-Z][a-z'’-]+|[A-Z]['’][A-Z][a-z]+|van|der|de
                          r"(?:[ -](?:[A-Z][A-Za-z'’-]+|van|der|de|von|la|le|du|al)){1,4}")
 _RELATION_FIRST = re.compile(r"(?i)(?:birth |foster |step[- ]?)?(?:mother|father|mum|dad|carer|"
                              r"guardian|grand\w+|aunt|uncle|parent)\b")
+_ANSWERED = re.compile(r"^(.{6,200}\?)\s*[:\-]?\s*(y|n|yes|no)$", re.IGNORECASE)
 _INNER_PAIR = re.compile(r"^([A-Za-z][^:\n]{1,60}?)\s*:\s*([^\n]*)$")
 
 
@@ -74,3 +75,30 @@ class SplitRules:
             return False
         self.parents_text(replace(entry, value=f"{entry.label.strip()}, {value}"), 0.8)
         return True
+
+    def listed_options(self, entry: Entry) -> bool:
+        """A row of ground options read as label and value ("Left the area ..." | "Thought to
+        be living in another LA ..."): the options of a list, not a field and its answer."""
+        if entry.checked is not None or not entry.label.strip() or not entry.value.strip() \
+                or "?" in entry.label:
+            return False  # a question is a field, whatever words it shares with a ground
+        label_ground = self.fmap.match_option("referral.grounds", entry.label)
+        if label_ground is None or label_ground[1] < 0.85:
+            return False
+        return any(self.fmap.option_by_concept("referral.grounds", line) or
+                   self.fmap.options_in_text("referral.grounds", line)
+                   for line in entry.value.splitlines() if line.strip())
+
+    def self_answered(self, entry: Entry) -> list[Entry]:
+        """A row of questions each carrying its own answer ("Checked which school? Y" |
+        "Contact details requested? Y"): each question with its answer."""
+        asked = _ANSWERED.match(entry.label.strip()) if entry.checked is None else None
+        if asked is None:
+            return []
+        pairs = [replace(entry, label=asked.group(1), value=asked.group(2))]
+        other = _ANSWERED.match(entry.value.strip())
+        if other is not None:
+            pairs.append(replace(entry, label=other.group(1), value=other.group(2)))
+        elif entry.value.strip():
+            return []
+        return pairs
