@@ -14,10 +14,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from parsers.mapping.fieldmap_index import Spellings, candidates, content_index
+from parsers.mapping.fieldmap_index import (
+    Spellings,
+    candidates,
+    conflicting_context,
+    content_index,
+    pick,
+)
 from parsers.mapping.fieldspec import FieldSpec, LabelMatch, spec_from
 from parsers.mapping.labels import (
-    CONTEXT_TOKENS,
     SECTION_NUMBER,
     STOPWORDS,
     norm_label,
@@ -96,7 +101,7 @@ class FieldMap:
                     return LabelMatch(spec, 0.85, "inverse")
         specs = self._specific.get(key)
         if specs:
-            spec = _pick(specs, context)
+            spec = pick(specs, context)
             if context and self._under_other_part(spec, key, context) and not self._names_own_part(
                     key, spec):
                 # "Date completed" under the DSL's heading is the DSL's date, not Part 1's
@@ -169,9 +174,9 @@ class FieldMap:
                 continue
             if len(content) < 2 and (len(tokens) > 3 or self._concept_elsewhere(key, label)):
                 continue
-            spec = _pick(self._specific[label], context)
+            spec = pick(self._specific[label], context)
             extra = token_set - content
-            if _conflicting_context(extra, spec):
+            if conflicting_context(extra, spec):
                 continue
             contiguous = label in key
             if contiguous:
@@ -202,7 +207,7 @@ class FieldMap:
             return None
         ratio = difflib.SequenceMatcher(None, key, label).ratio()
         if label in self._specific:
-            return LabelMatch(_pick(self._specific[label], context), round(0.85 * ratio, 3), "spelling")
+            return LabelMatch(pick(self._specific[label], context), round(0.85 * ratio, 3), "spelling")
         generic = [s for s in self._generic[label] if context in s.contexts]
         if generic:
             return LabelMatch(generic[0], round(0.8 * ratio, 3), "spelling")
@@ -305,41 +310,6 @@ class FieldMap:
         if spec:
             return spec.title
         return path.rsplit(".", 1)[-1].replace("_", " ").capitalize()
-
-
-def _pick(specs: list[FieldSpec], context: str | None) -> FieldSpec:
-    for spec in specs:
-        if context in spec.contexts:
-            return spec
-    return specs[0]
-
-
-# A label found by containment must not add a word that asks for another kind of value
-# ("Date any concerns referred to MASH" is a date, not the concerns).
-_KIND_TOKENS = {
-    "date": ({"date", "dob", "when"}, {"date", "enquiry"}),
-    "phone": ({"telephone", "phone", "tel", "mobile"}, {"phone", "parent_combined", "enquiry"}),
-    "email": ({"email"}, {"email", "parent_combined", "enquiry"}),
-    "address": ({"address", "postcode"}, {"address", "postcode", "multiline", "enquiry"}),
-    "relationship": ({"relationship"}, {"text"}),
-    "name": ({"name", "names"}, {"name", "fullname", "parent_name", "sibling_name", "parent_combined",
-                                 "siblings_text", "text"}),
-}
-
-
-def _conflicting_context(extra: frozenset[str], spec: FieldSpec) -> bool:
-    for tokens, kinds in _KIND_TOKENS.values():
-        if extra & tokens and spec.kind not in kinds:
-            return True
-    own = spec.path.split(".")[0]
-    own_context = {"parents": "parents", "siblings": "siblings", "safeguarding": "part2",
-                   "aio": "part3", "school": "school", "family_information": "family_info",
-                   "enquiries": "enquiries"}.get(own)
-    for token in extra:
-        context = CONTEXT_TOKENS.get(token)
-        if context and context != own_context:
-            return True
-    return False
 
 
 def _build(declarations: dict[str, Any]) -> FieldMap:

@@ -11,6 +11,12 @@ gives (the same ratios, the same tie-breaks).
 from __future__ import annotations
 
 import difflib
+from typing import TYPE_CHECKING
+
+from parsers.mapping.labels import CONTEXT_TOKENS
+
+if TYPE_CHECKING:
+    from parsers.mapping.fieldspec import FieldSpec
 
 
 def content_index(contents: list[tuple[str, frozenset[str]]]) -> dict[str, list[int]]:
@@ -102,3 +108,40 @@ class Spellings:
                     if best is None or candidate > best:
                         best = candidate
         return best[1] if best else None
+
+
+def pick(specs: list[FieldSpec], context: str | None) -> FieldSpec:
+    """The spec of a shared label that belongs to this part of the form, else the first."""
+    for spec in specs:
+        if context in spec.contexts:
+            return spec
+    return specs[0]
+
+
+# A label found by containment must not add a word that asks for another kind of value
+# ("Date any concerns referred to MASH" is a date, not the concerns).
+_KIND_TOKENS = {
+    "date": ({"date", "dob", "when"}, {"date", "enquiry"}),
+    "phone": ({"telephone", "phone", "tel", "mobile"}, {"phone", "parent_combined", "enquiry"}),
+    "email": ({"email"}, {"email", "parent_combined", "enquiry"}),
+    "address": ({"address", "postcode"}, {"address", "postcode", "multiline", "enquiry"}),
+    "relationship": ({"relationship"}, {"text"}),
+    "name": ({"name", "names"}, {"name", "fullname", "parent_name", "sibling_name", "parent_combined",
+                                 "siblings_text", "text"}),
+}
+
+
+def conflicting_context(extra: frozenset[str], spec: FieldSpec) -> bool:
+    """Whether a containment match's extra words ask for another kind or part."""
+    for tokens, kinds in _KIND_TOKENS.values():
+        if extra & tokens and spec.kind not in kinds:
+            return True
+    own = spec.path.split(".")[0]
+    own_context = {"parents": "parents", "siblings": "siblings", "safeguarding": "part2",
+                   "aio": "part3", "school": "school", "family_information": "family_info",
+                   "enquiries": "enquiries"}.get(own)
+    for token in extra:
+        context = CONTEXT_TOKENS.get(token)
+        if context and context != own_context:
+            return True
+    return False
