@@ -61,6 +61,7 @@ def test_concept_words_survive_a_typing_slip_and_a_possessive() -> None:
     from parsers.mapping.labels import parse_rule, rule_strength
 
     assert rule_strength(parse_rule("letter* + parent*"), "Letters from parets received")
+    assert rule_strength(parse_rule("point of contact"), "Point of contct at setting")
     record = _record(_e("Why is the child msising education?", "Overdue from authorised leave",
                         "Reason"),
                      _e("Family's account", "Mum said they were moving to Derby soon.",

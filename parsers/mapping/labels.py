@@ -77,7 +77,12 @@ def parse_rule(text: str) -> Rule:
 
 def _alternative_present(alternative: str, tokens: list[str], joined: str) -> bool:
     if " " in alternative:
-        return f" {alternative.rstrip('*')}" in joined
+        if f" {alternative.rstrip('*')}" in joined:
+            return True
+        words = alternative.rstrip("*").split()  # "point of contct": one slip in the phrase
+        return any(all(t == w or (len(w) >= 5 and one_slip(t, w))
+                       for t, w in zip(tokens[at:at + len(words)], words, strict=True))
+                   for at in range(len(tokens) - len(words) + 1))
     if alternative.endswith("*"):
         stem = alternative[:-1]
         if any(token.startswith(stem) for token in tokens):
