@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from parsers.mapping.entry_text import FIELD_CONTEXT, reads_as_answer
 from parsers.mapping.fieldspec import LabelMatch
 from parsers.mapping.labels import rule_strength
+from parsers.mapping.values import RELATION_ITEM
 from parsers.values import normalise as nz
 from parsers.values.dates import find_date
 
@@ -95,9 +96,6 @@ _RELATION = re.compile(
     r"relative|family|friend|partner|husband|wife|other|corporate|local authority|la|"
     r"social worker|pr|responsib|legal|special|self|not known|unknown|n/?a)", re.I)
 _YES_NO = re.compile(r"^\s*(yes|no|y|n|n/?a|none|unknown|not known|tbc|ticked)\s*[.!]?\s*$", re.I)
-_RELATION_ONLY = re.compile(
-    r"(?i)(?:birth |foster |adoptive |kinship |step[- ]?)?(?:mother|father|mum|dad|parent|carer|"
-    r"guardian|grand\w+|aunt|auntie|uncle|sister|brother|step\w+)")
 _DFE = re.compile(r"(?<![\dA-Za-z])(?<![A-Za-z]-)\d{3}\s*[-/ ]?\s*\d{4}(?!\d)")
 _CHECKED_VALUE_PATHS = {"parents.*.relationship", "school.name", "school.dfe_number"}
 
@@ -111,7 +109,7 @@ def fits(spec: FieldSpec, value: str) -> bool:
         return True
     if spec.kind in _NAME_KINDS:  # an invalid date or email is flagged, not moved
         return plausible(spec.kind, text) and not _YES_NO.match(text) and not \
-            _RELATION_ONLY.fullmatch(text)  # "Father" is who, not a name
+            RELATION_ITEM.fullmatch(text)  # "Father" is who, not a name
     if spec.path not in _CHECKED_VALUE_PATHS:
         return True
     if spec.path == "school.dfe_number":

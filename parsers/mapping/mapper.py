@@ -163,9 +163,10 @@ class FormMapper(PeopleRules, GroundRules, OptionRules, SplitRules):
         if context == "self":
             self.self_block = True
         entry = without_echoed_label(entry)
-        for answered in self.self_answered(entry):  # "Checked which school? Y" | "...? N"
-            self.entry(answered)
-        if self.self_answered(entry):
+        answered = self.self_answered(entry)  # "Checked which school? Y" | "...? N"
+        if answered:
+            for each in answered:
+                self.entry(each)
             return
         inner = self.inner_pair(entry, context)
         if inner is not None:  # "Parent/carer 2: ADULT WITH PR (NAME): Lisa Okafor"

@@ -56,12 +56,13 @@ class OptionRules:
     def option(self, entry: Entry, context: str | None) -> None:
         group = (clean_label(entry.label) or "", entry.section)
         question = self.fmap.match(entry.label, context) if entry.label.strip() else None
-        if question is None and entry.label.strip() and nz.boolean(entry.value).value is not None:
+        yes_no = nz.boolean(entry.value).value is not None
+        if question is None and entry.label.strip() and yes_no:
             spec = concept_field(self.fmap, entry.label, context)  # "Name removed from register"
             if spec is not None and spec.kind == "bool":
                 question = LabelMatch(spec, 0.85, "concept")
         if question is None and not entry.label.strip() and entry.section and \
-                nz.boolean(entry.value).value is not None:  # "Yes"/"No" under the question
+                yes_no:  # "Yes"/"No" under the question
             question = self.fmap.match(entry.section, context) or self.fmap.match_concept(
                 entry.section, "bool")
             if question is not None and question.spec.kind not in ("bool", "signature"):

@@ -132,7 +132,8 @@ def _address(raw: str, reading: Reading) -> None:
         reading.values["postcode"] = (postcode, 1.0)
 
 
-_RELATION_ITEM = re.compile(
+# A relationship on its own ("Mother", "Foster carer"): who the person is, not a name.
+RELATION_ITEM = re.compile(
     r"(?i)(?:birth |foster |adoptive |kinship |special |step[- ]?)?(?:mother|father|mum|dad|"
     r"parent|carer|guardian|grand\w+|aunt|auntie|uncle|sister|brother|step\w+)")
 
@@ -159,7 +160,7 @@ def split_parent_text(raw: str) -> list[dict[str, Any]]:
                            r"e-mail)\b[:.]?", " ", name_part)
         if relationship is None and "," in name_part:  # "Ann Lee, Mother, 07700 900123"
             pieces = [piece.strip() for piece in name_part.split(",")]
-            said = [piece for piece in pieces if _RELATION_ITEM.fullmatch(piece)]
+            said = [piece for piece in pieces if RELATION_ITEM.fullmatch(piece)]
             if said:
                 relationship = said[0][0].upper() + said[0][1:]
                 rest = [piece for piece in pieces if piece and piece not in said]
