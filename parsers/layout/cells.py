@@ -38,7 +38,7 @@ class StackedRules(ReaderShape):
             return None
         first, rest = lines[0], lines[1:]
         label = clean_label(first)
-        if not label or len(first) > _MAX_LABEL or _prose(first) or looks_like_data(first):
+        if not label or len(first) > _MAX_LABEL or is_sentence(first) or looks_like_data(first):
             return None
         if options_from_text(first)[1] or all(_aside(line) for line in rest):
             return None
@@ -77,10 +77,6 @@ class StackedRules(ReaderShape):
         """A box showing only its caption: the answer was left blank."""
         text = cell.text.strip()
         return "\n" not in text and not cell.options and self.labelish(cell)
-
-
-def _prose(text: str) -> bool:
-    return is_sentence(text)
 
 
 def _aside(line: str) -> bool:
